@@ -1,0 +1,159 @@
+"""The immutable records the meters return.
+
+Conventions: units are in the field names; a figure that cannot be measured (no signal,
+audio shorter than the window it needs, a band above the Nyquist frequency) is ``None``,
+never ``-inf`` or NaN, and ``Analysis.warnings`` says why. Series are tuples of floats
+with ``None`` for windows with no signal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Series = tuple["float | None", ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoudnessResult:
+    """ITU-R BS.1770-4 / EBU Tech 3341–3342 loudness.
+
+    Attributes
+    ----------
+    integrated_lufs : float or None
+        Gated integrated loudness (absolute gate −70 LUFS, relative gate −10 LU).
+    momentary_max_lufs, short_term_max_lufs : float or None
+        Largest momentary (400 ms) and short-term (3 s) loudness.
+    lra_lu : float or None
+        Loudness range, EBU Tech 3342 (short-term, gates −70 LUFS and −20 LU, 10th to
+        95th percentile).
+    momentary_lufs, short_term_lufs : tuple
+        Series stepped by ``series_step_s`` (0.1 s); element ``i`` ends at
+        ``(i + window) × 0.1 s``.
+    channel_weights : tuple of float
+        The BS.1770 weight used for each channel (0 for LFE).
+    """
+
+    integrated_lufs: float | None
+    momentary_max_lufs: float | None
+    short_term_max_lufs: float | None
+    lra_lu: float | None
+    momentary_lufs: Series
+    short_term_lufs: Series
+    series_step_s: float
+    channel_weights: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LevelResult:
+    """Peak and RMS levels.
+
+    ``true_peak_dbtp`` and ``sample_peak_dbfs`` are the largest over all channels, with the
+    per-channel values beside them. ``rms_dbfs`` is the mean power over all channels (a
+    full-scale sine reads −3.01 dBFS); ``crest_db`` = sample peak − RMS; ``plr_db`` = true
+    peak − integrated loudness (peak-to-loudness ratio).
+    """
+
+    true_peak_dbtp: float | None
+    sample_peak_dbfs: float | None
+    true_peak_per_channel_dbtp: tuple[float | None, ...]
+    sample_peak_per_channel_dbfs: tuple[float | None, ...]
+    rms_dbfs: float | None
+    crest_db: float | None
+    plr_db: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpectrumResult:
+    """Long-term average spectrum in 1/3-octave bands (ISO 266 centres, 20 Hz–20 kHz).
+
+    ``level_db[i]`` is the band's share of the power of all bands, in dB (pink noise reads
+    about −14.9 dB in every band, white noise rises 1 dB a band), so that spectra of
+    different loudness compare. ``crest_db[i]`` is how peaky the band is over time (95th
+    percentile of its power in ~170 ms frames over its mean). ``mono_loss_db[i]`` is the
+    level the band loses when the first two channels are summed to mono ((L+R)/2 against
+    the mean of L and R: 0 dB for mono, −3 dB for uncorrelated, very negative for
+    opposite polarity). ``tilt_db_per_oct`` is the least-squares slope of ``level_db``
+    between 50 Hz and 16 kHz. Bands above the Nyquist frequency are ``None``.
+    """
+
+    centres_hz: tuple[float, ...]
+    level_db: tuple[float | None, ...]
+    crest_db: tuple[float | None, ...]
+    mono_loss_db: tuple[float | None, ...]
+    tilt_db_per_oct: float | None
+    frame_s: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StereoResult:
+    """Relation of the first two channels (``None`` everywhere for mono).
+
+    ``correlation`` is the Pearson-like phase-meter figure Σ L·R / √(Σ L² · Σ R²) in
+    [−1, 1]; ``correlation_series`` the same per 400 ms block, stepped by 100 ms.
+    ``width`` is the side share of the energy, S² / (M² + S²) with M = (L+R)/2 and
+    S = (L−R)/2: 0 mono, 0.5 uncorrelated, 1 opposite polarity. ``side_to_mid_db`` is
+    the same relation in dB. ``polarity_suspect`` is set when the correlation is below −0.5.
+    """
+
+    correlation: float | None
+    correlation_series: Series
+    width: float | None
+    side_to_mid_db: float | None
+    polarity_suspect: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HygieneResult:
+    """Technical faults.
+
+    ``dc_offset`` is the mean sample value per channel (full scale 1.0).
+    ``clipped_samples`` counts samples in runs of at least ``clip_run_min`` consecutive
+    samples at or above ``clip_level_dbfs``; ``clip_runs`` counts those runs.
+    ``over_full_scale_samples`` counts samples beyond ±1.0 (possible only in float files).
+    ``nonfinite_samples`` counts NaN/Inf samples (they are measured as 0).
+    ``noise_floor_dbfs`` is the 5th percentile of the 400 ms RMS levels (the quietest
+    stretches), leaving out digital silence. ``leading_silence_s`` and
+    ``trailing_silence_s`` are the stretches below ``silence_level_dbfs`` at the ends.
+    """
+
+    dc_offset: tuple[float, ...]
+    clipped_samples: int
+    clip_runs: int
+    over_full_scale_samples: int
+    nonfinite_samples: int
+    noise_floor_dbfs: float | None
+    leading_silence_s: float
+    trailing_silence_s: float
+    clip_level_dbfs: float
+    clip_run_min: int
+    silence_level_dbfs: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Section:
+    """A stretch whose level differs clearly from its neighbours (a verse, a chorus)."""
+
+    start_s: float
+    end_s: float
+    loudness_lufs: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Analysis:
+    """Everything the meters measured on one piece of audio."""
+
+    sample_rate_hz: float
+    num_channels: int
+    num_samples: int
+    loudness: LoudnessResult
+    levels: LevelResult
+    spectrum: SpectrumResult
+    stereo: StereoResult
+    hygiene: HygieneResult
+    sections: tuple[Section, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def duration_s(self) -> float:
+        """Length in seconds."""
+        return self.num_samples / self.sample_rate_hz
