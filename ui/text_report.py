@@ -1,0 +1,88 @@
+"""The readable table ``secondear analyze`` prints (plain text, no Qt)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _f(value: Any, unit: str = "", digits: int = 1, signed: bool = False) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+    return f"{text} {unit}".rstrip()
+
+
+def _loudness(d: dict[str, Any], key: str) -> str:
+    if d[key] is not None:
+        return _f(d[key], "LUFS")
+    return "no signal" if d["loudness_status"] == "no signal" else "too short"
+
+
+def render_table(d: dict[str, Any], *, width: int = 78) -> str:
+    """Render one ``analysis_to_dict`` summary as an aligned text report."""
+    rate = d["sample_rate"]
+    lines = [
+        f"{d['path']}",
+        f"  {rate / 1000:g} kHz · {d['channels']} ch · {d['duration_s']:.2f} s",
+        "",
+        "  Loudness (BS.1770-4 / EBU R128)",
+        f"    integrated        {_loudness(d, 'integrated_lufs'):>14}",
+        f"    short-term max    {_loudness(d, 'short_term_max_lufs'):>14}",
+        f"    momentary max     {_loudness(d, 'momentary_max_lufs'):>14}",
+        f"    loudness range    {_f(d['lra_lu'], 'LU'):>14}",
+        "  Peaks and dynamics",
+        f"    true peak         {_f(d['true_peak_dbtp'], 'dBTP'):>14}",
+        f"    sample peak       {_f(d['sample_peak_dbfs'], 'dBFS'):>14}",
+        f"    RMS               {_f(d['rms_dbfs'], 'dBFS'):>14}",
+        f"    crest factor      {_f(d['crest_db'], 'dB'):>14}",
+        f"    PLR               {_f(d['plr_db'], 'dB'):>14}",
+    ]
+    if d["channels"] >= 2:
+        lines += [
+            "  Stereo",
+            f"    correlation       {_f(d['correlation'], '', 2, signed=True):>14}",
+            f"    width (side)      {_f(None if d['width'] is None else 100 * d['width'], '%', 0):>14}",
+        ]
+    dc_db = None
+    if d["dc_offset"]:
+        import math
+
+        dc_db = 20 * math.log10(abs(d["dc_offset"])) if d["dc_offset"] else None
+    lines += [
+        "  Hygiene",
+        f"    DC offset         {_f(dc_db, 'dBFS'):>14}",
+        f"    clipped samples   {d['clipped_samples']:>14}",
+        f"    quietest 400 ms   {_f(d['noise_floor_dbfs'], 'dBFS'):>14}",
+        f"    silence head/tail {_f(d['leading_silence_s'], 's', 2) + ' / ' + _f(d['trailing_silence_s'], 's', 2):>14}",
+    ]
+    if len(d["sections"]) > 1:
+        lines.append("  Sections")
+        for s in d["sections"]:
+            lines.append(f"    {s['start_s']:7.1f}–{s['end_s']:<7.1f} s  {_f(s['lufs'], 'LUFS'):>12}")
+    lines += ["", _spectrum(d, width=width)]
+    if d["warnings"]:
+        lines += ["", "  Warnings"] + [f"    ! {w}" for w in d["warnings"]]
+    return "\n".join(lines)
+
+
+def _spectrum(d: dict[str, Any], *, width: int) -> str:
+    """A text bar chart of the 1/3-octave band levels (relative to all bands)."""
+    bands = [b for b in d["bands"] if b["db"] is not None]
+    tilt = d["tilt_db_per_oct"]
+    head = f"  Spectrum (1/3 octave, dB of total; tilt {_f(tilt, 'dB/oct', 2, signed=True)})"
+    if not bands:
+        return head + "\n    —"
+    top = max(b["db"] for b in bands)
+    span = 40.0
+    bar_w = max(10, width - 26)
+    rows = [head]
+    for b in d["bands"]:
+        label = f"{b['hz'] / 1000:g}k" if b["hz"] >= 1000 else f"{b['hz']:g}"
+        if b["db"] is None:
+            rows.append(f"    {label:>5} Hz       —")
+            continue
+        frac = max(0.0, (b["db"] - (top - span)) / span)
+        rows.append(f"    {label:>5} Hz {b['db']:6.1f} {'█' * int(round(frac * bar_w))}")
+    return "\n".join(rows)
