@@ -152,21 +152,28 @@ class Analyzer:
         self._pending, self._pending_samples = [], 0
         chunk64 = chunk.astype(np.float64, copy=False)
         self._samples += chunk.shape[1]
-        jobs = [lambda c=c: self._kfilters[c].process(chunk64[c : c + 1])[0] for c in range(self.num_channels)]
-        jobs += [
-            lambda: self._truepeak.process(chunk64),
-            lambda: self._spectrum.process(chunk64),
-            lambda: self._levels.process(chunk64),
-        ]
+        idx = self._segments.cuts(chunk.shape[1])
+
+        def energies(c: int) -> np.ndarray:
+            """100 ms sums of channel c: K-weighted energy, raw energy."""
+            weighted = self._kfilters[c].process(chunk64[c : c + 1])[0]
+            return np.add.reduceat(np.stack([weighted * weighted, chunk64[c] * chunk64[c]]), idx, axis=1)
+
+        def spectrum_and_cross() -> np.ndarray | None:
+            self._spectrum.process(chunk64)
+            return np.add.reduceat(chunk64[0] * chunk64[1], idx)[None, :] if self._stereo else None
+
+        jobs = [lambda c=c: energies(c) for c in range(self.num_channels)]
+        jobs += [spectrum_and_cross, lambda: self._truepeak.process(chunk64), lambda: self._levels.process(chunk64)]
         if self._pool is None:
             results = [job() for job in jobs]
         else:
             results = [f.result() for f in [self._pool.submit(job) for job in jobs]]
-        weighted = np.stack(results[: self.num_channels])
-        rows = [weighted * weighted, chunk64 * chunk64]
+        per_channel = results[: self.num_channels]  # each (2, pieces)
+        rows = [r[0] for r in per_channel] + [r[1] for r in per_channel]
         if self._stereo:
-            rows.append((chunk64[0] * chunk64[1])[None, :])
-        self._segments.add(np.concatenate(rows, axis=0))
+            rows.append(results[self.num_channels][0])
+        self._segments.add_pieces(np.stack(rows), chunk.shape[1])
 
     def finish(self) -> Analysis:
         """Measure what was pushed and return the :class:`~analyzers.records.Analysis`."""
@@ -216,7 +223,7 @@ class Analyzer:
         # --- stereo
         if self._stereo:
             ll, rr = lv.sum_sq[0], lv.sum_sq[1]
-            lr = float(seg[:, -1].sum()) + self._segments._open[-1]
+            lr = float(seg[:, -1].sum()) + float(self._segments.open_sums[-1])
             corr = lr / math.sqrt(ll * rr) if ll > 0 and rr > 0 else None
             mid_sq = (ll + 2 * lr + rr) / 4.0
             side_sq = (ll - 2 * lr + rr) / 4.0

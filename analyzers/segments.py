@@ -30,37 +30,55 @@ class SegmentSums:
         """First sample of segment ``k``."""
         return int(round(k * self._rate * SEGMENT_S))
 
-    def add(self, values: np.ndarray) -> None:
-        """Add ``values`` shaped ``(num_quantities, samples)``."""
-        n = values.shape[1]
-        if n == 0:
-            return
+    def cuts(self, n: int) -> np.ndarray:
+        """Start offsets of the pieces the next ``n`` samples fall into (first is 0).
+
+        ``np.add.reduceat(row, self.cuts(n))`` on each quantity, stacked, is what
+        :meth:`add_pieces` takes: the quantities can be summed in parallel, no copy made.
+        """
         start, end = self._pos, self._pos + n
-        cuts = []
+        cuts = [0]
         k = self._seg + 1
         while self.bound(k) < end:
             cuts.append(self.bound(k) - start)
             k += 1
-        if not cuts:
-            self._open += values.sum(axis=1)
+        return np.asarray(cuts, dtype=np.intp)
+
+    def add(self, values: np.ndarray) -> None:
+        """Add ``values`` shaped ``(num_quantities, samples)``."""
+        if values.shape[1] == 0:
+            return
+        idx = self.cuts(values.shape[1])
+        self.add_pieces(np.add.reduceat(values, idx, axis=1), values.shape[1])
+
+    def add_pieces(self, sums: np.ndarray, n: int) -> None:
+        """Add per-piece sums ``(num_quantities, pieces)`` of the next ``n`` samples."""
+        if n == 0:
+            return
+        cuts = sums.shape[1] - 1
+        if cuts == 0:
+            self._open += sums[:, 0]
         else:
-            idx = np.concatenate([[0], cuts])
-            sums = np.add.reduceat(values, idx, axis=1)  # (q, len(idx))
             first = self._open + sums[:, 0]
-            done = [first] + [sums[:, i] for i in range(1, len(cuts))]
+            done = [first] + [sums[:, i] for i in range(1, cuts)]
             for i, s in enumerate(done):
                 seg = self._seg + i
                 self._closed.append(s)
                 self._counts.append(self.bound(seg + 1) - self.bound(seg))
             self._open = sums[:, -1].copy()
-            self._seg += len(cuts)
-        self._pos = end
+            self._seg += cuts
+        self._pos += n
 
     def complete(self) -> tuple[np.ndarray, np.ndarray]:
         """Sums of the complete segments ``(segments, num_quantities)`` and their lengths."""
         if not self._closed:
             return np.zeros((0, self._q)), np.zeros(0, dtype=np.int64)
         return np.vstack(self._closed), np.asarray(self._counts, dtype=np.int64)
+
+    @property
+    def open_sums(self) -> np.ndarray:
+        """Sums of the segment still open (the incomplete tail)."""
+        return self._open.copy()
 
     @property
     def samples_seen(self) -> int:

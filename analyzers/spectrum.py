@@ -69,6 +69,7 @@ class SpectrumMeter:
         self._hop = self._n_fft // 2
         self._window = np.hanning(self._n_fft + 1)[:-1]  # periodic Hann: sums flat at 50 %
         self._bands, self._valid = band_matrix(sample_rate_hz, self._n_fft)
+        self._sparse = _SparseBands(self._bands)
         self._pending = np.zeros((num_channels, 0))
         self._mid: list[np.ndarray] = []  # per frame band power of mid (or mono / mean)
         self._side: list[np.ndarray] = []
@@ -89,14 +90,14 @@ class SpectrumMeter:
         if self._channels >= 2:
             mid = 0.5 * (frames[0] + frames[1])
             side = 0.5 * (frames[0] - frames[1])
-            p_mid = _power(mid) @ self._bands
-            p_side = _power(side) @ self._bands
+            p_mid = self._sparse.apply(_power(mid))
+            p_side = self._sparse.apply(_power(side))
             if self._channels > 2:
                 # extra channels add their own power, weighted like one of L/R
-                extra = sum(_power(frames[c]) for c in range(2, self._channels)) @ self._bands
+                extra = self._sparse.apply(sum(_power(frames[c]) for c in range(2, self._channels)))
                 p_mid = (2.0 * (p_mid + p_side) + extra) / self._channels - p_side
         else:
-            p_mid = _power(frames[0]) @ self._bands
+            p_mid = self._sparse.apply(_power(frames[0]))
             p_side = np.zeros_like(p_mid)
         self._mid.append(p_mid.astype(np.float32))
         self._side.append(p_side.astype(np.float32))
@@ -148,6 +149,40 @@ class SpectrumMeter:
             tilt_db_per_oct=_tilt(level),
             frame_s=self._n_fft / self._rate,
         )
+
+
+class _SparseBands:
+    """``power @ weights`` for the band matrix, which is almost all zeros.
+
+    Each band is a run of whole bins plus fractional bins at its two ends, so a band's power
+    is a difference of cumulative sums along the bins plus two weighted bins: O(bins) per
+    frame instead of O(bins × bands).
+    """
+
+    def __init__(self, weights: np.ndarray) -> None:
+        n_bins, n_bands = weights.shape
+        self._lo = np.zeros(n_bands, dtype=np.intp)  # first bin with weight
+        self._hi = np.zeros(n_bands, dtype=np.intp)  # last bin with weight
+        for j in range(n_bands):
+            nz = np.flatnonzero(weights[:, j])
+            if nz.size:
+                self._lo[j], self._hi[j] = nz[0], nz[-1]
+            else:
+                self._lo[j], self._hi[j] = 0, -1  # empty band
+        self._w_lo = weights[self._lo, np.arange(n_bands)]
+        self._w_hi = np.where(self._hi > self._lo, weights[np.maximum(self._hi, 0), np.arange(n_bands)], 0.0)
+        self._empty = self._hi < self._lo
+        self._w_lo[self._empty] = 0.0
+
+    def apply(self, power: np.ndarray) -> np.ndarray:
+        """Band powers ``(frames, bands)`` from bin powers ``(frames, bins)``."""
+        csum = np.zeros((power.shape[0], power.shape[1] + 1))
+        np.cumsum(power, axis=1, out=csum[:, 1:])
+        inner_lo = np.minimum(self._lo + 1, np.maximum(self._hi, self._lo + 1))
+        inner = csum[:, np.maximum(self._hi, inner_lo)] - csum[:, inner_lo]
+        out = inner + power[:, self._lo] * self._w_lo + power[:, np.maximum(self._hi, 0)] * self._w_hi
+        out[:, self._empty] = 0.0
+        return out
 
 
 def _power(frames: np.ndarray) -> np.ndarray:
