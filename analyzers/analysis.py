@@ -2,7 +2,7 @@
 
 :class:`Analyzer` takes audio block by block, so a file of any length is measured with
 memory bounded by the block size (the meters keep a few numbers per 100 ms and per
-~170 ms frame). :func:`analyze` is the same for an array that is already in memory.
+~340 ms frame). :func:`analyze` is the same for an array that is already in memory.
 The meters of one chunk run on a small thread pool: numpy's FFT and products release
 the GIL, so a stereo file uses two cores.
 """

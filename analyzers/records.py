@@ -69,7 +69,7 @@ class SpectrumResult:
     ``level_db[i]`` is the band's share of the power of all bands, in dB (pink noise reads
     about −14.9 dB in every band, white noise rises 1 dB a band), so that spectra of
     different loudness compare. ``crest_db[i]`` is how peaky the band is over time (95th
-    percentile of its power in ~170 ms frames over its mean). ``mono_loss_db[i]`` is the
+    percentile of its power in ~340 ms frames over its mean). ``mono_loss_db[i]`` is the
     level the band loses when the first two channels are summed to mono ((L+R)/2 against
     the mean of L and R: 0 dB for mono, −3 dB for uncorrelated, very negative for
     opposite polarity). ``tilt_db_per_oct`` is the least-squares slope of ``level_db``

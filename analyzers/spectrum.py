@@ -2,7 +2,7 @@
 
 Bands follow ISO 266 / IEC 61260 base-10 fractional octaves: exact centres
 1000 · 10^(k/10) Hz for k = −17 … 13 (nominal 20 Hz … 20 kHz), edges at centre · 10^(±1/20).
-Power comes from Hann-windowed FFT frames of about 1/3 s with 50 % overlap; each FFT bin
+Power comes from consecutive Hann-windowed FFT frames of about 1/3 s; each FFT bin
 is shared between bands by how much of its width falls in each band, so that even the
 20 Hz band (4.6 Hz wide) is measured at 48 kHz.
 """
@@ -66,8 +66,10 @@ class SpectrumMeter:
         self._rate = float(sample_rate_hz)
         self._channels = num_channels
         self._n_fft = frame_length(sample_rate_hz)
-        self._hop = self._n_fft // 2
-        self._window = np.hanning(self._n_fft + 1)[:-1]  # periodic Hann: sums flat at 50 %
+        # Frames do not overlap: over a whole song the long-term average is the same as with
+        # Welch's 50 % overlap (within 0.1 dB on music, see tests), at half the FFTs.
+        self._hop = self._n_fft
+        self._window = np.hanning(self._n_fft + 1)[:-1]
         self._bands, self._valid = band_matrix(sample_rate_hz, self._n_fft)
         self._sparse = _SparseBands(self._bands)
         self._pending = np.zeros((num_channels, 0))

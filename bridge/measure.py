@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import replace
+
+import numpy as np
 
 from analyzers import Analysis, Analyzer
 
 from .audio_io import AudioInfo, iter_blocks, probe
+
+_DONE = object()
 
 #: ``progress(frames_done, frames_total)``
 Progress = Callable[[int, int], None]
@@ -42,7 +48,7 @@ def analyze_file(
     info = probe(path)
     analyzer = Analyzer(info.sample_rate_hz, info.num_channels, **options)
     done = 0
-    for block in iter_blocks(info):
+    for block in _prefetched(iter_blocks(info)):
         analyzer.push(block)
         done += block.shape[1]
         if progress is not None:
@@ -51,3 +57,43 @@ def analyze_file(
     if info.warnings:
         analysis = replace(analysis, warnings=info.warnings + analysis.warnings)
     return info, analysis
+
+
+def _prefetched(blocks: Iterator[np.ndarray], depth: int = 4) -> Iterator[np.ndarray]:
+    """Decode the next blocks on a thread while the current one is measured.
+
+    pedalboard releases the GIL while it decodes, so decoding and measuring overlap; the
+    queue holds at most ``depth`` blocks, so memory stays bounded. An exception raised by
+    the decoder is re-raised here, in the caller's thread.
+    """
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for block in blocks:
+                while not stop.is_set():
+                    try:
+                        q.put(block, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(_DONE)
+        except BaseException as exc:  # handed to the consumer
+            q.put(exc)
+
+    thread = threading.Thread(target=work, name="secondear-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)

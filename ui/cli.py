@@ -16,6 +16,8 @@ import json
 import sys
 from typing import Any
 
+from bridge.runtime import tune_allocator
+
 from . import __version__
 
 
@@ -43,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``secondear`` console command."""
+    tune_allocator()
     args = build_parser().parse_args(argv)
     if args.command is None:
         args = build_parser().parse_args(["analyze", *([] if argv is None else argv)])
