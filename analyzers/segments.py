@@ -69,16 +69,24 @@ class SegmentSums:
             self._seg += cuts
         self._pos += n
 
+    def _open_is_full(self) -> bool:
+        """The samples end exactly where the open segment ends: it is complete."""
+        return self._pos > 0 and self._pos == self.bound(self._seg + 1)
+
     def complete(self) -> tuple[np.ndarray, np.ndarray]:
         """Sums of the complete segments ``(segments, num_quantities)`` and their lengths."""
-        if not self._closed:
+        closed, counts = self._closed, self._counts
+        if self._open_is_full():
+            closed = [*closed, self._open]
+            counts = [*counts, self.bound(self._seg + 1) - self.bound(self._seg)]
+        if not closed:
             return np.zeros((0, self._q)), np.zeros(0, dtype=np.int64)
-        return np.vstack(self._closed), np.asarray(self._counts, dtype=np.int64)
+        return np.vstack(closed), np.asarray(counts, dtype=np.int64)
 
     @property
     def open_sums(self) -> np.ndarray:
-        """Sums of the segment still open (the incomplete tail)."""
-        return self._open.copy()
+        """Sums of the incomplete tail (zeros when the samples end on a segment boundary)."""
+        return np.zeros(self._q) if self._open_is_full() else self._open.copy()
 
     @property
     def samples_seen(self) -> int:
