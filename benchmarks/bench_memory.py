@@ -34,7 +34,8 @@ dt = time.perf_counter() - t0
 peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 if sys.platform == "darwin":
     peak /= 1024  # bytes there, KiB on Linux
-print(json.dumps({"rc": r.returncode, "seconds": dt, "peak_kib": peak, "stderr": r.stderr.decode(errors="replace")[-400:]}))
+err = r.stderr.decode(errors="replace")[-400:]
+print(json.dumps({"rc": r.returncode, "seconds": dt, "peak_kib": peak, "stderr": err}))
 """
 
 
@@ -67,9 +68,8 @@ def run(*, quick: bool = False, keep: bool = False, **_) -> str:
             rows.append([f"secondear analyze --json, {label}", f"{size_mb:.0f}", "–", "–", "–", "–"])
             return None
         c.log(f"  {label}: peak {kib / 1024:.1f} MiB in {secs:.1f} s")
-        rows.append(
-            [f"secondear analyze --json, {label}", f"{size_mb:.0f}", c.secs(secs), c.mib(kib), c.mib(kib - floor_kib), ""]
-        )
+        above = c.mib(kib - floor_kib)
+        rows.append([f"secondear analyze --json, {label}", f"{size_mb:.0f}", c.secs(secs), c.mib(kib), above, ""])
         return kib
 
     floor_kib = measure(f"{SHORT_S}-second WAV (the floor)", short) or 0.0
@@ -93,7 +93,9 @@ def run(*, quick: bool = False, keep: bool = False, **_) -> str:
     if peak4 is not None and peak60 is not None:
         rows[-1][-1] = f"{peak60 / peak4:.2f}× the 4-minute peak"
         above4, above60 = peak4 - floor_kib, peak60 - floor_kib
-        growth = f"{peak60 / peak4:.2f}× (above the 10-second floor: {above60 / above4:.2f}×)" if above4 > 0 else f"{peak60 / peak4:.2f}×"
+        growth = f"{peak60 / peak4:.2f}×"
+        if above4 > 0:
+            growth += f" (above the {SHORT_S}-second floor: {above60 / above4:.2f}×)"
     else:
         growth = "–"
 

@@ -59,7 +59,7 @@ def naive_true_peak(samples: np.ndarray) -> float:
     return 20 * math.log10(peak) if peak > 0 else float("-inf")
 
 
-def fft_third_octave(samples: np.ndarray, rate: float, frame: int = 16384, frames_per_chunk: int = 32) -> np.ndarray:
+def fft_third_octave(samples: np.ndarray, rate: float, frame: int = 16384, frames_per_chunk: int = 32):
     """Long-term 1/3-octave spectrum: Hann-windowed rfft frames of 16384, powers summed per band."""
     import scipy.fft
 
@@ -94,108 +94,116 @@ def run(*, repeat: int = c.DEFAULT_REPEAT, quick: bool = False, **_) -> str:
     size_mb = path.stat().st_size / 1e6
     c.log(f"speed: {path.relative_to(c.REPO)} ({size_mb:.1f} MB), best of {repeat}")
     notes: list[str] = []
+    tuned = c.tune_like_the_cli()
 
-    # ---- whole processes
-    def proc(label: str, cmd: list[str]) -> float | None:
-        try:
-            t, _ = c.best_of(lambda: c.run_process(cmd), repeat)
-        except c.ProcessFailed as exc:
-            notes.append(f"{label} failed: {exc}")
-            c.log(f"  {label}: FAILED ({exc})")
-            return None
-        c.log(f"  {label}: {t:.3f} s")
-        return t
-
+    # ---- whole processes, then in-process meters: each group round-robin (run 1 of every
+    # contender, then run 2 …) so that a burst of load elsewhere hits them all alike
     ff = c.ffmpeg()
     py = sys.executable
     secondear = c.venv_bin("secondear")
-    t_ffmpeg = (
-        proc("ffmpeg", [ff, "-nostats", "-hide_banner", "-i", str(path), "-filter_complex", "ebur128=peak=true", "-f", "null", "-"])
-        if ff
-        else None
-    )
     if not ff:
         notes.append("ffmpeg not found: no process reference (scripts/setup-system installs it).")
-    t_cli = proc("secondear", [secondear, "analyze", str(path), "--json"])
-    t_import = proc("import", [py, "-c", "import analyzers, bridge.measure"])
-    t_bare = proc("python", [py, "-c", "pass"])
+    processes = {
+        "ffmpeg": [ff, "-nostats", "-hide_banner", "-i", str(path),
+                   "-filter_complex", "ebur128=peak=true", "-f", "null", "-"],  # fmt: skip
+        "secondear": [secondear, "analyze", str(path), "--json"],
+        "import": [py, "-c", "import analyzers, bridge.measure"],
+        "python": [py, "-c", "pass"],
+    }
+    if not ff:
+        del processes["ffmpeg"]
+    pt, failures = c.race({k: (lambda cmd=cmd: c.run_process(cmd)) for k, cmd in processes.items()}, repeat)
+    notes += [f"{k} failed: {v}" for k, v in failures.items()]
+    t_ffmpeg, t_cli, t_import, t_bare = (pt.get(k) for k in ("ffmpeg", "secondear", "import", "python"))
 
-    # ---- in process
-    def inproc(label: str, fn):
-        t, result = c.best_of(fn, repeat)
-        c.log(f"  {label}: {t:.3f} s")
-        return t, result
-
-    t_file, (_, analysis_file) = inproc("analyze_file", lambda: analyze_file(path))
-    t_read, (samples, rate) = inproc("read_audio", lambda: read_audio(path))
+    samples, rate = read_audio(path)  # the pre-decoded array every in-process meter gets
     duration = samples.shape[1] / rate
-    t_analyze, analysis = inproc("analyze", lambda: analyze(samples, rate))
-    t_analyze1, _ = inproc("analyze workers=1", lambda: analyze(samples, rate, workers=1))
-
-    t_ebu = ebu = None
+    meters = {
+        "analyze_file": lambda: analyze_file(path),
+        "read_audio": lambda: read_audio(path),
+        "analyze": lambda: analyze(samples, rate),
+        "analyze workers=1": lambda: analyze(samples, rate, workers=1),
+    }
     try:
         import pyebur128  # noqa: F401
 
         interleaved = np.ascontiguousarray(samples.T).reshape(-1)
-        t_ebu, ebu = inproc("pyebur128", lambda: pyebur128_measure(interleaved, samples.shape[1], rate, samples.shape[0]))
-        del interleaved
+        meters["pyebur128"] = lambda: pyebur128_measure(interleaved, samples.shape[1], rate, samples.shape[0])
     except ImportError:
         notes.append("pyebur128 is not installed (`scripts/setup test,bench`): no in-process reference.")
-    t_pln = pln = None
     try:
         import pyloudnorm  # noqa: F401
 
-        t_pln, pln = inproc("pyloudnorm", lambda: pyloudnorm_integrated(samples, rate))
+        meters["pyloudnorm"] = lambda: pyloudnorm_integrated(samples, rate)
     except ImportError:
         notes.append("pyloudnorm is not installed (`scripts/setup test,bench`).")
-    t_tp, tp_naive = inproc("resample_poly TP", lambda: naive_true_peak(samples))
-    t_fft, _ = inproc("scipy.fft spectrum", lambda: fft_third_octave(samples, rate))
+    meters["resample_poly TP"] = lambda: naive_true_peak(samples)
+    meters["scipy.fft spectrum"] = lambda: fft_third_octave(samples, rate)
+    mt, results = c.race(meters, repeat, keep_results=True)
+    meters_order = (
+        "analyze_file", "read_audio", "analyze", "analyze workers=1",
+        "pyebur128", "pyloudnorm", "resample_poly TP", "scipy.fft spectrum",
+    )  # fmt: skip
+    failures = {k: v for k, v in results.items() if isinstance(v, BaseException)}
+    notes += [f"{k} failed: {v!r}" for k, v in failures.items()]
+    t_file, t_read, t_analyze, t_analyze1, t_ebu, t_pln, t_tp, t_fft = (mt.get(k) for k in meters_order)
+    analysis_file = results["analyze_file"][1] if t_file is not None else None
+    analysis = results["analyze"] if t_analyze is not None else None
+    ebu = results.get("pyebur128") if t_ebu is not None else None
+    pln = results.get("pyloudnorm") if t_pln is not None else None
+    tp_naive = results.get("resample_poly TP") if t_tp is not None else None
 
     # ---- tables
-    def xrt(t: float | None) -> str:
-        return "–" if not t else f"{duration / t:.0f}×"
+    def row(label: str, t: float | None, ref: float | None, goal: str = "", realtime: bool = True) -> list[str]:
+        xrt = "–" if not t else f"{duration / t:.0f}×"
+        return [label, c.secs(t), c.ratio(t, ref), xrt if realtime else "", goal]
 
     def goal_cli() -> str:
         if t_cli is None or t_ffmpeg is None:
             return "≤ ffmpeg: –"
         return f"≤ ffmpeg: {'met' if t_cli <= t_ffmpeg else 'not met'}"
 
-    def goal_inproc(t: float) -> str:
-        return f"≤ {GOAL_IN_PROCESS_S} s: {'met' if t <= GOAL_IN_PROCESS_S else f'not met ({t / GOAL_IN_PROCESS_S:.1f}× over)'}"
+    def goal_inproc(t: float | None) -> str:
+        g = f"≤ {GOAL_IN_PROCESS_S} s"
+        if t is None:
+            return f"{g}: –"
+        return f"{g}: met" if t <= GOAL_IN_PROCESS_S else f"{g}: not met ({t / GOAL_IN_PROCESS_S:.1f}× over)"
 
     proc_rows = [
-        ["ffmpeg -filter_complex ebur128=peak=true (I, LRA, TP)", c.secs(t_ffmpeg), c.ratio(t_ffmpeg, t_ffmpeg), xrt(t_ffmpeg), "reference"],
-        ["secondear analyze FILE --json (every figure)", c.secs(t_cli), c.ratio(t_cli, t_ffmpeg), xrt(t_cli), goal_cli()],
-        ['python -c "import analyzers, bridge.measure" (start-up)', c.secs(t_import), c.ratio(t_import, t_ffmpeg), "", ""],
-        ['python -c "pass" (bare interpreter, for scale)', c.secs(t_bare), c.ratio(t_bare, t_ffmpeg), "", ""],
+        row("ffmpeg -filter_complex ebur128=peak=true (I, LRA, TP)", t_ffmpeg, t_ffmpeg, "reference"),
+        row("secondear analyze FILE --json (every figure)", t_cli, t_ffmpeg, goal_cli()),
+        row('python -c "import analyzers, bridge.measure" (start-up)', t_import, t_ffmpeg, realtime=False),
+        row('python -c "pass" (bare interpreter, for scale)', t_bare, t_ffmpeg, realtime=False),
     ]
     in_rows = [
-        ["bridge.measure.analyze_file(FILE): decode + every figure", c.secs(t_file), c.ratio(t_file, t_ebu), xrt(t_file), goal_inproc(t_file)],
-        ["analyzers.analyze(array): every figure, no decoding", c.secs(t_analyze), c.ratio(t_analyze, t_ebu), xrt(t_analyze), goal_inproc(t_analyze)],
-        ["analyzers.analyze(array, workers=1): the same on one thread", c.secs(t_analyze1), c.ratio(t_analyze1, t_ebu), xrt(t_analyze1), ""],
-        ["bridge.audio_io.read_audio(FILE): decoding only", c.secs(t_read), c.ratio(t_read, t_ebu), xrt(t_read), ""],
-        ["pyebur128: I + LRA + true peak", c.secs(t_ebu), c.ratio(t_ebu, t_ebu), xrt(t_ebu), "reference"],
-        ["pyloudnorm: I only", c.secs(t_pln), c.ratio(t_pln, t_ebu), xrt(t_pln), ""],
-        ["scipy resample_poly 4×: true peak only", c.secs(t_tp), c.ratio(t_tp, t_ebu), xrt(t_tp), ""],
-        ["scipy.fft frames of 16384: 1/3-octave spectrum only", c.secs(t_fft), c.ratio(t_fft, t_ebu), xrt(t_fft), ""],
+        row("bridge.measure.analyze_file(FILE): decode + every figure", t_file, t_ebu, goal_inproc(t_file)),
+        row("analyzers.analyze(array): every figure, no decoding", t_analyze, t_ebu, goal_inproc(t_analyze)),
+        row("analyzers.analyze(array, workers=1): the same on one thread", t_analyze1, t_ebu),
+        row("bridge.audio_io.read_audio(FILE): decoding only", t_read, t_ebu),
+        row("pyebur128: I + LRA + true peak", t_ebu, t_ebu, "reference"),
+        row("pyloudnorm: I only", t_pln, t_ebu),
+        row("scipy resample_poly 4×: true peak only", t_tp, t_ebu),
+        row("scipy.fft frames of 16384: 1/3-octave spectrum only", t_fft, t_ebu),
     ]
 
-    lo = analysis.loudness
-    agree = [
-        ["analyzers.analyze", c.num(lo.integrated_lufs), c.num(lo.lra_lu), c.num(analysis.levels.true_peak_dbtp)],
-        ["analyze_file", c.num(analysis_file.loudness.integrated_lufs), c.num(analysis_file.loudness.lra_lu), c.num(analysis_file.levels.true_peak_dbtp)],
-    ]
+    agree = []
+    for label, a in (("analyzers.analyze", analysis), ("analyze_file", analysis_file)):
+        if a is not None:
+            lo = a.loudness
+            agree.append([label, c.num(lo.integrated_lufs), c.num(lo.lra_lu), c.num(a.levels.true_peak_dbtp)])
     if ebu is not None:
         agree.append(["pyebur128", c.num(ebu[0]), c.num(ebu[1]), c.num(ebu[2])])
     if pln is not None:
         agree.append(["pyloudnorm", c.num(pln), "", ""])
-    agree.append(["resample_poly 4×", "", "", c.num(tp_naive)])
+    if tp_naive is not None:
+        agree.append(["resample_poly 4×", "", "", c.num(tp_naive)])
 
     out = [
         "## Speed",
         "",
         f"File: `{path.relative_to(c.REPO)}`, {duration:.0f} s stereo {rate / 1000:g} kHz 24-bit FLAC "
-        f"({size_mb:.1f} MB): {desc}. Best of {repeat} run{'s' if repeat != 1 else ''}; "
+        f"({size_mb:.1f} MB): {desc}. Best of {repeat} run{'s' if repeat != 1 else ''}, "
+        "taken round-robin within each table; "
         "“× realtime” = audio duration / time.",
         "",
         "### Whole processes (ratio to ffmpeg's process)",
@@ -208,7 +216,13 @@ def run(*, repeat: int = c.DEFAULT_REPEAT, quick: bool = False, **_) -> str:
         "",
         "Peers run on one thread; `analyzers.analyze` uses up to min(4, cores) threads "
         "(the one-thread row shows the cost without them). pyebur128 gets the array already "
-        "interleaved (the conversion is not timed).",
+        "interleaved (the conversion is not timed). "
+        + (
+            "This process's allocator is tuned as the `secondear` entry point tunes it "
+            "(`bridge.runtime.tune_allocator()`), for ours and the peers alike."
+            if tuned
+            else "No `bridge.runtime.tune_allocator()` here: the process runs with default allocator settings."
+        ),
         "",
         "Same figures from each (a sanity check that everyone measured the same audio):",
         "",

@@ -103,7 +103,8 @@ def long_source() -> tuple[str, str]:
     songs = corpus_songs()
     if songs:
         mixes = [s / "mix.flac" for s in songs]
-        desc = f"the {len(mixes)} corpus mixes ({', '.join(s.name for s in songs)}) concatenated and looped to {LONG_S} s"
+        names = ", ".join(s.name for s in songs)
+        desc = f"the {len(mixes)} corpus mixes ({names}) concatenated and looped to {LONG_S} s"
         return desc, _signature(mixes, f"corpus-v1-{LONG_S}")
     say_corpus_missing()
     from bridge import demo
@@ -213,15 +214,59 @@ def tiled_wav(source: Path, dest: Path, times: int) -> None:
 # --------------------------------------------------------------------------- timing
 
 
-def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Smallest wall time of ``repeat`` calls of ``fn`` (seconds) and the last call's result."""
-    best = float("inf")
-    result = None
-    for _ in range(max(1, repeat)):
-        t0 = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, result
+def tune_like_the_cli() -> bool:
+    """Tune this process's allocator as the ``secondear`` entry point does (if it can).
+
+    The in-process timings then see the same process settings as ``secondear analyze``;
+    every in-process meter, ours and the peers, runs under them.
+    """
+    try:
+        from bridge.runtime import tune_allocator
+    except ImportError:
+        return False
+    tune_allocator()
+    return True
+
+
+
+def race(contenders: dict[str, Callable[[], Any]], repeat: int, *, keep_results: bool = False):
+    """Best wall time of each contender over ``repeat`` rounds, run round-robin.
+
+    Round-robin (round 1 of every contender, then round 2 …) so that a burst of load from
+    elsewhere on the machine falls on all of them alike rather than on one. A contender
+    that raises is dropped from the later rounds.
+
+    Returns ``(best_seconds, results)``: ``best_seconds[name]`` for those that never
+    failed; ``results[name]`` (when ``keep_results``) the last result or the exception.
+    Without ``keep_results`` the second item maps only failed names to their exceptions.
+    """
+    best: dict[str, float] = {}
+    results: dict[str, Any] = {}
+    failed: dict[str, BaseException] = {}
+    for round_ in range(max(1, repeat)):
+        for name, fn in contenders.items():
+            if name in failed:
+                continue
+            t0 = time.perf_counter()
+            try:
+                result = fn()
+            except Exception as exc:  # reported, not fatal: the other contenders still run
+                failed[name] = exc
+                best.pop(name, None)
+                log(f"  {name}: FAILED ({exc})")
+                continue
+            dt = time.perf_counter() - t0
+            best[name] = min(best.get(name, float("inf")), dt)
+            if keep_results:
+                results[name] = result
+            del result
+    for name in contenders:
+        if name in best:
+            log(f"  {name}: {best[name]:.3f} s (best of {max(1, repeat)})")
+    if keep_results:
+        results.update(failed)
+        return best, results
+    return best, failed
 
 
 class ProcessFailed(RuntimeError):
