@@ -23,8 +23,10 @@ class SegmentSums:
         self._pos = 0  # samples seen
         self._seg = 0  # index of the open segment
         self._open = np.zeros(num_quantities)
-        self._closed: list[np.ndarray] = []
-        self._counts: list[int] = []
+        # closed segments, in arrays grown by doubling (a few bytes per 100 ms, no objects)
+        self._sums = np.zeros((64, num_quantities))
+        self._lengths = np.zeros(64, dtype=np.int64)
+        self._n_closed = 0
 
     def bound(self, k: int) -> int:
         """First sample of segment ``k``."""
@@ -59,12 +61,17 @@ class SegmentSums:
         if cuts == 0:
             self._open += sums[:, 0]
         else:
-            first = self._open + sums[:, 0]
-            done = [first] + [sums[:, i] for i in range(1, cuts)]
-            for i, s in enumerate(done):
-                seg = self._seg + i
-                self._closed.append(s)
-                self._counts.append(self.bound(seg + 1) - self.bound(seg))
+            need = self._n_closed + cuts
+            if need > self._lengths.size:
+                size = max(need, 2 * self._lengths.size)
+                self._sums = np.concatenate([self._sums, np.zeros((size - self._sums.shape[0], self._q))])
+                self._lengths = np.concatenate([self._lengths, np.zeros(size - self._lengths.size, np.int64)])
+            rows = slice(self._n_closed, need)
+            self._sums[rows] = sums[:, :cuts].T
+            self._sums[self._n_closed] += self._open
+            first = self._seg
+            self._lengths[rows] = [self.bound(k + 1) - self.bound(k) for k in range(first, first + cuts)]
+            self._n_closed = need
             self._open = sums[:, -1].copy()
             self._seg += cuts
         self._pos += n
@@ -75,13 +82,12 @@ class SegmentSums:
 
     def complete(self) -> tuple[np.ndarray, np.ndarray]:
         """Sums of the complete segments ``(segments, num_quantities)`` and their lengths."""
-        closed, counts = self._closed, self._counts
+        sums = self._sums[: self._n_closed]
+        lengths = self._lengths[: self._n_closed]
         if self._open_is_full():
-            closed = [*closed, self._open]
-            counts = [*counts, self.bound(self._seg + 1) - self.bound(self._seg)]
-        if not closed:
-            return np.zeros((0, self._q)), np.zeros(0, dtype=np.int64)
-        return np.vstack(closed), np.asarray(counts, dtype=np.int64)
+            sums = np.vstack([sums, self._open[None, :]])
+            lengths = np.append(lengths, self.bound(self._seg + 1) - self.bound(self._seg))
+        return sums.copy(), lengths.copy()
 
     @property
     def open_sums(self) -> np.ndarray:

@@ -20,7 +20,7 @@ def tune_allocator() -> None:
 
         libc = ctypes.CDLL("libc.so.6")
         m_trim_threshold, m_mmap_threshold = -1, -3
-        libc.mallopt(m_trim_threshold, 256 * 1024 * 1024)
-        libc.mallopt(m_mmap_threshold, 32 * 1024 * 1024)
+        libc.mallopt(m_trim_threshold, 64 * 1024 * 1024)
+        libc.mallopt(m_mmap_threshold, 16 * 1024 * 1024)
     except (OSError, AttributeError):  # not glibc: nothing to tune
         pass
