@@ -108,7 +108,10 @@ class Analyzer:
         self._levels = LevelMeter(self.num_channels)
         # per 100 ms: K-weighted energy per channel, then L·R (stereo correlation)
         self._stereo = self.num_channels >= 2
-        self._segments = SegmentSums(rate, self.num_channels * 2 + (1 if self._stereo else 0))
+        # per 10 ms: K-weighted energy per channel (loudness; maxima on a 10 ms grid)
+        self._k10 = SegmentSums(rate, self.num_channels, per_second=100)
+        # per 100 ms: raw energy per channel, then L·R (noise floor, stereo correlation)
+        self._segments = SegmentSums(rate, self.num_channels + (1 if self._stereo else 0))
         self._pending: list[np.ndarray] = []
         self._pending_samples = 0
         self._nonfinite = 0
@@ -153,11 +156,12 @@ class Analyzer:
         chunk64 = chunk.astype(np.float64, copy=False)
         self._samples += chunk.shape[1]
         idx = self._segments.cuts(chunk.shape[1])
+        idx10 = self._k10.cuts(chunk.shape[1])
 
-        def energies(c: int) -> np.ndarray:
-            """100 ms sums of channel c: K-weighted energy, raw energy."""
+        def energies(c: int) -> tuple[np.ndarray, np.ndarray]:
+            """Channel c: 10 ms sums of K-weighted energy, 100 ms sums of raw energy."""
             weighted = self._kfilters[c].process(chunk64[c : c + 1])[0]
-            return np.add.reduceat(np.stack([weighted * weighted, chunk64[c] * chunk64[c]]), idx, axis=1)
+            return np.add.reduceat(weighted * weighted, idx10), np.add.reduceat(chunk64[c] * chunk64[c], idx)
 
         def spectrum_and_cross() -> np.ndarray | None:
             self._spectrum.process(chunk64)
@@ -169,8 +173,9 @@ class Analyzer:
             results = [job() for job in jobs]
         else:
             results = [f.result() for f in [self._pool.submit(job) for job in jobs]]
-        per_channel = results[: self.num_channels]  # each (2, pieces)
-        rows = [r[0] for r in per_channel] + [r[1] for r in per_channel]
+        per_channel = results[: self.num_channels]
+        self._k10.add_pieces(np.stack([r[0] for r in per_channel]), chunk.shape[1])
+        rows = [r[1] for r in per_channel]
         if self._stereo:
             rows.append(results[self.num_channels][0])
         self._segments.add_pieces(np.stack(rows), chunk.shape[1])
@@ -193,9 +198,12 @@ class Analyzer:
         n = self._samples
         warnings = list(self._warnings)
         seg, counts = self._segments.complete()
-        k_energy = seg[:, :nch]
-        raw_energy = seg[:, nch : 2 * nch]
-        loud = loudness_from_segments(k_energy, counts, self._weights)
+        k10, counts10 = self._k10.complete()
+        n100 = min(seg.shape[0], k10.shape[0] // 10)  # whole 100 ms segments
+        k_energy = k10[: n100 * 10].reshape(n100, 10, nch).sum(axis=1)
+        seg, counts = seg[:n100], counts[:n100]
+        raw_energy = seg[:, :nch]
+        loud = loudness_from_segments(k_energy, counts, self._weights, fine=(k10, counts10))
         tp = self._truepeak.finish()
         self._levels.finish()
         lv = self._levels
@@ -223,13 +231,14 @@ class Analyzer:
         # --- stereo
         if self._stereo:
             ll, rr = lv.sum_sq[0], lv.sum_sq[1]
-            lr = float(seg[:, -1].sum()) + float(self._segments.open_sums[-1])
+            lr = float(self._segments.complete()[0][:, -1].sum()) + float(self._segments.open_sums[-1])
             corr = lr / math.sqrt(ll * rr) if ll > 0 and rr > 0 else None
             mid_sq = (ll + 2 * lr + rr) / 4.0
             side_sq = (ll - 2 * lr + rr) / 4.0
             width = side_sq / (mid_sq + side_sq) if mid_sq + side_sq > 0 else None
-            s2m = 10 * math.log10(side_sq / mid_sq) if side_sq > 0 and mid_sq > 0 else None
-            blk = window_sums(seg[:, [nch, nch + 1, 2 * nch]], MOMENTARY_SEGMENTS)
+            # None when one side is only rounding residue (identical or opposite channels)
+            s2m = 10 * math.log10(side_sq / mid_sq) if side_sq > 1e-12 * mid_sq and mid_sq > 1e-12 * side_sq else None
+            blk = window_sums(seg[:, [0, 1, nch]], MOMENTARY_SEGMENTS)
             denom = np.sqrt(blk[:, 0] * blk[:, 1])
             series = tuple(
                 round(float(c / d), 4) if d > 1e-12 else None for c, d in zip(blk[:, 2], denom)

@@ -77,11 +77,11 @@ def loudness_range(short_term_power: np.ndarray) -> float | None:
 
 
 def weighted_window_power(
-    k_energy: np.ndarray, counts: np.ndarray, weights: np.ndarray, width: int
+    k_energy: np.ndarray, counts: np.ndarray, weights: np.ndarray, width: int, *, exact: bool = True
 ) -> np.ndarray:
     """Σ_channels G·(mean square) over windows of ``width`` segments, stepped by one."""
-    energy = window_sums(k_energy, width)  # (windows, channels)
-    n = window_sums(counts.astype(np.float64), width)  # (windows,)
+    energy = window_sums(k_energy, width, exact=exact)  # (windows, channels)
+    n = window_sums(counts.astype(np.float64), width, exact=exact)  # (windows,)
     if energy.shape[0] == 0:
         return np.zeros(0)
     return (energy / n[:, None]) @ weights
@@ -98,7 +98,11 @@ def _max(lufs: np.ndarray) -> float | None:
 
 
 def loudness_from_segments(
-    k_energy: np.ndarray, counts: np.ndarray, channel_weights: tuple[float, ...]
+    k_energy: np.ndarray,
+    counts: np.ndarray,
+    channel_weights: tuple[float, ...],
+    *,
+    fine: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> LoudnessResult:
     """All loudness figures from per-segment K-weighted energies.
 
@@ -110,16 +114,24 @@ def loudness_from_segments(
         Samples in each segment.
     channel_weights : tuple of float
         BS.1770 weight per channel.
+    fine : (ndarray, ndarray), optional
+        The same energies and lengths per 10 ms segment; the momentary and short-term
+        maxima are then taken on the 10 ms grid (EBU Tech 3341 cases 13 and 14).
     """
     w = np.asarray(channel_weights, dtype=np.float64)
     momentary = weighted_window_power(k_energy, counts, w, MOMENTARY_SEGMENTS)
     short_term = weighted_window_power(k_energy, counts, w, SHORT_TERM_SEGMENTS)
     m_lufs = block_loudness(momentary)
     s_lufs = block_loudness(short_term)
+    m_max, s_max = _max(m_lufs), _max(s_lufs)
+    if fine is not None:
+        k10, n10 = fine
+        m_max = _max(block_loudness(weighted_window_power(k10, n10, w, MOMENTARY_SEGMENTS * 10, exact=False)))
+        s_max = _max(block_loudness(weighted_window_power(k10, n10, w, SHORT_TERM_SEGMENTS * 10, exact=False)))
     return LoudnessResult(
         integrated_lufs=gated_loudness(momentary) if momentary.size else None,
-        momentary_max_lufs=_max(m_lufs),
-        short_term_max_lufs=_max(s_lufs),
+        momentary_max_lufs=m_max,
+        short_term_max_lufs=s_max,
         lra_lu=loudness_range(short_term) if short_term.size else None,
         momentary_lufs=_series(m_lufs),
         short_term_lufs=_series(s_lufs),

@@ -73,7 +73,9 @@ class SpectrumResult:
     level the band loses when the first two channels are summed to mono ((L+R)/2 against
     the mean of L and R: 0 dB for mono, −3 dB for uncorrelated, very negative for
     opposite polarity). ``tilt_db_per_oct`` is the least-squares slope of ``level_db``
-    between 50 Hz and 16 kHz. Bands above the Nyquist frequency are ``None``.
+    between 50 Hz and 16 kHz. ``total_dbfs`` is the power of all bands in dBFS (mean square
+    per channel), so ``level_db + total_dbfs`` is a band's absolute level. Bands above the
+    Nyquist frequency are ``None``.
     """
 
     centres_hz: tuple[float, ...]
@@ -82,6 +84,8 @@ class SpectrumResult:
     mono_loss_db: tuple[float | None, ...]
     tilt_db_per_oct: float | None
     frame_s: float
+    total_dbfs: float | None = None  # mean power of all bands (per channel), so that
+    # level_db + total_dbfs is a band's absolute level in dBFS
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -150,6 +150,10 @@ class SpectrumMeter:
             mono_loss_db=tuple(loss),
             tilt_db_per_oct=_tilt(level),
             frame_s=self._n_fft / self._rate,
+            # one-sided Σ|X|² of a Hann frame ≈ N² · 3/16 · mean square (Parseval)
+            total_dbfs=round(10.0 * math.log10(all_power / (0.1875 * self._n_fft**2)), 2)
+            if all_power > POWER_FLOOR
+            else None,
         )
 
 

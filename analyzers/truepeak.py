@@ -6,11 +6,12 @@ rate (4× is the Annex's minimum; at 96 kHz and above it oversamples more than n
 which costs nothing in accuracy). Float input needs none of the Annex's ±12.04 dB
 fixed-point scaling.
 
-Speed: an inter-sample peak is evaluated only around samples that come within
-:data:`CANDIDATE_MARGIN_DB` of the loudest sample seen so far (or of the chunk's own peak):
-a peak between samples can exceed its two neighbours by 3.01 dB for content at fs/4 and by
-6 dB only for content at fs/3 and above at full scale. ``exhaustive=True`` evaluates every
-position; the tests check that both agree on noise, tones and music-like material.
+Speed without missing a peak: an interpolated value is a sum of twelve taps times twelve
+samples, so it can exceed the loudest true peak found so far only where its window holds
+a sample of at least that peak divided by the largest sum of |taps| of a phase
+(:data:`TAP_L1`, 2.02, i.e. −6.1 dB). Only those windows are evaluated; the rule cannot
+miss a peak. ``exhaustive=True`` evaluates every window; the tests check that both agree,
+including on constructed worst cases.
 """
 
 from __future__ import annotations
@@ -36,9 +37,9 @@ ANNEX2_PHASES = np.array(
     ]
 )  # fmt: skip
 _TAPS = ANNEX2_PHASES.shape[1]
-#: Samples this far below the running peak (dB) are not examined for inter-sample peaks.
-CANDIDATE_MARGIN_DB = 6.5
-_MARGIN_LIN = 10.0 ** (-CANDIDATE_MARGIN_DB / 20.0)
+#: The largest Σ|tap| over the four phases: no interpolated value exceeds this many times
+#: the loudest sample of its window.
+TAP_L1 = float(np.abs(ANNEX2_PHASES).sum(axis=1).max())
 #: Above this share of candidate positions, every position is evaluated in one product.
 _DENSE_SHARE = 0.35
 
@@ -78,10 +79,10 @@ class TruePeakMeter:
             if self._exhaustive:
                 sel = None
             else:
-                cand = mag[ch] >= ref * _MARGIN_LIN
-                # windows whose two centre taps (positions 5 and 6) hold a candidate
-                centre = cand[5 : 5 + windows.shape[1]] | cand[6 : 6 + windows.shape[1]]
-                sel = np.flatnonzero(centre)
+                cand = mag[ch] >= ref / TAP_L1
+                # windows (12 samples) that hold at least one candidate sample
+                cs = np.concatenate([[0], np.cumsum(cand, dtype=np.int64)])
+                sel = np.flatnonzero(cs[_TAPS:] - cs[: -_TAPS] > 0)
                 if sel.size > _DENSE_SHARE * windows.shape[1]:
                     sel = None
             w = windows[ch] if sel is None else windows[ch, sel]
