@@ -4,9 +4,14 @@ Subcommands
 -----------
 analyze FILE... [--json]
     Measure files (or the built-in demo when no file is given).
+suggest FILE... [--role R] [--genre G] [--target T] [--reference REF] [--intent TEXT] [--json]
+    Propose moves with their measured reasons, and say what to leave alone.
+apply FILE... -o OUT [--accept all|ID,ID,…] [context flags] [--album]
+    Render the accepted moves and print predicted against measured.
 
-Exit status: 0 when every file was measured (warnings included), 1 when any file could not
-be read, 2 for a usage error.
+Folders given as FILE are expanded to the audio files in them. Exit status: 0 when every
+file was handled (warnings included), 1 when any file could not be read or written, 2 for
+a usage error (an unknown role, genre, target or intent word included).
 """
 
 from __future__ import annotations
@@ -40,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("files", nargs="*", metavar="FILE", help="audio files (WAV, FLAC, AIFF, MP3, OGG)")
     an.add_argument("--json", action="store_true", help="print JSON (one object, or an array for several files)")
     an.add_argument("--no-progress", action="store_true", help="never draw a progress bar on stderr")
+
+    from .cli_suggest import add_apply_parser, add_suggest_parser
+
+    add_suggest_parser(sub)
+    add_apply_parser(sub)
     return parser
 
 
@@ -51,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(["analyze", *([] if argv is None else argv)])
     if args.command == "analyze":
         return _analyze(args)
+    from .cli_suggest import run_apply_command, run_suggest_command
+
+    if args.command == "suggest":
+        return run_suggest_command(args)
+    if args.command == "apply":
+        return run_apply_command(args)
     return 2
 
 

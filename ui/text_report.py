@@ -86,3 +86,56 @@ def _spectrum(d: dict[str, Any], *, width: int) -> str:
         frac = max(0.0, (b["db"] - (top - span)) / span)
         rows.append(f"    {label:>5} Hz {b['db']:6.1f} {'█' * int(round(frac * bar_w))}")
     return "\n".join(rows)
+
+
+def render_advice(r: dict[str, Any]) -> str:
+    """The readable form of one ``suggest`` result."""
+    if "error" in r:
+        return f"{r['path']}\n  error: {r['error']}"
+    a = r["analysis"]
+    ctx = r["context"]
+    head = [
+        f"{r['path']}",
+        f"  {a['sample_rate'] / 1000:g} kHz · {a['channels']} ch · {a['duration_s']:.2f} s · "
+        f"{_loudness(a, 'integrated_lufs')} · TP {_f(a['true_peak_dbtp'], 'dBTP')} · crest {_f(a['crest_db'], 'dB')}",
+        "  context: " + ", ".join(
+            f"{k} {v if not isinstance(v, dict) else v['name']}" for k, v in ctx.items() if v
+        ),
+        "",
+    ]  # fmt: skip
+    lines = head
+    if r["suggestions"]:
+        lines.append("  Suggestions (accept with: secondear apply FILE -o OUT --accept ID,ID)")
+        for s in r["suggestions"]:
+            params = " ".join(f"{k}={v}" for k, v in s["params"].items())
+            lines.append(f"    [{s['id']}] {s['kind']} {params}   ({s['severity']}, confidence {s['confidence']:.2f})")
+            lines.append(f"        {s['why']}")
+            if s.get("region_s"):
+                lines.append(f"        only {s['region_s'][0]:.1f}–{s['region_s'][1]:.1f} s")
+    else:
+        lines.append("  No moves: leave it.")
+    if r["leave_alone"]:
+        lines += ["", "  Leave alone"] + [f"    · {k['aspect']}: {k['why']}" for k in r["leave_alone"]]
+    if r.get("notes"):
+        lines += ["", "  Notes"] + [f"    - {n}" for n in r["notes"]]
+    return "\n".join(lines)
+
+
+def render_apply(r: dict[str, Any]) -> str:
+    """The readable form of one ``apply`` result: predicted against measured."""
+    if "error" in r:
+        return f"{r['path']}\n  error: {r['error']}"
+    lines = [f"{r['path']} → {r['output']}", f"  accepted: {', '.join(r['accepted']) or 'nothing'}"]
+    if r["checks"]:
+        lines.append("  predicted against measured")
+        for c in r["checks"]:
+            before = "" if c["before"] is None else f"{c['before']:+.2f} → "
+            meas = "—" if c["measured"] is None else f"{c['measured']:+.2f}"
+            lines.append(f"    [{c['id']}] {c['figure']:<28} {before}predicted {c['predicted']:+.2f}, measured {meas}")
+    after = r["after"]
+    lines.append(
+        f"  result: {_f(after['integrated_lufs'], 'LUFS')}, true peak {_f(after['true_peak_dbtp'], 'dBTP')}, "
+        f"crest {_f(after['crest_db'], 'dB')}"
+    )
+    lines += [f"  ! {w}" for w in r.get("warnings", [])]
+    return "\n".join(lines)

@@ -1,0 +1,212 @@
+"""Moves: one processor change each, with parameters named in their units.
+
+A :class:`Move` is the word every package shares (DESIGN.md, "Core records"): the
+analyzers propose moves, the bridge renders them with pedalboard or maps them onto a
+plugin, the DAW link sends them, presets store them. It is validated when made, so a Move
+that exists is one that can be rendered: every kind lists its parameters, their units,
+their ranges and defaults in :data:`KINDS`.
+
+A move written on the command line is ``KIND key=value …`` (:func:`parse_move`), e.g.
+``peak freq_hz=1000 gain_db=-3 q=1.4`` or ``compressor threshold_db=-18 ratio=3``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from .errors import ParameterError
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One parameter of a move kind: unit (in the name), range and default."""
+
+    low: float
+    high: float
+    default: float | None = None  # None: required
+    doc: str = ""
+
+
+#: Every move kind, its parameters (unit-suffixed names), their ranges and defaults.
+KINDS: Mapping[str, Mapping[str, Param]] = MappingProxyType(
+    {
+        "highpass": {
+            "freq_hz": Param(10.0, 2000.0, doc="−3 dB point"),
+            "slope_db_oct": Param(6.0, 24.0, 12.0, "6, 12, 18 or 24"),
+        },
+        "lowpass": {
+            "freq_hz": Param(200.0, 24000.0, doc="−3 dB point"),
+            "slope_db_oct": Param(6.0, 24.0, 12.0, "6, 12, 18 or 24"),
+        },
+        "peak": {
+            "freq_hz": Param(20.0, 20000.0),
+            "gain_db": Param(-24.0, 24.0),
+            "q": Param(0.1, 18.0, 1.0),
+        },
+        "low_shelf": {
+            "freq_hz": Param(20.0, 2000.0),
+            "gain_db": Param(-18.0, 18.0),
+            "q": Param(0.3, 2.0, 0.707),
+        },
+        "high_shelf": {
+            "freq_hz": Param(500.0, 20000.0),
+            "gain_db": Param(-18.0, 18.0),
+            "q": Param(0.3, 2.0, 0.707),
+        },
+        "compressor": {
+            "threshold_db": Param(-60.0, 0.0),
+            "ratio": Param(1.0, 20.0),
+            "attack_ms": Param(0.1, 300.0, 10.0),
+            "release_ms": Param(5.0, 3000.0, 100.0),
+            "makeup_db": Param(0.0, 24.0, 0.0),
+        },
+        "expander": {
+            "threshold_db": Param(-60.0, 0.0, doc="level above which peaks are raised"),
+            "ratio": Param(1.0, 4.0, 1.3, "upward: 1.3 raises 3 dB above threshold by 3.9 dB"),
+            "attack_ms": Param(0.1, 100.0, 5.0),
+            "release_ms": Param(5.0, 2000.0, 80.0),
+        },
+        "limiter": {
+            "ceiling_dbtp": Param(-12.0, 0.0, -1.0),
+            "gain_db": Param(-24.0, 24.0, 0.0, "input gain before the limiter"),
+            "release_ms": Param(1.0, 1000.0, 100.0),
+        },
+        "gain": {"gain_db": Param(-60.0, 24.0)},
+        "polarity": {"channel": Param(-1.0, 63.0, -1.0, "channel index; −1 = every channel")},
+        "width": {
+            "side_gain_db": Param(-60.0, 12.0, 0.0, "level of the side signal"),
+            "mono_below_hz": Param(0.0, 500.0, 0.0, "side removed below this; 0 = off"),
+        },
+        "delay": {
+            "delay_samples": Param(0.0, 48000.0),
+            "channel": Param(-1.0, 63.0, -1.0, "channel index; −1 = every channel"),
+        },
+    }
+)
+
+_INTEGER_PARAMS = {"channel", "delay_samples"}
+_SLOPES = (6.0, 12.0, 18.0, 24.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One processor change: ``kind`` and its parameters (defaults filled in).
+
+    Raises
+    ------
+    ParameterError
+        Unknown kind, unknown or missing parameter, or a value out of range; the message
+        names the value and the valid range.
+    """
+
+    kind: str
+    params: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        spec = KINDS.get(self.kind)
+        if spec is None:
+            raise ParameterError(f"unknown move kind {self.kind!r}; known: {', '.join(KINDS)}")
+        values: dict[str, float] = {}
+        for name, value in self.params.items():
+            if name not in spec:
+                hint = difflib.get_close_matches(name, spec, n=1)
+                raise ParameterError(
+                    f"{self.kind} has no parameter {name!r}"
+                    + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                    + f"; it takes {', '.join(spec)}"
+                )
+            try:
+                v = float(value)
+            except (TypeError, ValueError):
+                raise ParameterError(f"{self.kind} {name}={value!r} is not a number") from None
+            p = spec[name]
+            if not math.isfinite(v) or not p.low <= v <= p.high:
+                raise ParameterError(f"{self.kind} {name}={value!r} is outside {p.low:g}…{p.high:g}")
+            if name in _INTEGER_PARAMS:
+                v = float(round(v))
+            if name == "slope_db_oct" and v not in _SLOPES:
+                raise ParameterError(f"{self.kind} slope_db_oct={value!r} must be one of 6, 12, 18, 24")
+            values[name] = v
+        for name, p in spec.items():
+            if name not in values:
+                if p.default is None:
+                    raise ParameterError(f"{self.kind} needs {name} ({p.low:g}…{p.high:g})")
+                values[name] = p.default
+        object.__setattr__(self, "params", MappingProxyType(values))
+
+    def __getitem__(self, name: str) -> float:
+        return self.params[name]
+
+    def to_dict(self) -> dict:
+        """``{"kind": …, "params": {…}}`` with plain floats (ints for counts)."""
+        return {
+            "kind": self.kind,
+            "params": {k: (int(v) if k in _INTEGER_PARAMS else round(v, 3)) for k, v in self.params.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Move:
+        """The inverse of :meth:`to_dict`; validates like the constructor."""
+        if not isinstance(data, Mapping) or "kind" not in data:
+            raise ParameterError(f"a move needs a 'kind': {data!r}")
+        params = data.get("params", {})
+        if not isinstance(params, Mapping):
+            raise ParameterError(f"move params must be a mapping, got {params!r}")
+        return cls(str(data["kind"]), dict(params))
+
+    def describe(self) -> str:
+        """A short human label, e.g. ``peak 300 Hz −4.0 dB Q 1.0``."""
+        p = self.params
+        k = self.kind
+        if k in ("peak", "low_shelf", "high_shelf"):
+            return f"{k.replace('_', ' ')} {_hz(p['freq_hz'])} {p['gain_db']:+.1f} dB Q {p['q']:.2f}"
+        if k in ("highpass", "lowpass"):
+            return f"{k} {_hz(p['freq_hz'])} {p['slope_db_oct']:.0f} dB/oct"
+        if k == "compressor":
+            return (
+                f"compressor {p['threshold_db']:.1f} dB {p['ratio']:.1f}:1 "
+                f"attack {p['attack_ms']:g} ms release {p['release_ms']:g} ms"
+                + (f" makeup {p['makeup_db']:+.1f} dB" if p["makeup_db"] else "")
+            )
+        if k == "expander":
+            return f"upward expander {p['ratio']:.2f}:1 above {p['threshold_db']:.1f} dB"
+        if k == "limiter":
+            return f"limiter ceiling {p['ceiling_dbtp']:.1f} dBTP, drive {p['gain_db']:+.1f} dB"
+        if k == "gain":
+            return f"gain {p['gain_db']:+.1f} dB"
+        if k == "polarity":
+            return "polarity flip" + ("" if p["channel"] < 0 else f" on channel {int(p['channel']) + 1}")
+        if k == "width":
+            parts = []
+            if p["side_gain_db"]:
+                parts.append(f"side {p['side_gain_db']:+.1f} dB")
+            if p["mono_below_hz"]:
+                parts.append(f"mono below {_hz(p['mono_below_hz'])}")
+            return "width " + (", ".join(parts) or "unchanged")
+        if k == "delay":
+            return f"delay {int(p['delay_samples'])} samples" + (
+                "" if p["channel"] < 0 else f" on channel {int(p['channel']) + 1}"
+            )
+        return k  # pragma: no cover
+
+
+def parse_move(text: str) -> Move:
+    """Parse ``KIND key=value …`` (the command-line form) into a :class:`Move`."""
+    parts = text.split()
+    if not parts:
+        raise ParameterError("an empty move; write KIND key=value …, e.g. 'peak freq_hz=1000 gain_db=-3 q=1'")
+    kind, params = parts[0], {}
+    for item in parts[1:]:
+        key, sep, value = item.partition("=")
+        if not sep or not key or not value:
+            raise ParameterError(f"{item!r} in {text!r} is not key=value")
+        params[key] = value
+    return Move(kind, params)
+
+
+def _hz(f: float) -> str:
+    return f"{f / 1000:.3g} kHz" if f >= 1000 else f"{f:.0f} Hz"

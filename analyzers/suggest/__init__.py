@@ -1,0 +1,12 @@
+"""Suggestions: moves with measured reasons, in context, with restraint.
+
+``suggest(analysis, context) -> Advice``. Pure: no I/O, no plugins, no Qt. The rules live
+one concern per module (``corrective``, ``tonal``, ``dynamics``, ``stereo``, ``intent``);
+``engine`` runs them and applies restraint.
+"""
+
+from .engine import MAX_SUGGESTIONS, suggest
+from .intent import Wish, parse_intent
+from .records import Advice, LeaveAlone, Suggestion
+
+__all__ = ["MAX_SUGGESTIONS", "Advice", "LeaveAlone", "Suggestion", "Wish", "parse_intent", "suggest"]

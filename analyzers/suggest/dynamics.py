@@ -1,0 +1,184 @@
+"""Dynamics: compression from the crest factor, restoration of over-compressed material,
+and gain plus limiting to reach a destination's loudness under its true-peak ceiling.
+
+Compressor times follow Giannoulis, Massberg & Reiss (2013, JAES 61(10)): attack and
+release scale with 1/C², the squared crest factor, so peakier material gets faster times.
+The role's default times (``roles.json``) anchor the formula at the middle of the role's
+crest range; the style then bounds them (drums keep their attack, vocals ride smoothly,
+bus glue stays slow). The threshold is placed for the gain reduction needed to bring the
+crest factor into the role's range; ratios stay low by default.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..context import Context
+from ..moves import Move
+from ..records import Analysis
+from .common import confidence, severity
+from .records import LeaveAlone, Suggestion
+
+_STYLE_BOUNDS_MS = {  # (attack min, attack max, release min, release max)
+    "punch": (15.0, 60.0, 50.0, 250.0),
+    "ride": (3.0, 15.0, 40.0, 200.0),
+    "glue": (10.0, 100.0, 100.0, 800.0),
+    "even": (5.0, 40.0, 60.0, 400.0),
+}
+#: The most gain reduction (dB, on the peaks) a default compressor suggestion asks for.
+MAX_REDUCTION_DB = 6.0
+#: Loudness inside this many LU of the destination is left alone.
+LOUDNESS_TOLERANCE_LU = 0.5
+#: Headroom kept under the ceiling by the limiter (pedalboard's limiter reads sample peaks).
+LIMITER_MARGIN_DB = 0.5
+
+
+def compressor_times(crest_db: float, ctx: Context) -> tuple[float, float]:
+    """Attack and release (ms) for a crest factor: role defaults scaled by C²_role / C²."""
+    role = ctx.role
+    mid = sum(role.crest_db) / 2
+    scale = 10 ** ((mid - crest_db) / 10)  # C²_role / C², both as power ratios
+    a_lo, a_hi, r_lo, r_hi = _STYLE_BOUNDS_MS[role.style]
+    attack = min(a_hi, max(a_lo, role.attack_ms * scale))
+    release = min(r_hi, max(r_lo, role.release_ms * scale))
+    return round(attack, 1), round(release / 5) * 5.0
+
+
+def crest(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[LeaveAlone]]:
+    """Compress when peakier than the role (or genre, or reference) keeps; restore when squashed."""
+    lv = analysis.levels
+    if lv.crest_db is None or analysis.loudness.integrated_lufs is None:
+        return [], []
+    c = lv.crest_db
+    lo, hi = ctx.role.crest_db
+    basis = f"a {ctx.role.name}'s usual {lo:g}–{hi:g} dB"
+    if ctx.reference is not None and ctx.reference.levels.crest_db is not None:
+        rc = ctx.reference.levels.crest_db
+        lo, hi = rc - 1.5, rc + 1.5
+        basis = f"the reference's {rc:.1f} dB (±1.5)"
+    elif ctx.genre is not None and ctx.role.name in ("mix", "master"):
+        lo, hi = ctx.genre.crest_db
+        basis = f"{ctx.genre.name}'s usual {lo:g}–{hi:g} dB"
+    if lo <= c <= hi:
+        return [], [LeaveAlone(aspect="dynamics", why=f"crest factor {c:.1f} dB is inside {basis}: no compression needed")]
+    if c > hi:
+        excess = c - hi + 1.0  # aim one dB inside the range
+        ratio = ctx.role.ratio if excess < 4 else min(ctx.role.ratio * 1.5, 6.0)
+        # reduction on the peaks ≈ (peak − threshold)·(1 − 1/R); about 60 % of it shows in
+        # the crest factor once attack and release let part of each transient through
+        reduction = min(excess / 0.6, MAX_REDUCTION_DB)  # gentle by default
+        peak = lv.sample_peak_dbfs
+        threshold = max(-60.0, min(-1.0, peak - reduction / (1 - 1 / ratio)))
+        attack, release = compressor_times(c, ctx)
+        move = Move("compressor", {
+            "threshold_db": round(threshold, 1), "ratio": round(ratio, 1),
+            "attack_ms": attack, "release_ms": release, "makeup_db": 0.0,
+        })  # fmt: skip
+        why = (
+            f"crest factor {c:.1f} dB is above {basis}; a {ratio:.1f}:1 compressor from "
+            f"{threshold:.1f} dB (attack {attack:g} ms, release {release:g} ms, times from the "
+            f"crest factor) takes about {reduction:.1f} dB off the peaks"
+        )
+        return [Suggestion(
+            id="comp", move=move, why=why, confidence=confidence(c - hi, 6.0, base=0.45, top=0.8),
+            severity=severity(c - hi, 3.0, 6.0), aspect="crest_db",
+            predicted={"crest_db": round(c - 0.6 * reduction, 1)},
+            source="Giannoulis, Massberg & Reiss 2013 (attack, release ∝ 1/C²); roles.json",
+        )], []  # fmt: skip
+    # squashed: give the transients back with an upward expander
+    deficit = lo - c
+    attack, release = 5.0, 80.0
+    threshold = max(-60.0, (lv.rms_dbfs or -20.0) + 2.0)
+    ratio = round(min(1.6, 1.0 + deficit / 8.0), 2)
+    move = Move("expander", {"threshold_db": round(threshold, 1), "ratio": ratio,
+                             "attack_ms": attack, "release_ms": release})  # fmt: skip
+    why = (
+        f"crest factor {c:.1f} dB is below {basis}: over-compressed. Do not compress further; "
+        f"a gentle upward expander ({ratio:g}:1 above {threshold:.1f} dB) gives transients back "
+        f"— better still, back off the compressor or limiter that squashed it"
+    )
+    return [Suggestion(
+        id="expand", move=move, why=why, confidence=confidence(deficit, 5.0, base=0.35, top=0.7),
+        severity=severity(deficit, 2.0, 4.0), aspect="crest_db",
+        predicted={"crest_db": round(c + min(deficit, (ratio - 1) * 6.0), 1)},
+        source="roles.json crest ranges; [IZ-CF]",
+    )], []  # fmt: skip
+
+
+def loudness(analysis: Analysis, ctx: Context, *, change_lu: float | None = None) -> tuple[list[Suggestion], list[LeaveAlone]]:
+    """Gain, or gain into a limiter, to reach the destination (or ``change_lu`` from now)."""
+    lo = analysis.loudness.integrated_lufs
+    tp = analysis.levels.true_peak_dbtp
+    if lo is None or tp is None:
+        return [], []
+    dest = ctx.destination
+    ceiling = dest.ceiling_dbtp if dest is not None else -1.0
+    if change_lu is not None:
+        target = lo + change_lu
+        goal = f"{change_lu:+.1f} LU as asked"
+    elif dest is not None:
+        target = dest.lufs
+        goal = f"{dest.name}'s {dest.lufs:g} LUFS"
+    else:
+        return [], []
+    need = target - lo
+    if abs(need) <= LOUDNESS_TOLERANCE_LU and tp <= ceiling:
+        return [], [LeaveAlone(
+            aspect="loudness",
+            why=f"integrated {lo:.1f} LUFS is within {LOUDNESS_TOLERANCE_LU} LU of {goal} and the "
+                f"true peak {tp:.1f} dBTP is under {ceiling:g} dBTP",
+        )]  # fmt: skip
+    note = ""
+    if dest is not None and dest.normalises in ("both", "down") and need < 0 and change_lu is None:
+        note = f"; {dest.name} would turn it down by {-need:.1f} dB anyway, so this only keeps the true peak honest"
+    if tp + need <= ceiling - LIMITER_MARGIN_DB:
+        move = Move("gain", {"gain_db": round(need, 2)})
+        why = f"integrated {lo:.1f} LUFS; {need:+.1f} dB of gain reaches {goal} with the true peak at {tp + need:.1f} dBTP{note}"
+        predicted = {"integrated_lufs": round(target, 2), "true_peak_dbtp": round(tp + need, 2)}
+    else:
+        over = tp + need - ceiling
+        move = Move("limiter", {"ceiling_dbtp": ceiling, "gain_db": round(need, 2), "release_ms": 100.0})
+        why = (
+            f"integrated {lo:.1f} LUFS, true peak {tp:.1f} dBTP: {need:+.1f} dB reaches {goal}, "
+            f"but the peaks would go {over:.1f} dB over {ceiling:g} dBTP, so a limiter holds them "
+            f"(about {over:.1f} dB of peak reduction){note}"
+        )
+        predicted = {"integrated_lufs": round(target, 2), "true_peak_dbtp": ceiling}
+    return [Suggestion(
+        id="loudness", move=move, why=why, confidence=0.9 if change_lu is None else 0.7,
+        severity=severity(need, 1.5, 4.0), aspect="integrated_lufs", predicted=predicted,
+        source="destinations.json" if dest is not None else "intents.json",
+    )], []  # fmt: skip
+
+
+def peaks(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[LeaveAlone]]:
+    """With no destination: only say whether the true peak is safe."""
+    tp = analysis.levels.true_peak_dbtp
+    if tp is None or ctx.destination is not None:
+        return [], []
+    if tp <= -1.0:
+        return [], [LeaveAlone(aspect="true_peak", why=f"true peak {tp:.1f} dBTP leaves headroom under −1 dBTP")]
+    return [], [LeaveAlone(
+        aspect="true_peak",
+        why=f"true peak {tp:+.1f} dBTP is above −1 dBTP; give a --target to get a limiter move sized for it",
+    )]  # fmt: skip
+
+
+def lra(analysis: Analysis, ctx: Context) -> list[LeaveAlone]:
+    """Loudness range against the genre: reported as a verdict, never forced."""
+    value = analysis.loudness.lra_lu
+    if value is None or ctx.genre is None or ctx.role.name not in ("mix", "master"):
+        return []
+    lo, hi = ctx.genre.lra_lu
+    if lo <= value <= hi:
+        return [LeaveAlone(aspect="lra", why=f"loudness range {value:.1f} LU is inside {ctx.genre.name}'s usual {lo:g}–{hi:g} LU")]
+    side = "wider" if value > hi else "narrower"
+    return [LeaveAlone(
+        aspect="lra",
+        why=f"loudness range {value:.1f} LU is {side} than {ctx.genre.name}'s usual {lo:g}–{hi:g} LU; "
+            "that is an arrangement choice (ride faders or automate) more than a processor's job",
+    )]  # fmt: skip
+
+
+def _db(x: float) -> float:
+    return 20 * math.log10(x)

@@ -1,0 +1,248 @@
+"""The suggestion engine: every rule, then restraint.
+
+:func:`suggest` runs the rules (corrective EQ, tonal balance against a genre or a
+reference, dynamics, loudness, stereo, the engineer's words), then:
+
+* resolves conflicts — the engineer's words win over automatic moves on the same band,
+  and two EQ moves in opposite directions within a third of an octave never both stay;
+* ranks by severity and confidence and keeps at most :data:`MAX_SUGGESTIONS`;
+* reports every figure it checked and found inside its tolerance as a ``leave_alone``
+  verdict with its reason.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+
+from ..context import Context
+from ..moves import Move
+from ..records import Analysis
+from .common import CENTRES, NOMINAL, band_key, band_levels, band_span, confidence, hz, severity
+from .corrective import bumps, rumble
+from .dynamics import crest, loudness, lra, peaks
+from .intent import intent_suggestions
+from .records import Advice, LeaveAlone, Suggestion
+from .stereo import _side_gain_for, stereo
+from .tonal import fit_moves
+
+MAX_SUGGESTIONS = 6
+_SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
+#: Tonal balance against a genre: tolerance (dB), strength (share of the gap closed), cap (dB).
+GENRE_TONAL = (2.5, 0.5, 3.0)
+#: Tonal balance against a reference track.
+REFERENCE_TONAL = (1.0, 0.8, 6.0)
+_EQ_KINDS = ("peak", "low_shelf", "high_shelf")
+
+
+def suggest(analysis: Analysis, ctx: Context) -> Advice:
+    """Everything Second Ear proposes for one piece of audio, and what it leaves alone.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        The measurement of the audio (``analyzers.analyze`` or ``bridge.measure.analyze_file``).
+    ctx : Context
+        Role, genre, destination, reference and intent (``analyzers.context.make_context``).
+    """
+    found: list[Suggestion] = []
+    keep: list[LeaveAlone] = []
+    notes: list[str] = []
+
+    if analysis.loudness.integrated_lufs is None:
+        why = "no signal above the −70 LUFS gate" if analysis.num_samples >= 0.4 * analysis.sample_rate_hz else (
+            f"{analysis.duration_s:.2f} s is too short to judge (400 ms at least)")  # fmt: skip
+        return Advice(suggestions=(), leave_alone=(LeaveAlone(aspect="everything", why=why),),
+                      notes=("nothing to suggest: " + why,))  # fmt: skip
+    if analysis.duration_s < 3.0:
+        notes.append(f"{analysis.duration_s:.1f} s is short: tonal and dynamics figures are rough")
+
+    intent_moves, intent_notes, protected, requests = intent_suggestions(analysis, ctx)
+    notes += intent_notes
+
+    for rule in (rumble, bumps) if ctx.reference is None else (rumble,):
+        s, k = rule(analysis, ctx)
+        found += s
+        keep += k
+    s, k = _tonal(analysis, ctx)
+    found += s
+    keep += k
+    s, k = crest(analysis, ctx)
+    found += s
+    keep += k
+    s, k = loudness(analysis, ctx, change_lu=requests.get("change_lu"))
+    found += s
+    keep += k
+    s, k = peaks(analysis, ctx)
+    keep += k
+    keep += lra(analysis, ctx)
+    s, k = stereo(analysis, ctx)
+    found += s
+    keep += k
+    found += _stereo_requests(analysis, requests.get("stereo", []))
+    found += _section_lift(analysis, requests.get("section"), notes)
+    if analysis.hygiene.clipped_samples:
+        notes.append(
+            f"{analysis.hygiene.clipped_samples} samples are clipped ({analysis.hygiene.clip_runs} runs): "
+            "no move restores them; export again from before the clip"
+        )
+
+    found = _resolve(intent_moves, found, protected, notes)
+    found = _unique_ids(found)
+    ranked = sorted(found, key=lambda s: (_SEVERITY_RANK[s.severity], -s.confidence))
+    if len(ranked) > MAX_SUGGESTIONS:
+        notes += [f"also considered, ranked lower: {s.move.describe()} ({s.aspect})" for s in ranked[MAX_SUGGESTIONS:]]
+        ranked = ranked[:MAX_SUGGESTIONS]
+    answered = {s.aspect for s in ranked}
+    keep = [k for k in keep if k.aspect not in answered]
+    return Advice(suggestions=tuple(ranked), leave_alone=tuple(keep), notes=tuple(notes))
+
+
+def _tonal(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[LeaveAlone]]:
+    if ctx.reference is not None:
+        target, _ = band_levels(ctx.reference)
+        name = "the reference"
+        tol, strength, cap = REFERENCE_TONAL
+        source = "--reference"
+    elif ctx.genre is not None and ctx.role.name in ("mix", "master"):
+        target = np.array(ctx.genre.band_level_db)
+        name = f"the {ctx.genre.name} target"
+        tol, strength, cap = GENRE_TONAL
+        source = f"genres.json: {ctx.genre.name} — {ctx.genre.source}"
+    else:
+        return [], []
+    level, valid = band_levels(analysis)
+    valid = valid & np.isfinite(target)
+    diff = np.where(valid, target - level, 0.0)
+    moves, residual = fit_moves(diff, valid, sample_rate_hz=analysis.sample_rate_hz,
+                                tolerance_db=tol, strength=strength, cap_db=cap)  # fmt: skip
+    out = []
+    for tm in moves:
+        j = tm.centre_index
+        # the span the move answers: neighbours deviating the same way by at least half
+        lo_j = hi_j = j
+        smooth = tm.deviation_db
+        while lo_j > 0 and valid[lo_j - 1] and np.sign(target[lo_j - 1] - level[lo_j - 1]) == np.sign(smooth) and abs(target[lo_j - 1] - level[lo_j - 1]) >= abs(smooth) / 2:
+            lo_j -= 1
+        while hi_j < CENTRES.size - 1 and valid[hi_j + 1] and np.sign(target[hi_j + 1] - level[hi_j + 1]) == np.sign(smooth) and abs(target[hi_j + 1] - level[hi_j + 1]) >= abs(smooth) / 2:
+            hi_j += 1
+        where = "above" if smooth < 0 else "below"
+        p = tm.move.params
+        why = (f"{band_span(lo_j, hi_j)} sits {abs(smooth):.1f} dB {where} {name} (octave-smoothed); "
+               f"a {tm.move.describe()} closes {abs(p['gain_db']) / abs(smooth) * 100:.0f} % of it")  # fmt: skip
+        predicted = {band_key(k): float(tm.band_change_db[k]) for k in range(lo_j, hi_j + 1)}
+        out.append(Suggestion(
+            id=f"tone-{_label(NOMINAL[j])}", move=tm.move, why=why,
+            confidence=confidence(abs(smooth) - tol, 4.0, base=0.4, top=0.8 if ctx.reference is not None else 0.6),
+            severity=severity(abs(smooth), tol + 1.5, tol + 4.0), aspect=f"tonal:{_label(NOMINAL[j])}",
+            predicted=predicted, source=source,
+        ))  # fmt: skip
+    if not out:
+        worst = float(np.nanmax(np.abs(residual))) if np.isfinite(residual).any() else 0.0
+        return [], [LeaveAlone(aspect="tonal_balance", why=(
+            f"tonal balance is within ±{tol:g} dB of {name} from 40 Hz to 16 kHz (octave-smoothed; "
+            f"largest gap {worst:.1f} dB)"))]  # fmt: skip
+    return out, []
+
+
+def _stereo_requests(analysis: Analysis, wishes) -> list[Suggestion]:
+    out = []
+    st = analysis.stereo
+    for w, spec in wishes:
+        if analysis.num_channels < 2 or st.width is None:
+            continue
+        side = float(spec.get("side_gain_db", 0.0))
+        mono_below = float(spec.get("mono_below_hz", 0.0))
+        if side > 0 and st.width > 0.4:
+            side = round(side * 0.5, 1)  # already wide: half the nominal widening
+        predicted_w = st.width
+        if side:
+            g = 10 ** (side / 10) * st.width / max(1e-6, 1 - st.width)
+            predicted_w = g / (1 + g)
+        move = Move("width", {"side_gain_db": side, "mono_below_hz": mono_below})
+        out.append(Suggestion(
+            id=w.descriptor.replace(" ", "-"), move=move,
+            why=f"'{w.words}': {move.describe()} (the side carries {100 * st.width:.0f} % of the energy now)",
+            confidence=0.6, severity="low", aspect=f"intent:{w.descriptor}",
+            predicted={"width": round(predicted_w, 3)}, source=f"intents.json: {w.descriptor}",
+        ))  # fmt: skip
+    return out
+
+
+def _section_lift(analysis: Analysis, request, notes: list[str]) -> list[Suggestion]:
+    if request is None:
+        return []
+    w, spec = request
+    secs = [s for s in analysis.sections if s.loudness_lufs is not None]
+    if len(secs) < 2:
+        notes.append(f"'{w.words}': no chorus found — the level does not change by 3 LU or more for 8 s anywhere")
+        return []
+    chorus = max(secs, key=lambda s: s.loudness_lufs)
+    region = (chorus.start_s, chorus.end_s)
+    where = f"{chorus.start_s:.1f}–{chorus.end_s:.1f} s, the loudest section ({chorus.loudness_lufs:.1f} LUFS)"
+    out = [Suggestion(
+        id="lift-gain", move=Move("gain", {"gain_db": float(spec["gain_db"])}),
+        why=f"'{w.words}': {float(spec['gain_db']):+.1f} dB on {where}", confidence=0.55, severity="low",
+        aspect="intent:chorus lift", region_s=region,
+        predicted={"section_lufs": round(chorus.loudness_lufs + float(spec["gain_db"]), 2)},
+        source="intents.json: chorus lift",
+    ), Suggestion(
+        id="lift-air", move=Move("high_shelf", {"freq_hz": 8000.0, "gain_db": float(spec["high_shelf_db"]), "q": 0.707}),
+        why=f"'{w.words}': a little top on {where}", confidence=0.5, severity="low",
+        aspect="intent:chorus lift air", region_s=region, source="intents.json: chorus lift",
+    )]  # fmt: skip
+    if analysis.num_channels >= 2:
+        out.append(Suggestion(
+            id="lift-width", move=Move("width", {"side_gain_db": float(spec["side_gain_db"]), "mono_below_hz": 0.0}),
+            why=f"'{w.words}': a little width on {where}", confidence=0.5, severity="low",
+            aspect="intent:chorus lift width", region_s=region, source="intents.json: chorus lift",
+        ))  # fmt: skip
+    return out
+
+
+def _resolve(intent_moves: list[Suggestion], found: list[Suggestion], protected, notes: list[str]) -> list[Suggestion]:
+    """The engineer's words first; then no opposite EQ moves within a third of an octave."""
+    kept: list[Suggestion] = list(intent_moves)
+    for s in sorted(found, key=lambda s: (_SEVERITY_RANK[s.severity], -s.confidence)):
+        if s.move.kind in _EQ_KINDS:
+            f, g = s.move.params["freq_hz"], s.move.params["gain_db"]
+            if g > 0 and any(lo <= f <= hi for lo, hi in protected):
+                notes.append(f"left out {s.move.describe()}: it boosts a region the engineer refused")
+                continue
+            clash = next((k for k in kept if k.move.kind in _EQ_KINDS
+                          and abs(math.log2(k.move.params["freq_hz"] / f)) <= 1 / 3 + 1e-6), None)  # fmt: skip
+            if clash is not None:
+                opposite = np.sign(clash.move.params["gain_db"]) != np.sign(g)
+                notes.append(f"left out {s.move.describe()}: {'it works against' if opposite else 'it overlaps'} "
+                             f"{clash.move.describe()} ({clash.id})")  # fmt: skip
+                continue
+        if s.move.kind in ("compressor", "expander") and any(k.move.kind in ("compressor", "expander") for k in kept):
+            notes.append(f"left out {s.move.describe()}: one dynamics move at a time")
+            continue
+        if s.move.kind == "width" and s.region_s is None and any(
+                k.move.kind == "width" and k.region_s is None for k in kept):  # fmt: skip
+            other = next(k for k in kept if k.move.kind == "width" and k.region_s is None)
+            if s.id == "mono-bass" and other.move.params["mono_below_hz"] == 0:
+                merged = Move("width", {"side_gain_db": other.move.params["side_gain_db"],
+                                        "mono_below_hz": s.move.params["mono_below_hz"]})  # fmt: skip
+                kept[kept.index(other)] = replace(other, move=merged, why=other.why + "; " + s.why,
+                                                  predicted={**other.predicted, **s.predicted})  # fmt: skip
+            continue
+        kept.append(s)
+    return kept
+
+
+def _unique_ids(items: list[Suggestion]) -> list[Suggestion]:
+    seen: dict[str, int] = {}
+    out = []
+    for s in items:
+        n = seen.get(s.id, 0)
+        seen[s.id] = n + 1
+        out.append(s if n == 0 else replace(s, id=f"{s.id}-{n + 1}"))
+    return out
+
+
+def _label(f: float) -> str:
+    return f"{f / 1000:g}k" if f >= 1000 else f"{int(f)}"

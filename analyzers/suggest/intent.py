@@ -1,0 +1,223 @@
+"""The engineer's words ("warmer but not muddy", "more glue") as moves.
+
+:func:`parse_intent` turns text into descriptors, each wanted or refused; unknown words
+raise :class:`~analyzers.context.UnknownNameError` listing the known descriptors and the
+nearest matches. :func:`intent_suggestions` maps each wanted descriptor to its moves
+(``analyzers/data/intents.json``: regions, shapes, nominal amounts, sources), scaled by what
+the analysis shows is already there: a region already above the neutral curve by d dB
+gets d dB less boost, down to none. A refused descriptor ("not muddy") protects its region:
+no boost lands there, and if the region is already high it gets its own cut.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..context import Context, UnknownNameError, load_data
+from ..eq_response import band_response_db
+from ..moves import Move
+from ..records import Analysis
+from .common import CENTRES, band_key, band_levels, hz, trend
+from .records import Suggestion
+
+_SPLIT = re.compile(r"\s*(?:,|;|\bbut\b|\band\b|\bwith\b|&|\+)\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class Wish:
+    """One descriptor from the engineer's words, wanted (True) or refused (False)."""
+
+    descriptor: str
+    wanted: bool
+    words: str
+
+
+def _names() -> dict[str, str]:
+    table = load_data("intents")["descriptors"]
+    names: dict[str, str] = {}
+    for name, entry in table.items():
+        names[name] = name
+        for alias in entry.get("aliases", []):
+            names[alias] = name
+    return names
+
+
+def parse_intent(text: str) -> list[Wish]:
+    """Parse free text into wishes. ``"warmer but not muddy"`` →
+    ``[Wish("warmer", True), Wish("less muddy", False)]``."""
+    names = _names()
+    negations = set(load_data("intents")["negations"])
+    wishes: list[Wish] = []
+    for clause in _SPLIT.split(text.lower().strip()):
+        clause = re.sub(r"[^a-z0-9&'\- ]", " ", clause).strip()
+        clause = re.sub(r"^(make it|make|a bit|a little|slightly|much|more of|i want|please|it|sound)\s+", "", clause)
+        clause = re.sub(r"\s+(please|a bit|a little)$", "", clause).strip()
+        if not clause:
+            continue
+        if clause in names:
+            wishes.append(Wish(names[clause], True, clause))
+            continue
+        first, _, rest = clause.partition(" ")
+        if first in negations and rest:
+            rest = rest.strip()
+            key = rest if rest in names else ("less " + rest if "less " + rest in names else None)
+            if key is None and rest.startswith("too "):
+                key = rest[4:] if rest[4:] in names else None
+            if key is not None:
+                # "not muddy", "no harshness", "without brightness": that quality is refused
+                wishes.append(Wish(names[key], False, clause))
+                continue
+        if clause.startswith("more ") and clause[5:] in names:
+            wishes.append(Wish(names[clause[5:]], True, clause))
+            continue
+        near = difflib.get_close_matches(clause, list(names), n=3, cutoff=0.5)
+        known = ", ".join(load_data("intents")["descriptors"])
+        raise UnknownNameError(
+            f"unknown intent {clause!r}; known: {known}" + (f" (nearest: {', '.join(near)})" if near else "")
+        )
+    return wishes
+
+
+def intent_suggestions(
+    analysis: Analysis, ctx: Context, *, neutral_db: np.ndarray | None = None
+) -> tuple[list[Suggestion], list[str], list[tuple[float, float]], dict]:
+    """Moves for the wanted descriptors.
+
+    Returns the suggestions, notes (why a wish produced no move), the protected frequency
+    regions (for the engine to keep other boosts out), and the loudness/stereo requests.
+    """
+    if not ctx.intent:
+        return [], [], [], {}
+    wishes = parse_intent(ctx.intent)
+    table = load_data("intents")["descriptors"]
+    level, valid = band_levels(analysis)
+    if neutral_db is None:
+        neutral_db = trend(level, valid, half_width=6, gap=2)
+    above = np.where(valid, level - neutral_db, 0.0)
+    above = np.nan_to_num(above)
+    protected: list[tuple[float, float]] = []
+    out: list[Suggestion] = []
+    notes: list[str] = []
+    requests: dict = {}
+    rate = analysis.sample_rate_hz
+    for w in wishes:
+        e = table[w.descriptor]
+        if not w.wanted:
+            lo, hi = e.get("region_hz", (0, 0))
+            protected.append((float(lo), float(hi)))
+            if w.descriptor.startswith("less ") or e.get("cut_only"):
+                # "but not muddy": protect, and cut if the region is already high
+                region = valid & (CENTRES >= lo) & (CENTRES <= hi)
+                excess = float(above[region].max()) if region.any() else 0.0
+                if excess >= 1.5:
+                    out += _eq_moves(w, e, analysis, level, valid, above, scale=min(1.0, excess / 3.0))
+                else:
+                    notes.append(f"'{w.words}': {hz(lo)}–{hz(hi)} is not above its neutral level ({excess:+.1f} dB): "
+                                 "kept out of every boost, no cut needed")  # fmt: skip
+            continue
+        if "loudness" in e:
+            requests["change_lu"] = float(e["loudness"]["change_lu"])
+            requests["loudness_words"] = w.words
+        if "stereo" in e:
+            requests.setdefault("stereo", []).append((w, e["stereo"]))
+        if "section" in e:
+            requests["section"] = (w, e["section"])
+        if "dynamics" in e:
+            out.append(_compressor(w, e, analysis))
+        if "eq" in e:
+            moves = _eq_moves(w, e, analysis, level, valid, above, scale=None)
+            if not moves:
+                notes.append(f"'{w.words}': already there — the region sits above its neutral level, so no move")
+            out += moves
+    # keep boosts out of protected regions
+    kept = []
+    for s in out:
+        g = s.move.params.get("gain_db", 0.0)
+        f = s.move.params.get("freq_hz", 0.0)
+        if s.move.kind in ("peak", "low_shelf", "high_shelf") and g > 0 and any(lo <= f <= hi for lo, hi in protected):
+            lo, hi = next((lo, hi) for lo, hi in protected if lo <= f <= hi)
+            if s.move.kind != "high_shelf" and lo > 60:
+                # move the boost under the protected region as a low shelf
+                new = Move("low_shelf", {"freq_hz": round(lo / 1.25), "gain_db": round(g * 0.7, 1), "q": 0.707})
+                kept.append(_replace_move(s, new, rate, f"moved under {hz(lo)}: {hz(lo)}–{hz(hi)} was refused"))
+            else:
+                notes.append(f"dropped {s.move.describe()}: it would boost the refused {hz(lo)}–{hz(hi)} region")
+            continue
+        kept.append(s)
+    return kept, notes, protected, requests
+
+
+def _eq_moves(w: Wish, e: dict, analysis: Analysis, level, valid, above, *, scale: float | None) -> list[Suggestion]:
+    out = []
+    rate = analysis.sample_rate_hz
+    for i, spec in enumerate(e["eq"]):
+        lo, hi = spec["range_hz"]
+        region = valid & (CENTRES >= lo) & (CENTRES <= hi)
+        if not region.any():
+            continue
+        if spec.get("seek") == "max":
+            j = int(np.flatnonzero(region)[np.argmax(above[region])])
+            freq = float(CENTRES[j])
+        else:
+            freq = float(spec["freq_hz"])
+        already = float(above[region].mean())
+        nominal = float(spec["gain_db"])
+        if scale is not None:
+            gain = nominal * scale
+        elif nominal > 0:
+            gain = max(0.0, nominal - max(0.0, already))  # already bright: less boost
+        else:
+            gain = min(0.0, nominal - 0.5 * already)  # already muddy: more cut; already lean: less
+        gain = float(np.clip(gain, -e.get("max_db", 5), e.get("max_db", 5)))
+        if abs(gain) < 0.5:
+            continue
+        move = Move(spec["shape"], {"freq_hz": round(min(freq, 0.45 * rate)), "gain_db": round(gain, 1), "q": spec.get("q", 0.707)})
+        state = f"{hz(lo)}–{hz(hi)} sits {already:+.1f} dB against its neutral level"
+        why = f"'{w.words}': {move.describe()} — {state}, so {gain:+.1f} dB where the nominal move is {nominal:+.1f} dB"
+        predicted = {band_key(j): band_response_db(move, CENTRES[j], rate) for j in np.flatnonzero(region)}
+        out.append(Suggestion(
+            id=f"{w.descriptor.replace(' ', '-')}-{i + 1}" if len(e["eq"]) > 1 else w.descriptor.replace(" ", "-"),
+            move=move, why=why, confidence=0.6, severity="low", aspect=f"intent:{w.descriptor}",
+            predicted=predicted, source=f"intents.json: {w.descriptor} — {e['source']}",
+        ))  # fmt: skip
+    return out
+
+
+def _compressor(w: Wish, e: dict, analysis: Analysis) -> Suggestion:
+    d = e["dynamics"]
+    ratio = float(d["ratio"])
+    reduction = float(d["reduction_db"])
+    s_max = analysis.loudness.short_term_max_lufs or analysis.levels.rms_dbfs or -20.0
+    crest = analysis.levels.crest_db or 12.0
+    # loud passages sit near the short-term maximum; their peaks about half the crest above
+    threshold = max(-60.0, min(-1.0, s_max + crest / 2 - reduction / (1 - 1 / ratio)))
+    move = Move("compressor", {"threshold_db": round(threshold, 1), "ratio": ratio, "attack_ms": float(d["attack_ms"]),
+                               "release_ms": float(d["release_ms"]), "makeup_db": 0.0})  # fmt: skip
+    return Suggestion(
+        id=w.descriptor.replace(" ", "-") + "-comp" if w.descriptor != "glue" else "glue",
+        move=move,
+        why=f"'{w.words}': {move.describe()}, about {reduction:g} dB of gain reduction on the loudest passages "
+            f"(short-term max {s_max:.1f} LUFS, crest {crest:.1f} dB)",
+        confidence=0.6, severity="low", aspect=f"intent:{w.descriptor}",
+        predicted={"crest_db": round(crest - 0.5 * reduction, 1)},
+        source=f"intents.json: {w.descriptor} — {e['source']}",
+    )
+
+
+def _replace_move(s: Suggestion, move: Move, rate: float, reason: str) -> Suggestion:
+    from dataclasses import replace
+
+    predicted = {k: band_response_db(move, _centre_from_key(k), rate) for k in s.predicted if k.startswith("band_")}
+    words = s.why.split(":", 1)[0]
+    return replace(s, move=move, why=f"{words}: {move.describe()} — {reason}", predicted=predicted)
+
+
+def _centre_from_key(key: str) -> float:
+    nominal = float(key.split("_")[1])
+    from ..spectrum import NOMINAL_CENTRES_HZ
+
+    return float(CENTRES[list(NOMINAL_CENTRES_HZ).index(nominal)])

@@ -1,0 +1,94 @@
+"""Stereo and phase: polarity, mono compatibility of the lows, width."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..context import Context
+from ..moves import Move
+from ..records import Analysis
+from .common import CENTRES, NOMINAL, band_key, confidence, hz, severity
+from .records import LeaveAlone, Suggestion
+
+#: Bands below this lose this much (dB) in mono before "mono the lows" is proposed.
+MONO_BASS_BELOW_HZ = 160.0
+MONO_BASS_LOSS_DB = -2.0
+#: Side share of the energy above which a mix is called too wide.
+TOO_WIDE = 0.45
+
+
+def stereo(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[LeaveAlone]]:
+    st = analysis.stereo
+    if analysis.num_channels < 2 or st.correlation is None:
+        return [], []
+    out: list[Suggestion] = []
+    keep: list[LeaveAlone] = []
+    corr = st.correlation
+    if corr < -0.3:
+        out.append(Suggestion(
+            id="polarity", move=Move("polarity", {"channel": 1}),
+            why=f"correlation {corr:+.2f}: the right channel is mostly opposite in polarity to the left; "
+                "in mono the track cancels. Flipping the right channel's polarity makes it "
+                f"{-corr:+.2f}",
+            confidence=confidence(corr + 0.3, 0.5, base=0.5, top=0.95), severity="high" if corr < -0.5 else "medium",
+            aspect="correlation", predicted={"correlation": round(-corr, 2)},
+            source="phase-meter practice: a negative correlation means opposite polarity",
+        ))  # fmt: skip
+        return out, keep
+    loss = np.array([np.nan if v is None else v for v in analysis.spectrum.mono_loss_db], dtype=float)
+    low = (CENTRES <= MONO_BASS_BELOW_HZ) & (CENTRES >= 30) & np.isfinite(loss)
+    level = np.array([np.nan if v is None else v for v in analysis.spectrum.level_db], dtype=float)
+    audible = low & (level > -40)
+    if audible.any() and np.nanmin(loss[audible]) < MONO_BASS_LOSS_DB:
+        worst = int(np.flatnonzero(audible)[np.nanargmin(loss[audible])])
+        cross = float(min(MONO_BASS_BELOW_HZ, max(80.0, CENTRES[worst] * 1.6)))
+        predicted = {band_key(j): float(-loss[j]) for j in np.flatnonzero(audible) if loss[j] < -0.5}
+        out.append(Suggestion(
+            id="mono-bass", move=Move("width", {"side_gain_db": 0.0, "mono_below_hz": round(cross)}),
+            why=f"the {hz(NOMINAL[worst])} band loses {-loss[worst]:.1f} dB when summed to mono: the lows are "
+                f"wide or out of phase. Mono below {hz(cross)} keeps them whole on a club system or a phone",
+            confidence=confidence(loss[worst] - MONO_BASS_LOSS_DB, 4.0, base=0.5),
+            severity=severity(loss[worst], 3.0, 6.0), aspect="mono_loss_low", predicted=predicted,
+            source="mono compatibility of the low end ⚠ practice",
+        ))  # fmt: skip
+    else:
+        keep.append(LeaveAlone(aspect="mono_compatibility", why=(
+            f"correlation {corr:+.2f} and the lows lose under {-MONO_BASS_LOSS_DB:g} dB in mono: mono-compatible")))
+    width = st.width
+    if width is not None and ctx.role.name in ("mix", "master"):
+        ref_w = ctx.reference.stereo.width if ctx.reference is not None else None
+        if ref_w is not None:
+            target_lo, target_hi, basis = ref_w - 0.05, ref_w + 0.05, f"the reference's {100 * ref_w:.0f} %"
+        else:
+            target_lo, target_hi, basis = 0.0, TOO_WIDE, f"{100 * TOO_WIDE:.0f} %"
+        if width > target_hi:
+            side_db = _side_gain_for(width, (target_lo + target_hi) / 2 if ref_w is not None else 0.35)
+            out.append(Suggestion(
+                id="width", move=Move("width", {"side_gain_db": round(side_db, 1), "mono_below_hz": 0.0}),
+                why=f"the side carries {100 * width:.0f} % of the energy, above {basis}: the mix is wide "
+                    f"enough to feel hollow in the centre and thin in mono; {side_db:+.1f} dB on the side fixes it",
+                confidence=0.55, severity=severity(width - target_hi, 0.05, 0.15), aspect="width",
+                predicted={"width": round((target_lo + target_hi) / 2 if ref_w is not None else 0.35, 2)},
+                source="mid/side balance ⚠ practice",
+            ))  # fmt: skip
+        elif ref_w is not None and width < target_lo:
+            side_db = _side_gain_for(width, ref_w)
+            out.append(Suggestion(
+                id="width", move=Move("width", {"side_gain_db": round(side_db, 1), "mono_below_hz": 0.0}),
+                why=f"the side carries {100 * width:.0f} % of the energy against {basis}: {side_db:+.1f} dB on the side matches it",
+                confidence=0.5, severity=severity(target_lo - width, 0.05, 0.15), aspect="width",
+                predicted={"width": round(ref_w, 2)}, source="--reference",
+            ))  # fmt: skip
+        else:
+            keep.append(LeaveAlone(aspect="width", why=f"the side carries {100 * width:.0f} % of the energy: inside {basis}"
+                                   if ref_w is not None else f"the side carries {100 * width:.0f} % of the energy: a normal stereo image"))  # fmt: skip
+    return out, keep
+
+
+def _side_gain_for(width: float, target: float) -> float:
+    """Side gain (dB) that moves the side share from ``width`` to ``target``."""
+    width = min(max(width, 1e-4), 0.9999)
+    target = min(max(target, 1e-4), 0.9999)
+    # width = S/(M+S) → S/M = w/(1−w); the gain scales S/M
+    g = (target / (1 - target)) / (width / (1 - width))
+    return float(np.clip(10 * np.log10(g), -12.0, 6.0))

@@ -1,0 +1,218 @@
+"""``secondear apply``: render accepted suggestions and measure what they did.
+
+The accepted moves are rendered with pedalboard's built-ins (:mod:`bridge.render`), the
+result is written, read back and measured with the same meters, and every suggestion's
+predicted figures are set against the measured ones. A loudness move is closed-loop: the
+chain before it is rendered first, its gain is set from the measured loudness of that
+render, and then trimmed (at most three passes) until the integrated loudness is within
+0.1 LU of the target with the true peak under the ceiling.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from analyzers import Analysis, analyze
+from analyzers.moves import Move
+from analyzers.suggest import Advice, Suggestion
+from analyzers.spectrum import NOMINAL_CENTRES_HZ
+
+from .audio_io import read_audio
+from .errors import BridgeError
+from .render import render_chain, render_move, render_region, true_peak_dbtp
+
+LOUDNESS_TOLERANCE_LU = 0.1
+
+
+class ApplyError(BridgeError):
+    """Accepted ids that do not exist, an output that cannot be written."""
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One predicted figure against its measurement after rendering."""
+
+    suggestion_id: str
+    figure: str
+    before: float | None
+    predicted: float
+    measured: float | None
+
+    def to_dict(self) -> dict:
+        r = lambda v: None if v is None else round(v, 2)  # noqa: E731
+        return {"id": self.suggestion_id, "figure": self.figure, "before": r(self.before),
+                "predicted": r(self.predicted), "measured": r(self.measured)}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyReport:
+    output: str
+    accepted: tuple[str, ...]
+    checks: tuple[Check, ...]
+    after: Analysis
+    warnings: tuple[str, ...]
+
+
+def select(advice: Advice, accept: str) -> list[Suggestion]:
+    """The suggestions named by ``accept``: ``all``, ``none`` or ``id,id,…``."""
+    text = accept.strip().lower()
+    if text in ("all", "*"):
+        return list(advice.suggestions)
+    if text in ("none", ""):
+        return []
+    chosen = []
+    for sid in (t.strip() for t in accept.split(",") if t.strip()):
+        try:
+            chosen.append(advice.by_id(sid))
+        except KeyError as exc:
+            raise ApplyError(str(exc.args[0])) from None
+    return chosen
+
+
+def apply_suggestions(
+    audio: np.ndarray, sample_rate_hz: float, before: Analysis, chosen: Sequence[Suggestion],
+    *, loudness_target: tuple[float, float] | None = None,
+) -> tuple[np.ndarray, list[str]]:  # fmt: skip
+    """Render ``chosen`` onto ``audio``; returns the result and warnings.
+
+    ``loudness_target`` = (LUFS, ceiling dBTP) makes the loudness move closed-loop.
+    """
+    warnings: list[str] = []
+    whole = [s for s in chosen if s.region_s is None and s.id != "loudness"]
+    y = render_chain(audio, sample_rate_hz, [s.move for s in whole])
+    regions: dict[tuple[float, float], list[Move]] = {}
+    for s in chosen:
+        if s.region_s is not None:
+            regions.setdefault(s.region_s, []).append(s.move)
+    for region, moves in regions.items():
+        y = render_region(y, sample_rate_hz, moves, region)
+    level = next((s for s in chosen if s.id == "loudness"), None)
+    if level is not None:
+        y = _closed_loop_loudness(y, sample_rate_hz, level.move, loudness_target, warnings)
+    peak = float(np.abs(y).max()) if y.size else 0.0
+    if peak > 1.0:
+        warnings.append(f"the result peaks at {20 * math.log10(peak):+.1f} dBFS: accept a limiter (--target) "
+                        "or lower the gain before a fixed-point export")  # fmt: skip
+    return y, warnings
+
+
+def _closed_loop_loudness(y, rate, move: Move, target, warnings) -> np.ndarray:
+    now = analyze(y, rate).loudness.integrated_lufs
+    if now is None:
+        warnings.append("no loudness left to adjust after the other moves")
+        return y
+    if target is None:
+        goal_lufs, ceiling = now + move.params["gain_db"], -1.0
+    else:
+        goal_lufs, ceiling = target
+    if move.kind == "limiter":
+        ceiling = move.params["ceiling_dbtp"]
+    drive = goal_lufs - now
+    out = y
+    for _ in range(4):
+        if move.kind == "limiter" or true_peak_dbtp(y) + drive > ceiling:
+            m = Move("limiter", {"ceiling_dbtp": ceiling, "gain_db": float(np.clip(drive, -24, 24)),
+                                 "release_ms": move.params.get("release_ms", 100.0)})  # fmt: skip
+        else:
+            m = Move("gain", {"gain_db": float(np.clip(drive, -60, 24))})
+        out = render_move(y, rate, m)
+        got = analyze(out, rate).loudness.integrated_lufs
+        if got is None or abs(got - goal_lufs) <= LOUDNESS_TOLERANCE_LU:
+            break
+        drive += goal_lufs - got
+    return out
+
+
+def write_audio(path: str | os.PathLike[str], audio: np.ndarray, sample_rate_hz: float) -> None:
+    """Write ``audio`` (24-bit for WAV/FLAC/AIFF), atomically: a full disk loses nothing."""
+    from pedalboard.io import AudioFile
+
+    p = Path(path)
+    ext = p.suffix.lower()
+    kwargs = {"bit_depth": 24} if ext in (".wav", ".flac", ".aif", ".aiff") else {}
+    tmp = p.with_name(f".{p.name}.partial{ext}")
+    try:
+        with AudioFile(str(tmp), "w", sample_rate_hz, audio.shape[0], **kwargs) as f:
+            f.write(np.ascontiguousarray(audio, dtype=np.float32))
+        os.replace(tmp, p)
+    except (OSError, ValueError, RuntimeError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise ApplyError(f"could not write {p}: {exc}") from exc
+
+
+def checks_for(chosen: Sequence[Suggestion], before: Analysis, after: Analysis) -> list[Check]:
+    """Predicted against measured, for every figure each suggestion predicted."""
+    out = []
+    for s in chosen:
+        for key, predicted in s.predicted.items():
+            b, m = _figure(before, key, s), _figure(after, key, s)
+            if key.startswith("band_") and b is not None and m is not None:
+                m = m - b  # a band's measured change
+                b = 0.0
+            out.append(Check(s.id, key, b, float(predicted), m))
+    return out
+
+
+def _figure(a: Analysis, key: str, s: Suggestion) -> float | None:
+    if key == "integrated_lufs":
+        return a.loudness.integrated_lufs
+    if key == "true_peak_dbtp":
+        return a.levels.true_peak_dbtp
+    if key == "crest_db":
+        return a.levels.crest_db
+    if key == "width":
+        return a.stereo.width
+    if key == "correlation":
+        return a.stereo.correlation
+    if key == "section_lufs" and s.region_s is not None:
+        return None  # measured by the caller on the region (needs the samples)
+    if key.startswith("band_"):
+        nominal = float(key.split("_")[1])
+        j = list(NOMINAL_CENTRES_HZ).index(nominal)
+        lv, tot = a.spectrum.level_db[j], a.spectrum.total_dbfs
+        return None if lv is None or tot is None else lv + tot
+    return None
+
+
+def load(path: str | os.PathLike[str]) -> tuple[np.ndarray, float]:
+    """Read a whole file for rendering."""
+    return read_audio(path)
+
+
+def run_apply(
+    path: str | os.PathLike[str], out_path: str | os.PathLike[str], advice_for, accept: str,
+) -> tuple[Advice, ApplyReport]:  # fmt: skip
+    """The whole ``apply``: read, measure, suggest (``advice_for(analysis)``), render the
+    accepted moves, write, read back, measure again, compare.
+
+    ``advice_for`` returns ``(advice, loudness_target)`` for an analysis, where
+    ``loudness_target`` is ``(lufs, ceiling_dbtp)`` or None.
+    """
+    if Path(out_path).resolve() == Path(path).resolve():
+        raise ApplyError(f"-o {out_path} is the input file: write the result somewhere else")
+    audio, rate = load(path)
+    before = analyze(audio, rate)
+    advice, target = advice_for(before)
+    chosen = select(advice, accept)
+    rendered, warnings = apply_suggestions(audio, rate, before, chosen, loudness_target=target)
+    write_audio(out_path, rendered, rate)
+    written, _ = read_audio(out_path)
+    after = analyze(written, rate)
+    checks = checks_for(chosen, before, after)
+    final = []
+    for c in checks:
+        if c.figure == "section_lufs":
+            s = next(s for s in chosen if s.id == c.suggestion_id)
+            a, b = (int(t * rate) for t in s.region_s)
+            c = Check(c.suggestion_id, c.figure, analyze(audio[:, a:b], rate).loudness.integrated_lufs,
+                      c.predicted, analyze(written[:, a:b], rate).loudness.integrated_lufs)  # fmt: skip
+        final.append(c)
+    report = ApplyReport(output=str(out_path), accepted=tuple(s.id for s in chosen), checks=tuple(final),
+                         after=after, warnings=tuple(warnings))  # fmt: skip
+    return advice, report

@@ -1,0 +1,208 @@
+"""Rendering moves with pedalboard's built-in processors (and three small numpy stages).
+
+Every Move kind has a renderer here:
+
+* ``peak``, ``low_shelf``, ``high_shelf``: ``PeakFilter``, ``LowShelfFilter``,
+  ``HighShelfFilter`` (RBJ biquads; :mod:`analyzers.eq_response` predicts their curves).
+* ``highpass`` / ``lowpass``: 1–4 cascaded first-order ``HighpassFilter`` /
+  ``LowpassFilter`` (6–24 dB/octave), corners moved so the cascade is −3 dB at ``freq_hz``.
+* ``compressor``: ``Compressor`` then ``Gain`` (make-up).
+* ``limiter``: gain (drive) into the look-ahead true-peak limiter of :mod:`bridge.limiter`
+  — pedalboard's ``Limiter`` (JUCE's) compresses 4:1 from −10 dBFS before it limits and
+  does not hold a ceiling in dBTP; the result's true peak is verified with the meter.
+* ``gain``: ``Gain``. ``polarity``: ``Invert``, or one channel negated.
+* ``width`` (mid/side), ``delay`` (whole samples) and ``expander`` (upward, restoring
+  transients) are numpy stages: pedalboard has no mid/side, per-channel delay or expander.
+
+Audio is float32 ``(channels, samples)`` in and out. Reverb and delay tails do not apply to
+these moves; output length equals input length.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pedalboard as pb
+
+from analyzers.eq_response import section_corner_hz
+from analyzers.moves import Move
+from analyzers.truepeak import TruePeakMeter
+
+from .errors import BridgeError
+
+#: Order in which accepted moves are chained: cleanup, tone, dynamics, image, level.
+CHAIN_ORDER = ("highpass", "lowpass", "polarity", "delay", "peak", "low_shelf", "high_shelf",
+               "compressor", "expander", "width", "gain", "limiter")  # fmt: skip
+_LIMITER_MARGIN_DB = 0.1
+
+
+class RenderError(BridgeError):
+    """A move could not be rendered."""
+
+
+def order_moves(moves: Sequence[Move]) -> list[Move]:
+    """Moves in chain order (stable within a kind)."""
+    return sorted(moves, key=lambda m: CHAIN_ORDER.index(m.kind))
+
+
+def render_move(audio: np.ndarray, sample_rate_hz: float, move: Move) -> np.ndarray:
+    """Apply one move to ``audio`` (float32 ``(channels, samples)``); returns a new array."""
+    x = np.ascontiguousarray(audio, dtype=np.float32)
+    p = move.params
+    k = move.kind
+    rate = float(sample_rate_hz)
+    if k == "peak":
+        return _pb(pb.PeakFilter(cutoff_frequency_hz=_nyq(p["freq_hz"], rate), gain_db=p["gain_db"], q=p["q"]), x, rate)
+    if k == "low_shelf":
+        return _pb(pb.LowShelfFilter(cutoff_frequency_hz=_nyq(p["freq_hz"], rate), gain_db=p["gain_db"], q=p["q"]), x, rate)
+    if k == "high_shelf":
+        return _pb(pb.HighShelfFilter(cutoff_frequency_hz=_nyq(p["freq_hz"], rate), gain_db=p["gain_db"], q=p["q"]), x, rate)
+    if k in ("highpass", "lowpass"):
+        n = int(p["slope_db_oct"] // 6)
+        fc = _nyq(section_corner_hz(p["freq_hz"], n, highpass=k == "highpass"), rate)
+        cls = pb.HighpassFilter if k == "highpass" else pb.LowpassFilter
+        return _pb(pb.Pedalboard([cls(cutoff_frequency_hz=fc) for _ in range(n)]), x, rate)
+    if k == "compressor":
+        chain = [pb.Compressor(threshold_db=p["threshold_db"], ratio=p["ratio"], attack_ms=p["attack_ms"],
+                               release_ms=p["release_ms"])]  # fmt: skip
+        if p["makeup_db"]:
+            chain.append(pb.Gain(gain_db=p["makeup_db"]))
+        return _pb(pb.Pedalboard(chain), x, rate)
+    if k == "limiter":
+        return limit(x, rate, ceiling_dbtp=p["ceiling_dbtp"], drive_db=p["gain_db"], release_ms=p["release_ms"])
+    if k == "gain":
+        return (x * np.float32(10 ** (p["gain_db"] / 20))).astype(np.float32)
+    if k == "polarity":
+        ch = int(p["channel"])
+        y = x.copy()
+        if ch < 0:
+            return -y
+        if ch >= y.shape[0]:
+            raise RenderError(f"polarity on channel {ch + 1}, but the audio has {y.shape[0]}")
+        y[ch] = -y[ch]
+        return y
+    if k == "delay":
+        return _delay(x, int(p["delay_samples"]), int(p["channel"]))
+    if k == "width":
+        return _width(x, rate, p["side_gain_db"], p["mono_below_hz"])
+    if k == "expander":
+        return _expander(x, rate, p["threshold_db"], p["ratio"], p["attack_ms"], p["release_ms"])
+    raise RenderError(f"no renderer for move kind {k!r}")  # pragma: no cover
+
+
+def render_chain(audio: np.ndarray, sample_rate_hz: float, moves: Sequence[Move]) -> np.ndarray:
+    """Apply ``moves`` in :data:`CHAIN_ORDER`."""
+    y = np.ascontiguousarray(audio, dtype=np.float32)
+    for move in order_moves(moves):
+        y = render_move(y, sample_rate_hz, move)
+    return y
+
+
+def render_region(audio: np.ndarray, sample_rate_hz: float, moves: Sequence[Move],
+                  region_s: tuple[float, float], *, fade_s: float = 0.05) -> np.ndarray:  # fmt: skip
+    """Apply ``moves`` to a region only, cross-fading in and out over ``fade_s`` seconds."""
+    n = audio.shape[1]
+    a = max(0, int(region_s[0] * sample_rate_hz))
+    b = min(n, int(region_s[1] * sample_rate_hz))
+    if b <= a:
+        return np.array(audio, dtype=np.float32)
+    processed = render_chain(audio, sample_rate_hz, moves)
+    w = np.zeros(n, dtype=np.float32)
+    w[a:b] = 1.0
+    f = max(1, int(fade_s * sample_rate_hz))
+    ramp = 0.5 - 0.5 * np.cos(np.linspace(0, np.pi, f, dtype=np.float32))
+    w[a : min(b, a + f)] = ramp[: min(b, a + f) - a]
+    if b - f > a:
+        w[b - f : b] = np.minimum(w[b - f : b], ramp[::-1])
+    return (audio * (1 - w) + processed * w).astype(np.float32)
+
+
+def limit(x: np.ndarray, rate: float, *, ceiling_dbtp: float, drive_db: float, release_ms: float) -> np.ndarray:
+    """Drive into the look-ahead true-peak limiter (:mod:`bridge.limiter`) and verify.
+
+    The limiter's gain comes from an Annex 2 true-peak estimate; the result is measured
+    with the meter and, should a rounding residue remain over the ceiling, trimmed.
+    """
+    from .limiter import limit_true_peak
+
+    driven = (x * np.float32(10 ** (drive_db / 20))).astype(np.float32)
+    y = limit_true_peak(driven, rate, ceiling_dbtp=ceiling_dbtp - _LIMITER_MARGIN_DB, release_ms=release_ms)
+    tp = true_peak_dbtp(y)
+    if tp > ceiling_dbtp:
+        y = (y * np.float32(10 ** ((ceiling_dbtp - tp - 0.02) / 20))).astype(np.float32)
+    return y
+
+
+def true_peak_dbtp(x: np.ndarray) -> float:
+    """BS.1770-4 true peak of ``x`` in dBTP (−inf for silence)."""
+    meter = TruePeakMeter(x.shape[0])
+    for i in range(0, x.shape[1], 1 << 18):
+        meter.process(x[:, i : i + (1 << 18)].astype(np.float64))
+    peak = float(meter.finish().max())
+    return 20 * math.log10(peak) if peak > 0 else -math.inf
+
+
+def _pb(plugin, x: np.ndarray, rate: float) -> np.ndarray:
+    return np.asarray(plugin(x, rate), dtype=np.float32)
+
+
+def _nyq(freq_hz: float, rate: float) -> float:
+    return float(min(freq_hz, 0.45 * rate))
+
+
+def _delay(x: np.ndarray, samples: int, channel: int) -> np.ndarray:
+    y = x.copy()
+    chans = range(y.shape[0]) if channel < 0 else [channel]
+    for c in chans:
+        if c >= y.shape[0]:
+            raise RenderError(f"delay on channel {c + 1}, but the audio has {y.shape[0]}")
+        if samples:
+            y[c, samples:] = x[c, :-samples]
+            y[c, :samples] = 0.0
+    return y
+
+
+def _width(x: np.ndarray, rate: float, side_gain_db: float, mono_below_hz: float) -> np.ndarray:
+    """Mid/side on the first two channels: scale the side, remove it below a crossover."""
+    if x.shape[0] < 2:
+        return x.copy()
+    mid = 0.5 * (x[0] + x[1])
+    side = 0.5 * (x[0] - x[1]) * np.float32(10 ** (side_gain_db / 20))
+    if mono_below_hz > 0:
+        # the side's lows removed with a 24 dB/oct high-pass: below the crossover, mono
+        fc = _nyq(section_corner_hz(mono_below_hz, 4, highpass=True), rate)
+        side = _pb(pb.Pedalboard([pb.HighpassFilter(cutoff_frequency_hz=fc) for _ in range(4)]), side[None, :], rate)[0]
+    y = x.copy()
+    y[0] = mid + side
+    y[1] = mid - side
+    return y
+
+
+def _expander(x: np.ndarray, rate: float, threshold_db: float, ratio: float, attack_ms: float,
+              release_ms: float) -> np.ndarray:  # fmt: skip
+    """Upward expander: above the threshold, level changes are multiplied by ``ratio``.
+
+    A peak envelope (one-pole attack and release on the channels' maximum) drives a gain of
+    (ratio − 1)·(level − threshold) dB above the threshold, so transients regain what a
+    compressor took. The envelope is computed on 1 ms steps and interpolated.
+    """
+    step = max(1, int(rate / 1000))
+    n = x.shape[1]
+    frames = -(-n // step)
+    pad = frames * step - n
+    mag = np.abs(np.pad(x, ((0, 0), (0, pad)))).max(axis=0).reshape(frames, step).max(axis=1)
+    a_att = math.exp(-step / (attack_ms * 1e-3 * rate))
+    a_rel = math.exp(-step / (release_ms * 1e-3 * rate))
+    env = np.empty(frames)
+    e = 0.0
+    for i, v in enumerate(mag):  # 1 kHz control rate: a few thousand steps a second
+        coef = a_att if v > e else a_rel
+        e = coef * e + (1 - coef) * v
+        env[i] = e
+    level_db = 20 * np.log10(np.maximum(env, 1e-9))
+    gain_db = np.clip((ratio - 1.0) * (level_db - threshold_db), 0.0, 12.0)
+    t_frames = (np.arange(frames) + 0.5) * step
+    gain = 10 ** (np.interp(np.arange(n), t_frames, gain_db) / 20)
+    return (x * gain[None, :]).astype(np.float32)

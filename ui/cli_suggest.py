@@ -1,0 +1,266 @@
+"""``secondear suggest`` and ``secondear apply`` (plain text or JSON; no Qt)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+AUDIO_EXTENSIONS = {".wav", ".flac", ".aif", ".aiff", ".mp3", ".ogg"}
+
+
+def _context_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--role", default="mix", help="mix, master, vocal, drums, kick, snare, bass, guitar, keys, synth, strings, other (default: mix)")
+    p.add_argument("--genre", help="pop, rock, hip-hop, edm, jazz, classical, metal, r&b (a tonal and dynamics target)")
+    p.add_argument("--target", help="spotify, apple-music, youtube, amazon, tidal, deezer, soundcloud, ebu-r128, atsc-a85, cd, or a number in LUFS")
+    p.add_argument("--reference", metavar="REF", help="a track whose tonal balance and dynamics to match (never its loudness)")
+    p.add_argument("--intent", default="", metavar="TEXT", help='the engineer words, e.g. "warmer but not muddy, more glue"')
+    p.add_argument("--no-progress", action="store_true", help="never draw a progress bar on stderr")
+
+
+def add_suggest_parser(sub) -> None:
+    p = sub.add_parser("suggest", help="propose moves with measured reasons, and what to leave alone",
+                       description="Propose EQ, dynamics, loudness and stereo moves, each with the measured "
+                                   "reason, in the context given; figures inside their tolerance get a "
+                                   "'leave alone' verdict.")  # fmt: skip
+    p.add_argument("files", nargs="+", metavar="FILE", help="audio files or folders")
+    _context_args(p)
+    p.add_argument("--json", action="store_true", help="print JSON (the contract in README.md)")
+
+
+def add_apply_parser(sub) -> None:
+    p = sub.add_parser("apply", help="render accepted suggestions with pedalboard and measure the result",
+                       description="Render the accepted moves with pedalboard's built-in processors, write "
+                                   "the result, and print each suggestion's prediction against the measurement.")  # fmt: skip
+    p.add_argument("files", nargs="+", metavar="FILE", help="audio files or folders")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="output file (one input) or folder (several)")
+    p.add_argument("--accept", default="all", metavar="all|ID,ID,…", help="which suggestions to render (default: all)")
+    p.add_argument("--album", action="store_true", help="one loudness move for the whole album: track-to-track levels stay as they are")
+    _context_args(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def expand(paths: list[str]) -> list[str]:
+    """Files as given; folders replaced by the audio files in them (sorted)."""
+    out = []
+    for p in paths:
+        if os.path.isdir(p):
+            found = sorted(str(f) for f in Path(p).iterdir() if f.suffix.lower() in AUDIO_EXTENSIONS and f.is_file())
+            if not found:
+                print(f"secondear: {p}: no audio files in this folder", file=sys.stderr)
+            out += found
+        else:
+            out.append(p)
+    return out
+
+
+def _make_context(args, reference):
+    from analyzers.context import make_context
+
+    return make_context(role_name=args.role, genre_name=args.genre, target=args.target,
+                        reference=reference, reference_name=args.reference, intent=args.intent)  # fmt: skip
+
+
+def _check_context(args) -> int:
+    """Resolve every name before any audio is read: a typo costs nothing."""
+    from analyzers.errors import ParameterError
+    from analyzers.suggest import parse_intent
+
+    try:
+        _make_context(args, None)
+        if args.intent:
+            parse_intent(args.intent)
+    except ParameterError as exc:
+        print(f"secondear: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _reference(args):
+    from bridge.errors import AudioReadError
+    from bridge.measure import analyze_file
+
+    if not args.reference:
+        return None, 0
+    try:
+        return analyze_file(args.reference)[1], 0
+    except AudioReadError as exc:
+        print(f"secondear: reference: {exc}", file=sys.stderr)
+        return None, 1
+
+
+def _suggest_one(path: str, args_dict: dict, reference) -> dict[str, Any]:
+    """Worker: measure one file and suggest (runs in a process of the pool)."""
+    from analyzers.report import analysis_to_dict
+    from analyzers.suggest import suggest
+    from bridge.errors import AudioReadError
+    from bridge.measure import analyze_file
+
+    args = argparse.Namespace(**args_dict)
+    try:
+        _, analysis = analyze_file(path)
+    except AudioReadError as exc:
+        return {"path": path, "error": str(exc)}
+    ctx = _make_context(args, reference)
+    advice = suggest(analysis, ctx)
+    return {
+        "path": path,
+        "analysis": analysis_to_dict(analysis, path=path),
+        "context": ctx.describe(),
+        "suggestions": [s.to_dict() for s in advice.suggestions],
+        "leave_alone": [k.to_dict() for k in advice.leave_alone],
+        "notes": list(advice.notes),
+    }
+
+
+def _map_files(fn, files: list[str], extra: tuple, show_progress: bool) -> list:
+    """Run ``fn(file, *extra)`` over the files, in parallel on the cores, in order."""
+    if len(files) == 1:
+        return [fn(files[0], *extra)]
+    results: list = [None] * len(files)
+    workers = min(len(files), os.cpu_count() or 1)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(fn, f, *extra): i for i, f in enumerate(files)}
+        from concurrent.futures import as_completed
+
+        for done, fut in enumerate(as_completed(futures), 1):
+            results[futures[fut]] = fut.result()
+            if show_progress:
+                bar = "#" * int(30 * done / len(files))
+                sys.stderr.write(f"\r[{bar:<30}] {done}/{len(files)} files")
+                sys.stderr.flush()
+    if show_progress:
+        sys.stderr.write("\r" + " " * 50 + "\r")
+    return results
+
+
+def run_suggest_command(args) -> int:
+    code = _check_context(args)
+    if code:
+        return code
+    reference, code = _reference(args)
+    if code:
+        return code
+    files = expand(args.files)
+    if not files:
+        print("secondear: no audio files to suggest for", file=sys.stderr)
+        return 1
+    show = not args.no_progress and sys.stderr.isatty()
+    results = _map_files(_suggest_one, files, (vars(args), reference), show)
+    if len(files) > 1:
+        from .cli_stems import cross_track
+
+        cross_track(files, results, args)
+    if args.json:
+        print(json.dumps(results[0] if len(results) == 1 else results, indent=2, ensure_ascii=False, allow_nan=False))
+    else:
+        from .text_report import render_advice
+
+        print("\n\n".join(render_advice(r) for r in results))
+    for r in results:
+        if "error" in r:
+            print(f"secondear: {r['error']}", file=sys.stderr)
+    return 1 if any("error" in r for r in results) else 0
+
+
+def _apply_one(path: str, out_path: str, args_dict: dict, reference, album_gain_lufs) -> dict[str, Any]:
+    from analyzers.suggest import suggest
+    from bridge.apply import ApplyError, run_apply
+    from bridge.errors import AudioReadError, BridgeError
+
+    args = argparse.Namespace(**args_dict)
+    ctx = _make_context(args, reference)
+
+    def advice_for(analysis):
+        c = ctx
+        if album_gain_lufs is not None and c.destination is not None and analysis.loudness.integrated_lufs is not None:
+            # album mode: every track moves by the same gain, set from the album's loudness
+            from dataclasses import replace
+
+            shift = c.destination.lufs - album_gain_lufs
+            c = replace(c, destination=replace(c.destination, lufs=analysis.loudness.integrated_lufs + shift))
+        target = None if c.destination is None else (c.destination.lufs, c.destination.ceiling_dbtp)
+        return suggest(analysis, c), target
+
+    try:
+        advice, report = run_apply(path, out_path, advice_for, args.accept)
+    except (AudioReadError, ApplyError, BridgeError) as exc:
+        return {"path": path, "error": str(exc)}
+    return {
+        "path": path, "output": report.output, "accepted": list(report.accepted),
+        "suggestions": [s.to_dict() for s in advice.suggestions],
+        "checks": [c.to_dict() for c in report.checks],
+        "after": {"integrated_lufs": report.after.loudness.integrated_lufs,
+                  "true_peak_dbtp": report.after.levels.true_peak_dbtp,
+                  "crest_db": report.after.levels.crest_db},
+        "warnings": list(report.warnings),
+    }  # fmt: skip
+
+
+def run_apply_command(args) -> int:
+    code = _check_context(args)
+    if code:
+        return code
+    reference, code = _reference(args)
+    if code:
+        return code
+    files = expand(args.files)
+    if not files:
+        print("secondear: no audio files to apply to", file=sys.stderr)
+        return 1
+    if len(files) > 1 or os.path.isdir(args.output):
+        os.makedirs(args.output, exist_ok=True)
+        outs = [os.path.join(args.output, Path(f).name) for f in files]
+    else:
+        outs = [args.output]
+    album = None
+    if args.album:
+        if not args.target:
+            print("secondear: --album needs --target (the album's loudness goes there as one)", file=sys.stderr)
+            return 2
+        album = _album_loudness(files)
+    show = not args.no_progress and sys.stderr.isatty()
+    results = []
+    if len(files) == 1:
+        results = [_apply_one(files[0], outs[0], vars(args), reference, album)]
+    else:
+        with ProcessPoolExecutor(max_workers=min(len(files), os.cpu_count() or 1)) as pool:
+            futs = [pool.submit(_apply_one, f, o, vars(args), reference, album) for f, o in zip(files, outs)]
+            for i, fut in enumerate(futs, 1):
+                results.append(fut.result())
+                if show:
+                    sys.stderr.write(f"\r[{'#' * int(30 * i / len(files)):<30}] {i}/{len(files)} files")
+            if show:
+                sys.stderr.write("\r" + " " * 50 + "\r")
+    if args.json:
+        print(json.dumps(results[0] if len(results) == 1 else results, indent=2, ensure_ascii=False, allow_nan=False))
+    else:
+        from .text_report import render_apply
+
+        print("\n\n".join(render_apply(r) for r in results))
+    for r in results:
+        if "error" in r:
+            print(f"secondear: {r['error']}", file=sys.stderr)
+    return 1 if any("error" in r for r in results) else 0
+
+
+def _album_loudness(files: list[str]) -> float | None:
+    """The album's integrated loudness: duration-weighted power mean of the tracks'."""
+    import math
+
+    from bridge.measure import analyze_file
+
+    num = den = 0.0
+    for f in files:
+        try:
+            info, a = analyze_file(f)
+        except Exception:  # noqa: BLE001 — unreadable tracks are reported by their own job
+            continue
+        if a.loudness.integrated_lufs is not None:
+            num += info.duration_s * 10 ** (a.loudness.integrated_lufs / 10)
+            den += info.duration_s
+    return 10 * math.log10(num / den) if den else None
