@@ -62,10 +62,22 @@ def suggest(analysis: Analysis, ctx: Context) -> Advice:
     intent_moves, intent_notes, protected, requests = intent_suggestions(analysis, ctx)
     notes += intent_notes
 
-    for rule in (rumble, bumps) if ctx.reference is None else (rumble,):
-        s, k = rule(analysis, ctx)
-        found += s
-        keep += k
+    s, k = rumble(analysis, ctx)
+    found += s
+    keep += k
+    if ctx.reference is None:
+        s, k = bumps(analysis, ctx)
+        if ctx.role.name in ("mix", "master"):
+            # A mix's spectrum is its arrangement: a band standing out may be the synth the
+            # song is built on. Without a reference or a genre to judge against, a bump is an
+            # observation for the engineer's ears, not a move (restraint; see README).
+            notes += [f"{x.why} — on a whole mix that may be the arrangement: judge by ear, or "
+                      "give --reference or --genre to decide" for x in s]  # fmt: skip
+            if not s:
+                keep += k
+        else:
+            found += s
+            keep += k
     s, k = _tonal(analysis, ctx)
     found += s
     keep += k
