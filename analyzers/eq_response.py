@@ -3,10 +3,12 @@
 pedalboard's filters are JUCE's: ``PeakFilter``, ``LowShelfFilter`` and ``HighShelfFilter``
 are the RBJ "Audio EQ Cookbook" biquads (Robert Bristow-Johnson), and ``HighpassFilter`` /
 ``LowpassFilter`` are first-order (6 dB/octave) sections designed with the bilinear
-transform. A ``highpass`` move of 12/18/24 dB/octave is rendered as 2/3/4 identical
-first-order sections whose corner is moved so that the cascade is −3 dB at ``freq_hz``
-(:func:`section_corner_hz`). ``tests/bridge/test_render_response.py`` renders sweeps through
-pedalboard and checks these curves against the measurement.
+transform. pedalboard has no steeper pass filter, so a ``highpass`` or ``lowpass`` of
+12/18/24 dB/octave is rendered as a Butterworth filter of order 2/3/4, designed with the
+bilinear transform (``scipy.signal.butter``); its magnitude is exactly
+1 / (1 + (Ωc/Ω)^2n) with Ω = tan(π f / fs) (high-pass; Ω/Ωc for low-pass), −3 dB at
+``freq_hz``. ``tests/bridge/test_render_response.py`` renders impulses through the real
+renderer and checks these curves against the measurement.
 """
 
 from __future__ import annotations
@@ -18,14 +20,24 @@ import numpy as np
 from .moves import Move
 
 
-def section_corner_hz(freq_hz: float, sections: int, *, highpass: bool) -> float:
-    """Corner of each of ``sections`` identical first-order sections for −3 dB at ``freq_hz``.
+#: Filter corners are kept at or below this fraction of the sample rate (renderer and
+#: predictions use the same clamp).
+MAX_FREQ_FRACTION = 0.45
 
-    Computed in the analogue domain: |H|² of one section at f is 1/(1+(fc/f)²) (high-pass),
-    so n sections meet −3 dB where (fc/f)² = 2^(1/n) − 1.
-    """
-    k = math.sqrt(2.0 ** (1.0 / sections) - 1.0)
-    return freq_hz * k if highpass else freq_hz / k
+
+def clamp_freq_hz(freq_hz: float, sample_rate_hz: float) -> float:
+    """``freq_hz`` kept under :data:`MAX_FREQ_FRACTION` of the rate."""
+    return float(min(freq_hz, MAX_FREQ_FRACTION * sample_rate_hz))
+
+
+def butterworth_response_db(freqs_hz: np.ndarray, corner_hz: float, order: int, sample_rate_hz: float,
+                            *, highpass: bool) -> np.ndarray:  # fmt: skip
+    """Magnitude (dB) of a bilinear-transform Butterworth pass filter."""
+    f = np.clip(np.asarray(freqs_hz, dtype=np.float64), 1e-6, 0.4999 * sample_rate_hz)
+    w = np.tan(np.pi * f / sample_rate_hz)
+    wc = math.tan(math.pi * clamp_freq_hz(corner_hz, sample_rate_hz) / sample_rate_hz)
+    ratio = wc / w if highpass else w / wc
+    return -10.0 * np.log10(1.0 + ratio ** (2 * order))
 
 
 def biquad_coefficients(move: Move, sample_rate_hz: float) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -34,9 +46,9 @@ def biquad_coefficients(move: Move, sample_rate_hz: float) -> list[tuple[np.ndar
     if k in ("peak", "low_shelf", "high_shelf"):
         return [_rbj(k, p["freq_hz"], p["gain_db"], p["q"], sample_rate_hz)]
     if k in ("highpass", "lowpass"):
-        n = int(p["slope_db_oct"] // 6)
-        fc = min(section_corner_hz(p["freq_hz"], n, highpass=k == "highpass"), 0.49 * sample_rate_hz)
-        return [_first_order(k, fc, sample_rate_hz)] * n
+        if p["slope_db_oct"] != 6.0:
+            raise ValueError("steeper pass filters are Butterworth designs: use move_response_db")
+        return [_first_order(k, clamp_freq_hz(p["freq_hz"], sample_rate_hz), sample_rate_hz)]
     if k == "gain":
         return [(np.array([10 ** (p["gain_db"] / 20)]), np.array([1.0]))]
     raise ValueError(f"{k} has no fixed frequency response")
@@ -45,6 +57,10 @@ def biquad_coefficients(move: Move, sample_rate_hz: float) -> list[tuple[np.ndar
 def move_response_db(move: Move, freqs_hz: np.ndarray, sample_rate_hz: float) -> np.ndarray:
     """Magnitude response in dB of an EQ move (``peak``, shelves, pass filters, ``gain``)."""
     f = np.asarray(freqs_hz, dtype=np.float64)
+    if move.kind in ("highpass", "lowpass"):
+        order = int(move.params["slope_db_oct"] // 6)
+        return butterworth_response_db(f, move.params["freq_hz"], order, sample_rate_hz,
+                                       highpass=move.kind == "highpass")  # fmt: skip
     z = np.exp(-2j * np.pi * f / sample_rate_hz)
     h = np.ones_like(z)
     for b, a in biquad_coefficients(move, sample_rate_hz):
@@ -68,7 +84,7 @@ def band_response_db(move: Move, centre_hz: float, sample_rate_hz: float, *, fra
 
 def _rbj(kind: str, freq_hz: float, gain_db: float, q: float, rate: float) -> tuple[np.ndarray, np.ndarray]:
     a_lin = 10 ** (gain_db / 40)  # sqrt of the gain factor
-    w = 2 * math.pi * min(freq_hz, 0.49 * rate) / rate
+    w = 2 * math.pi * clamp_freq_hz(freq_hz, rate) / rate
     cos_w, sin_w = math.cos(w), math.sin(w)
     if kind == "peak":
         alpha = sin_w / (2 * q)

@@ -65,10 +65,10 @@ KINDS: Mapping[str, Mapping[str, Param]] = MappingProxyType(
             "makeup_db": Param(0.0, 24.0, 0.0),
         },
         "expander": {
-            "threshold_db": Param(-60.0, 0.0, doc="level above which peaks are raised"),
-            "ratio": Param(1.0, 4.0, 1.3, "upward: 1.3 raises 3 dB above threshold by 3.9 dB"),
-            "attack_ms": Param(0.1, 100.0, 5.0),
-            "release_ms": Param(5.0, 2000.0, 80.0),
+            "threshold_db": Param(-60.0, 0.0, doc="no expansion below this level"),
+            "ratio": Param(1.0, 4.0, 1.5, "a transient rising d dB over its surroundings rises ratio·d"),
+            "attack_ms": Param(0.1, 100.0, 1.0, "the fast envelope's time constant"),
+            "release_ms": Param(5.0, 2000.0, 60.0, "the slow envelope's time constant"),
         },
         "limiter": {
             "ceiling_dbtp": Param(-12.0, 0.0, -1.0),
@@ -173,7 +173,7 @@ class Move:
                 + (f" makeup {p['makeup_db']:+.1f} dB" if p["makeup_db"] else "")
             )
         if k == "expander":
-            return f"upward expander {p['ratio']:.2f}:1 above {p['threshold_db']:.1f} dB"
+            return f"transient expander {p['ratio']:.2f}:1 (above {p['threshold_db']:.1f} dB)"
         if k == "limiter":
             return f"limiter ceiling {p['ceiling_dbtp']:.1f} dBTP, drive {p['gain_db']:+.1f} dB"
         if k == "gain":

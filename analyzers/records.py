@@ -86,6 +86,8 @@ class SpectrumResult:
     frame_s: float
     total_dbfs: float | None = None  # mean power of all bands (per channel), so that
     # level_db + total_dbfs is a band's absolute level in dBFS
+    below_20hz_db: float | None = None  # power between DC and the 20 Hz band, as a share of
+    # all bands in dB (infrasonic rumble; None when there is none)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

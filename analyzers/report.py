@@ -58,6 +58,7 @@ def analysis_to_dict(analysis: Analysis, *, path: str | None = None) -> dict[str
         "leading_silence_s": hy.leading_silence_s,
         "trailing_silence_s": hy.trailing_silence_s,
         "tilt_db_per_oct": sp.tilt_db_per_oct,
+        "below_20hz_db": sp.below_20hz_db,
         "bands": [
             {"hz": _num(fc), "db": db, "crest_db": cr, "mono_loss_db": ml}
             for fc, db, cr, ml in zip(sp.centres_hz, sp.level_db, sp.crest_db, sp.mono_loss_db)

@@ -2,7 +2,11 @@
 
 Bands follow ISO 266 / IEC 61260 base-10 fractional octaves: exact centres
 1000 · 10^(k/10) Hz for k = −17 … 13 (nominal 20 Hz … 20 kHz), edges at centre · 10^(±1/20).
-Power comes from consecutive Hann-windowed FFT frames of about 1/3 s; each FFT bin
+Power comes from FFT frames of about 1/3 s, sine-windowed with 50 % overlap: the squared
+windows of overlapping frames add up to a constant, so every sample counts the same
+whatever its position in a frame (non-overlapping Hann frames made a kick on a 2.93-frame
+period read 2 dB low, and shifted the spectrum of the same song by up to 3 dB between
+44.1 and 48 kHz). Each FFT bin
 is shared between bands by how much of its width falls in each band, so that even the
 20 Hz band (4.6 Hz wide) is measured at 48 kHz.
 """
@@ -66,12 +70,13 @@ class SpectrumMeter:
         self._rate = float(sample_rate_hz)
         self._channels = num_channels
         self._n_fft = frame_length(sample_rate_hz)
-        # Frames do not overlap: over a whole song the long-term average is the same as with
-        # Welch's 50 % overlap (within 0.1 dB on music, see tests), at half the FFTs.
-        self._hop = self._n_fft
-        self._window = np.hanning(self._n_fft + 1)[:-1]
+        self._hop = self._n_fft // 2
+        self._window = np.sin(np.pi * (np.arange(self._n_fft) + 0.5) / self._n_fft)  # Σ w² flat at 50 %
         self._bands, self._valid = band_matrix(sample_rate_hz, self._n_fft)
-        self._sparse = _SparseBands(self._bands)
+        # one more column: everything between DC and the 20 Hz band (infrasonic rumble)
+        freqs = np.arange(self._bands.shape[0]) * self._rate / self._n_fft
+        infra = ((freqs > 0) & (freqs < EXACT_CENTRES_HZ[0] / _EDGE)).astype(float)
+        self._sparse = _SparseBands(np.hstack([self._bands, infra[:, None]]))
         self._pending = np.zeros((num_channels, 0))
         self._mid: list[np.ndarray] = []  # per frame band power of mid (or mono / mean)
         self._side: list[np.ndarray] = []
@@ -118,8 +123,10 @@ class SpectrumMeter:
                 centres_hz=NOMINAL_CENTRES_HZ, level_db=none_bands, crest_db=none_bands,
                 mono_loss_db=none_bands, tilt_db_per_oct=None, frame_s=self._n_fft / self._rate,
             )  # fmt: skip
-        mid = np.concatenate(self._mid).astype(np.float64)  # (frames, bands)
-        side = np.concatenate(self._side).astype(np.float64)
+        mid_all = np.concatenate(self._mid).astype(np.float64)  # (frames, bands + 1)
+        side_all = np.concatenate(self._side).astype(np.float64)
+        infra_power = float((mid_all[:, -1] + side_all[:, -1]).mean())
+        mid, side = mid_all[:, :-1], side_all[:, :-1]
         total = mid + side  # mean power of the channels, per frame and band
         band_power = total.mean(axis=0)
         valid = self._valid
@@ -129,8 +136,8 @@ class SpectrumMeter:
         loss: list[float | None] = [None] * nb
         if all_power > POWER_FLOOR:
             frame_total = total[:, valid].sum(axis=1)
-            # one-sided Σ|X|² of a Hann frame ≈ N² · 3/16 · mean square (Parseval)
-            loud = frame_total > (10.0 ** (_CREST_FLOOR_DB / 10.0)) * 0.1875 * self._n_fft**2
+            # one-sided Σ|X|² of a sine-windowed frame ≈ N² / 4 · mean square (Parseval)
+            loud = frame_total > (10.0 ** (_CREST_FLOOR_DB / 10.0)) * 0.25 * self._n_fft**2
             for j in np.flatnonzero(valid):
                 p = band_power[j]
                 if p <= POWER_FLOOR * all_power:
@@ -150,9 +157,12 @@ class SpectrumMeter:
             mono_loss_db=tuple(loss),
             tilt_db_per_oct=_tilt(level),
             frame_s=self._n_fft / self._rate,
-            # one-sided Σ|X|² of a Hann frame ≈ N² · 3/16 · mean square (Parseval)
-            total_dbfs=round(10.0 * math.log10(all_power / (0.1875 * self._n_fft**2)), 2)
+            # one-sided Σ|X|² of a sine-windowed frame ≈ N² / 4 · mean square (Parseval)
+            total_dbfs=round(10.0 * math.log10(all_power / (0.25 * self._n_fft**2)), 2)
             if all_power > POWER_FLOOR
+            else None,
+            below_20hz_db=round(10.0 * math.log10(infra_power / all_power), 2)
+            if all_power > POWER_FLOOR and infra_power > POWER_FLOOR * all_power
             else None,
         )
 

@@ -2,7 +2,8 @@
 
     scripts/bench                   # everything, best of 5
     scripts/bench --quick           # smoke run: 1 repetition, no 60-minute file
-    scripts/bench --only speed      # one benchmark (speed, memory or corpus; may be repeated)
+    scripts/bench --only speed      # one benchmark (speed, memory, corpus, quality or
+                                    # suggest-speed; may be repeated)
     scripts/bench --repeat 9        # best of 9
     scripts/bench --keep            # keep the 60-minute WAV in benchmarks/.cache/
 
@@ -23,7 +24,7 @@ from importlib import metadata
 
 import common as c
 
-BENCHMARKS = ("speed", "memory", "corpus")
+BENCHMARKS = ("speed", "memory", "corpus", "quality", "suggest-speed")
 
 
 def _version(dist: str) -> str:
@@ -99,6 +100,7 @@ def machine_info() -> list[list[str]]:
         ["pedalboard", _version("pedalboard")],
         ["pyebur128", ebu],
         ["pyloudnorm", _version("pyloudnorm")],
+        ["matchering", _version("matchering")],
         ["ffmpeg", ffv],
         ["secondear", f"{_version('secondear')}, git {_git()}"],
     ]
@@ -116,7 +118,10 @@ def main(argv: list[str] | None = None) -> int:
         "--repeat", type=int, default=None, metavar="N",
         help=f"repetitions; the best is kept (default {c.DEFAULT_REPEAT}, 1 with --quick)",
     )  # fmt: skip
-    ap.add_argument("--quick", action="store_true", help="smoke run: 1 repetition, no 60-minute file")
+    ap.add_argument(
+        "--quick", action="store_true",
+        help="smoke run: 1 repetition, no 60-minute file, 2 corpus songs for the quality benchmark",
+    )  # fmt: skip
     ap.add_argument("--keep", action="store_true", help="keep the 60-minute WAV in benchmarks/.cache/")
     args = ap.parse_args(argv)
     repeat = args.repeat if args.repeat is not None else (1 if args.quick else c.DEFAULT_REPEAT)
@@ -126,11 +131,16 @@ def main(argv: list[str] | None = None) -> int:
 
     import bench_memory
     import bench_speed
+    import bench_suggest_quality
+    import bench_suggest_speed
     import bench_vs_ffmpeg_corpus
 
-    modules = {"speed": bench_speed, "memory": bench_memory, "corpus": bench_vs_ffmpeg_corpus}
+    modules = {
+        "speed": bench_speed, "memory": bench_memory, "corpus": bench_vs_ffmpeg_corpus,
+        "quality": bench_suggest_quality, "suggest-speed": bench_suggest_speed,
+    }  # fmt: skip
     t0 = time.perf_counter()
-    mode = "quick smoke run (1 repetition, no 60-minute file)" if args.quick else "full run"
+    mode = "quick smoke run (1 repetition, no 60-minute file, 2 corpus songs for quality)" if args.quick else "full run"
     command = " ".join(["scripts/bench", *(sys.argv[1:] if argv is None else argv)])
     head = ["# Second Ear benchmarks", "", f"`{command}`: {mode}; benchmarks: {', '.join(chosen)}; best of {repeat}."]
     if not c.corpus_songs():

@@ -71,6 +71,8 @@ def select(advice: Advice, accept: str) -> list[Suggestion]:
         try:
             chosen.append(advice.by_id(sid))
         except KeyError as exc:
+            if not advice.suggestions:
+                raise ApplyError(f"no suggestion {sid!r}: there is nothing to accept for this file") from None
             raise ApplyError(str(exc.args[0])) from None
     return chosen
 

@@ -19,7 +19,6 @@ def demo_mix(sample_rate_hz: int = DEMO_SAMPLE_RATE_HZ, duration_s: float = DEMO
     """The demo mix, float32 shaped ``(2, samples)``, peaks below −1 dBFS."""
     rng = np.random.default_rng(2024)
     n = int(duration_s * sample_rate_hz)
-    t = np.arange(n) / sample_rate_hz
     beat_s = 0.5  # 120 BPM
     out = np.zeros((2, n))
 

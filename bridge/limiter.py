@@ -43,13 +43,15 @@ def limit_true_peak(
     x: np.ndarray, sample_rate_hz: float, *, ceiling_dbtp: float, lookahead_ms: float = 1.5, release_ms: float = 100.0
 ) -> np.ndarray:
     """Hold ``x`` (float32 ``(channels, samples)``) under ``ceiling_dbtp`` (BS.1770-4 true peak)."""
-    from scipy.ndimage import minimum_filter1d, uniform_filter1d
+    from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
 
     n = x.shape[1]
     if n == 0:
         return x.copy()
     ceiling = 10 ** (ceiling_dbtp / 20)
-    env = true_peak_envelope(x)
+    # widened by the interpolator's 12-tap span: a gain that changes within the span would
+    # otherwise let an inter-sample peak through (measured: 0.07 dB over on white noise)
+    env = maximum_filter1d(true_peak_envelope(x), size=13, mode="nearest")
     need = np.minimum(1.0, ceiling / np.maximum(env, 1e-12))
     la = max(1, int(round(lookahead_ms * 1e-3 * sample_rate_hz)))
     # forward-looking minimum over [n, n + la − 1], then a causal mean over [n − la + 1, n]

@@ -51,3 +51,52 @@ def write_wav16(path, samples: np.ndarray, sample_rate_hz: int) -> None:
 
     with AudioFile(str(path), "w", sample_rate_hz, samples.shape[0], bit_depth=16) as f:
         f.write(np.ascontiguousarray(samples, dtype=np.float32))
+
+
+def pink_noise(rng: np.random.Generator, duration_s: float, sample_rate_hz: float, *, channels: int = 2,
+               correlation: float = 0.8, level_dbfs: float = -20.0) -> np.ndarray:
+    """Pink noise by 1/f power shaping of white noise (flat share in every 1/3-octave band),
+    float32 ``(channels, samples)`` at ``level_dbfs`` RMS per channel.
+
+    Channels share a common part with weight √correlation, so their correlation is about
+    ``correlation`` (0.8: a normal stereo image, the side about 10 % of the energy).
+    """
+    n = int(round(duration_s * sample_rate_hz))
+    f = np.fft.rfftfreq(n, 1.0 / sample_rate_hz)
+    shape = 1.0 / np.sqrt(np.maximum(f, f[1]))
+
+    def one() -> np.ndarray:
+        x = np.fft.irfft(np.fft.rfft(rng.standard_normal(n)) * shape, n)
+        return x / np.sqrt(np.mean(x * x))
+
+    common = one()
+    if channels == 1:
+        out = common[None, :]
+    else:
+        w = np.sqrt(correlation)
+        out = np.stack([w * common + np.sqrt(1.0 - correlation) * one() for _ in range(channels)])
+    return (out * 10.0 ** (level_dbfs / 20.0)).astype(np.float32)
+
+
+def drum_loop(rng: np.random.Generator, duration_s: float, sample_rate_hz: float) -> np.ndarray:
+    """A dry stereo kick / snare / hi-hat loop at 120 BPM, peaks at −1 dBFS (crest ≈ 18 dB)."""
+    sr = sample_rate_hz
+    n = int(round(duration_s * sr))
+    out = np.zeros((2, n))
+    tk = np.arange(int(0.35 * sr)) / sr
+    kick = np.sin(2 * np.pi * (45 * tk + 60 * (1 - np.exp(-tk / 0.03)) * 0.03)) * np.exp(-tk / 0.12)
+    ts = np.arange(int(0.25 * sr)) / sr
+    snare = (0.6 * rng.standard_normal(ts.size) + 0.5 * np.sin(2 * np.pi * 190 * ts)) * np.exp(-ts / 0.06)
+    th = np.arange(int(0.06 * sr)) / sr
+    hat = np.diff(rng.standard_normal(th.size + 1)) * np.exp(-th / 0.012)
+    for beat in range(int(duration_s / 0.5)):
+        i = int(beat * 0.5 * sr)
+        hit = 0.8 * kick if beat % 2 == 0 else 0.5 * snare
+        j = min(n, i + hit.size)
+        out[:, i:j] += hit[: j - i]
+        for offset_s, gain in ((0.0, 0.15), (0.25, 0.10)):
+            k = int((beat * 0.5 + offset_s) * sr)
+            j = min(n, k + hat.size)
+            out[0, k:j] += gain * hat[: j - k]
+            out[1, k:j] += 0.8 * gain * hat[: j - k]
+    return (out / np.abs(out).max() * 10 ** (-1 / 20)).astype(np.float32)

@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_suggest_parser(sub)
     add_apply_parser(sub)
+    from .cli_plugins import add_plugins_parser
+
+    add_plugins_parser(sub)
     return parser
 
 
@@ -67,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_suggest_command(args)
     if args.command == "apply":
         return run_apply_command(args)
+    if args.command == "plugins":
+        from .cli_plugins import run_plugins_command
+
+        return run_plugins_command(args)
     return 2
 
 

@@ -30,6 +30,7 @@ def add_suggest_parser(sub) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="audio files or folders")
     _context_args(p)
     p.add_argument("--json", action="store_true", help="print JSON (the contract in README.md)")
+    p.add_argument("--focus", metavar="FILE", help="with several files: the track to keep clear of masking (default: the first)")
 
 
 def add_apply_parser(sub) -> None:

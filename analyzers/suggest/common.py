@@ -42,7 +42,10 @@ def band_span(j_lo: int, j_hi: int) -> str:
     lo = NOMINAL[max(j_lo - 1, 0)] if j_lo > 0 else 18.0
     lo = math.sqrt(NOMINAL[j_lo] * lo) if j_lo > 0 else lo
     hi = math.sqrt(NOMINAL[j_hi] * NOMINAL[min(j_hi + 1, NOMINAL.size - 1)])
-    return f"{_round_hz(lo)}–{_round_hz(hi)}"
+    lo_s, hi_s = _round_hz(lo), _round_hz(hi)
+    if lo_s == hi_s:  # one band: name its centre
+        return f"the {_round_hz(NOMINAL[j_lo])} band"
+    return f"{lo_s}–{hi_s}"
 
 
 def _round_hz(f: float) -> str:

@@ -28,6 +28,13 @@ BUMP_DB = 4.0
 SHOULDER_DB = 2.0
 #: Energy below the role's high-pass frequency above this share of the total (dB) is rumble.
 RUMBLE_SHARE_DB = -30.0
+#: Everything under 35 Hz (the 20–31.5 Hz bands and the infrasonic rest) closer than this
+#: (dB) to the whole 40–160 Hz region is rumble. The closest clean song in the corpus sits
+#: at −7.1 dB (its sub-bass is music), the demo at −22 dB.
+RUMBLE_VS_BASS_DB = -5.0
+#: With a reference: this much more energy under 35 Hz (dB) than the reference is rumble.
+RUMBLE_OVER_REF_DB = 4.0
+_SUB_BASS_ROLES = ("mix", "master", "bass", "kick", "drums", "keys", "synth", "other")
 
 REGIONS = (  # (low Hz, high Hz, name, what it sounds like)
     (120.0, 450.0, "mud", "muddy"),
@@ -39,54 +46,90 @@ REGIONS = (  # (low Hz, high Hz, name, what it sounds like)
 
 
 def rumble(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[LeaveAlone]]:
+    """Sub-sonic energy the role does not use, answered with a high-pass chosen from the content.
+
+    Three tests, the first that holds wins:
+
+    * with a reference: the bands under 35 Hz hold more than :data:`RUMBLE_OVER_REF_DB`
+      more of the energy than in the reference;
+    * energy in the bands that lie wholly under the role's high-pass frequency
+      (``roles.json``) above :data:`RUMBLE_SHARE_DB` of the total;
+    * for roles whose music reaches the sub-bass (mix, master, bass, kick, drums, keys,
+      synth): a band under 35 Hz within :data:`RUMBLE_VS_BASS_DB` of the whole bass
+      region above it (40–160 Hz) — music has a sub-bass, but not one as loud as its bass.
+
+    The high-pass goes just above the highest band that carries the rumble, and never above
+    the role's lowest notes by more than a third of an octave.
+    """
     level, valid = band_levels(analysis)
     if not valid.any():
         return [], []
     role = ctx.role
     hp = role.highpass_hz
-    share = 10 ** (np.where(valid, level, -200) / 10)
-    below = valid & (CENTRES < hp / 2 ** (1 / 6))
-    sub_db = 10 * math.log10(share[below].sum()) if below.any() and share[below].sum() > 0 else -120.0
-    ref_sub_db = None
+    share = np.where(valid, 10 ** (np.where(valid, level, -200) / 10), 0.0)
+    upper_edge = CENTRES * 2 ** (1 / 6)
+    sub = valid & (CENTRES < 35)
+    below_role = valid & (upper_edge <= hp * 1.001)
+    bass = valid & (CENTRES >= 40) & (CENTRES <= 160)
+    found_j: int | None = None
+    why = ""
+    amount = 0.0
     if ctx.reference is not None:
         rl, rv = band_levels(ctx.reference)
-        rs = 10 ** (np.where(rv, rl, -200) / 10)
-        ref_sub_db = 10 * math.log10(max(rs[below & rv].sum(), 1e-12)) if (below & rv).any() else -120.0
-    # a sub-bass band (< 45 Hz) louder than anything in the octave above it
-    bump_j = None
-    for j in np.flatnonzero(valid & (CENTRES < 45)):
-        above = valid & (CENTRES > CENTRES[j] * 1.2) & (CENTRES < CENTRES[j] * 2.6)
-        if above.any() and level[j] > level[above].max() + 3.0 and level[j] > -30:
-            bump_j = j if bump_j is None or level[j] > level[bump_j] else bump_j
-    excess = sub_db - (RUMBLE_SHARE_DB if ref_sub_db is None else max(RUMBLE_SHARE_DB, ref_sub_db + 6))
-    if bump_j is None and excess <= 0:
+        rshare = np.where(rv, 10 ** (np.where(rv, rl, -200) / 10), 0.0)
+        ours = share[sub].sum() + _infra(analysis)
+        theirs = rshare[sub & rv].sum() + _infra(ctx.reference)
+        excess = _db(ours) - _db(theirs)
+        if excess > RUMBLE_OVER_REF_DB and _db(ours) > -40:
+            found_j = int(np.flatnonzero(sub)[np.argmax(level[sub] - np.where(rv[sub], rl[sub], -120))])
+            why = f"below 35 Hz there is {excess:.1f} dB more energy than in the reference: rumble"
+            amount = excess
+    # with a reference, the reference alone says how much sub-bass is intended
+    if found_j is None and ctx.reference is None and below_role.any() and _db(share[below_role].sum()) > RUMBLE_SHARE_DB:
+        found_j = int(np.flatnonzero(below_role)[-1])
+        amount = _db(share[below_role].sum()) - RUMBLE_SHARE_DB
+        why = (f"{_db(share[below_role].sum()):.0f} dB of the energy lies below {hz(hp)}, under a "
+               f"{role.name}'s lowest notes: rumble")  # fmt: skip
+    if found_j is None and ctx.reference is None and role.name in _SUB_BASS_ROLES and bass.any() and sub.any():
+        bass_db = _db(share[bass].sum())
+        sub_db = _db(share[sub].sum() + _infra(analysis))
+        gap = sub_db - bass_db
+        if gap > RUMBLE_VS_BASS_DB and sub_db > -30:
+            found_j = int(np.flatnonzero(sub)[np.argmax(level[sub])])
+            amount = gap - RUMBLE_VS_BASS_DB
+            why = (f"everything under 35 Hz together is only {-gap:.1f} dB under the whole bass region "
+                   f"(40–160 Hz): sub-sonic rumble, not music")  # fmt: skip
+    if found_j is None:
+        measured = f"{_db(share[below_role].sum()):.0f} dB" if below_role.any() and share[below_role].sum() > 0 else "nothing measurable"
         return [], [LeaveAlone(
             aspect="rumble",
-            why=f"below {hz(hp)} there is {sub_db:.0f} dB of the total energy "
-                f"(under {RUMBLE_SHARE_DB:.0f} dB for a {role.name}): no high-pass needed",
+            why=f"below {hz(hp)} there is {measured} of the energy, and no sub-bass band rivals the bass: no high-pass needed",
         )]  # fmt: skip
-    if bump_j is not None:
-        # just above the rumble, never above the role's own high-pass point by more than 1/3 oct
-        freq = min(CENTRES[bump_j] * 2 ** (1 / 3), max(hp, 40.0))
-        why = (f"the {hz(NOMINAL[bump_j])} band is {level[bump_j] - level[valid & (CENTRES > CENTRES[bump_j] * 1.2) & (CENTRES < CENTRES[bump_j] * 2.6)].max():.1f} dB "
-               f"louder than the bass above it: sub-sonic rumble, not music")  # fmt: skip
-        amount = level[bump_j] + 30
-    else:
-        freq = hp
-        why = f"{sub_db:.0f} dB of the energy lies below {hz(hp)}, under a {role.name}'s lowest notes: rumble"
-        amount = excess
+    top = max(k for k in np.flatnonzero(valid) if k <= found_j or (CENTRES[k] < 35 and k > found_j and level[k] > level[found_j] - 6))
+    freq = CENTRES[top] * 2 ** (1 / 3)
+    freq = min(freq, max(hp, role.fundamental_hz[0]) * 2 ** (1 / 3))
     freq = float(max(20.0, min(freq, 0.45 * analysis.sample_rate_hz)))
     move = Move("highpass", {"freq_hz": round(freq), "slope_db_oct": 24.0})
     from ..eq_response import band_response_db
 
     predicted = {}
-    for j in np.flatnonzero(valid & (CENTRES < freq * 2)):
-        predicted[band_key(j)] = band_response_db(move, CENTRES[j], analysis.sample_rate_hz)
+    for k in np.flatnonzero(valid & (CENTRES < freq * 2)):
+        predicted[band_key(k)] = band_response_db(move, CENTRES[k], analysis.sample_rate_hz)
     return [Suggestion(
         id="hpf", move=move, why=why + f"; a 24 dB/oct high-pass at {hz(freq)} removes it",
-        confidence=confidence(amount, 15.0, base=0.55), severity=severity(amount, 6.0, 15.0),
+        confidence=confidence(amount, 10.0, base=0.55), severity=severity(amount, 4.0, 10.0),
         aspect="rumble", predicted=predicted, source=f"roles.json: {role.name}",
     )], []  # fmt: skip
+
+
+def _infra(analysis: Analysis) -> float:
+    """Infrasonic power (DC to the 20 Hz band) as a share of all bands."""
+    v = analysis.spectrum.below_20hz_db
+    return 0.0 if v is None else 10 ** (v / 10)
+
+
+def _db(power: float) -> float:
+    return 10 * math.log10(power) if power > 1e-30 else -300.0
 
 
 def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[LeaveAlone]]:
@@ -94,7 +137,7 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
     level, valid = band_levels(analysis)
     if valid.sum() < 12:
         return [], []
-    shape = trend(level, valid)
+    shape = trend(level, valid, half_width=6, gap=2)
     resid = level - shape
     lo_f, hi_f = ctx.role.fundamental_hz
     protect = (CENTRES >= lo_f / 1.12) & (CENTRES <= min(hi_f, 4 * lo_f) * 1.12) if ctx.role.name not in (
@@ -114,9 +157,10 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
         diff = np.where(valid, -(resid.clip(min=0)), 0.0)
         window = np.zeros(CENTRES.size, bool)
         window[max(0, j - 4) : j + 5] = True
+        diff[(np.arange(CENTRES.size) < lo_j) | (np.arange(CENTRES.size) > hi_j)] = 0.0  # the bump only
         moves, _ = fit_moves(
             np.where(window, diff, 0.0), valid & window, sample_rate_hz=analysis.sample_rate_hz,
-            tolerance_db=1.0, strength=0.8, cap_db=8.0, max_moves=1,
+            tolerance_db=1.0, strength=0.8, cap_db=8.0, max_moves=1, peaks_only=True,
             range_hz=(CENTRES[max(0, j - 4)], CENTRES[min(CENTRES.size - 1, j + 4)]),
         )  # fmt: skip
         if not moves or moves[0].move.params["gain_db"] >= 0:

@@ -52,13 +52,19 @@ def crest(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
     c = lv.crest_db
     lo, hi = ctx.role.crest_db
     basis = f"a {ctx.role.name}'s usual {lo:g}–{hi:g} dB"
+    squashed_vs_ref = None
     if ctx.reference is not None and ctx.reference.levels.crest_db is not None:
         rc = ctx.reference.levels.crest_db
         lo, hi = rc - 1.5, rc + 1.5
         basis = f"the reference's {rc:.1f} dB (±1.5)"
+        # the crest factor alone misleads after heavy compression (it can even rise on noise);
+        # loudness range and PLR against the reference tell squashed material apart
+        squashed_vs_ref = _squashed_against(analysis, ctx.reference)
     elif ctx.genre is not None and ctx.role.name in ("mix", "master"):
         lo, hi = ctx.genre.crest_db
         basis = f"{ctx.genre.name}'s usual {lo:g}–{hi:g} dB"
+    if squashed_vs_ref is not None:
+        return _expander_move(analysis, ctx, squashed_vs_ref, deficit=3.0)
     if lo <= c <= hi:
         return [], [LeaveAlone(aspect="dynamics", why=f"crest factor {c:.1f} dB is inside {basis}: no compression needed")]
     if c > hi:
@@ -85,23 +91,41 @@ def crest(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
             predicted={"crest_db": round(c - 0.6 * reduction, 1)},
             source="Giannoulis, Massberg & Reiss 2013 (attack, release ∝ 1/C²); roles.json",
         )], []  # fmt: skip
-    # squashed: give the transients back with an upward expander
     deficit = lo - c
-    attack, release = 5.0, 80.0
-    threshold = max(-60.0, (lv.rms_dbfs or -20.0) + 2.0)
-    ratio = round(min(1.6, 1.0 + deficit / 8.0), 2)
-    move = Move("expander", {"threshold_db": round(threshold, 1), "ratio": ratio,
-                             "attack_ms": attack, "release_ms": release})  # fmt: skip
+    if deficit < 1.5:
+        return [], [LeaveAlone(aspect="dynamics", why=(
+            f"crest factor {c:.1f} dB is a little under {basis} ({deficit:.1f} dB): too little to act on"))]  # fmt: skip
+    return _expander_move(analysis, ctx, f"crest factor {c:.1f} dB is below {basis}", deficit=deficit)
+
+
+def _squashed_against(analysis: Analysis, ref: Analysis) -> str | None:
+    """A reason when the audio is clearly more compressed than the reference, else None."""
+    lo, rlo = analysis.loudness, ref.loudness
+    lv, rlv = analysis.levels, ref.levels
+    if lo.lra_lu is not None and rlo.lra_lu is not None and rlo.lra_lu >= 2.0 and lo.lra_lu < rlo.lra_lu - 1.5:
+        return f"loudness range {lo.lra_lu:.1f} LU against the reference's {rlo.lra_lu:.1f} LU"
+    if lv.plr_db is not None and rlv.plr_db is not None and lv.plr_db < rlv.plr_db - 2.0:
+        return f"peak-to-loudness ratio {lv.plr_db:.1f} dB against the reference's {rlv.plr_db:.1f} dB"
+    return None
+
+
+def _expander_move(analysis: Analysis, ctx: Context, reason: str, *, deficit: float):
+    """Over-compressed: no more compression; an upward expander gives the transients back."""
+    lv = analysis.levels
+    ratio = round(min(2.0, 1.2 + deficit / 8.0), 2)
+    threshold = max(-60.0, (lv.rms_dbfs or -20.0) - 12.0)  # below it, no expansion (noise, tails)
+    move = Move("expander", {"threshold_db": round(threshold, 1), "ratio": ratio, "attack_ms": 1.0, "release_ms": 60.0})
     why = (
-        f"crest factor {c:.1f} dB is below {basis}: over-compressed. Do not compress further; "
-        f"a gentle upward expander ({ratio:g}:1 above {threshold:.1f} dB) gives transients back "
-        f"— better still, back off the compressor or limiter that squashed it"
+        f"{reason}: over-compressed. Do not compress further; an upward expander on the transients "
+        f"({ratio:g}:1 on how far each hit rises above the material around it) gives some of them "
+        "back — better still, back off the compressor or limiter that squashed it"
     )
+    c = lv.crest_db or 0.0
     return [Suggestion(
         id="expand", move=move, why=why, confidence=confidence(deficit, 5.0, base=0.35, top=0.7),
         severity=severity(deficit, 2.0, 4.0), aspect="crest_db",
-        predicted={"crest_db": round(c + min(deficit, (ratio - 1) * 6.0), 1)},
-        source="roles.json crest ranges; [IZ-CF]",
+        predicted={"crest_db": round(c + min(deficit, 4.0 * (ratio - 1.0) * 3.0), 1)},
+        source="roles.json crest ranges; [IZ-CF]; reference LRA/PLR",
     )], []  # fmt: skip
 
 

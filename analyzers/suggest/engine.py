@@ -20,12 +20,12 @@ import numpy as np
 from ..context import Context
 from ..moves import Move
 from ..records import Analysis
-from .common import CENTRES, NOMINAL, band_key, band_levels, band_span, confidence, hz, severity
+from .common import CENTRES, NOMINAL, band_key, band_levels, band_span, confidence, severity
 from .corrective import bumps, rumble
 from .dynamics import crest, loudness, lra, peaks
 from .intent import intent_suggestions
 from .records import Advice, LeaveAlone, Suggestion
-from .stereo import _side_gain_for, stereo
+from .stereo import stereo
 from .tonal import fit_moves
 
 MAX_SUGGESTIONS = 6
@@ -33,7 +33,7 @@ _SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 #: Tonal balance against a genre: tolerance (dB), strength (share of the gap closed), cap (dB).
 GENRE_TONAL = (2.5, 0.5, 3.0)
 #: Tonal balance against a reference track.
-REFERENCE_TONAL = (1.0, 0.8, 6.0)
+REFERENCE_TONAL = (1.0, 1.0, 6.0)
 _EQ_KINDS = ("peak", "low_shelf", "high_shelf")
 
 
@@ -128,8 +128,8 @@ def _tonal(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Lea
     level, valid = band_levels(analysis)
     valid = valid & np.isfinite(target)
     diff = np.where(valid, target - level, 0.0)
-    moves, residual = fit_moves(diff, valid, sample_rate_hz=analysis.sample_rate_hz,
-                                tolerance_db=tol, strength=strength, cap_db=cap)  # fmt: skip
+    moves, residual = fit_moves(diff, valid, sample_rate_hz=analysis.sample_rate_hz, tolerance_db=tol,
+                                strength=strength, cap_db=cap, max_moves=4 if ctx.reference is not None else 3)  # fmt: skip
     out = []
     for tm in moves:
         j = tm.centre_index
@@ -216,7 +216,18 @@ def _section_lift(analysis: Analysis, request, notes: list[str]) -> list[Suggest
 
 def _resolve(intent_moves: list[Suggestion], found: list[Suggestion], protected, notes: list[str]) -> list[Suggestion]:
     """The engineer's words first; then no opposite EQ moves within a third of an octave."""
-    kept: list[Suggestion] = list(intent_moves)
+    kept: list[Suggestion] = []
+    for s in intent_moves:  # words that contradict each other: the first one said wins
+        if s.move.kind in _EQ_KINDS:
+            f, g = s.move.params["freq_hz"], s.move.params["gain_db"]
+            clash = next((k for k in kept if k.move.kind in _EQ_KINDS
+                          and abs(math.log2(k.move.params["freq_hz"] / f)) <= 1 / 3 + 1e-6
+                          and np.sign(k.move.params["gain_db"]) != np.sign(g)), None)  # fmt: skip
+            if clash is not None:
+                notes.append(f"'{s.aspect.split(':', 1)[-1]}' contradicts '{clash.aspect.split(':', 1)[-1]}' "
+                             f"on the same band: kept {clash.move.describe()}, left out {s.move.describe()}")  # fmt: skip
+                continue
+        kept.append(s)
     for s in sorted(found, key=lambda s: (_SEVERITY_RANK[s.severity], -s.confidence)):
         if s.move.kind in _EQ_KINDS:
             f, g = s.move.params["freq_hz"], s.move.params["gain_db"]

@@ -141,9 +141,13 @@ def intent_suggestions(
         if s.move.kind in ("peak", "low_shelf", "high_shelf") and g > 0 and any(lo <= f <= hi for lo, hi in protected):
             lo, hi = next((lo, hi) for lo, hi in protected if lo <= f <= hi)
             if s.move.kind != "high_shelf" and lo > 60:
-                # move the boost under the protected region as a low shelf
-                new = Move("low_shelf", {"freq_hz": round(lo / 1.25), "gain_db": round(g * 0.7, 1), "q": 0.707})
-                kept.append(_replace_move(s, new, rate, f"moved under {hz(lo)}: {hz(lo)}–{hz(hi)} was refused"))
+                # move the boost under the protected region as a low shelf whose response at
+                # the region's lower edge stays under 0.25 dB
+                new = _shelf_below(lo, g * 0.7, rate)
+                if new is None:
+                    notes.append(f"dropped {s.move.describe()}: no shelf under {hz(lo)} keeps clear of the refused region")
+                else:
+                    kept.append(_replace_move(s, new, rate, f"moved under {hz(lo)}: {hz(lo)}–{hz(hi)} was refused"))
             else:
                 notes.append(f"dropped {s.move.describe()}: it would boost the refused {hz(lo)}–{hz(hi)} region")
             continue
@@ -206,6 +210,19 @@ def _compressor(w: Wish, e: dict, analysis: Analysis) -> Suggestion:
         predicted={"crest_db": round(crest - 0.5 * reduction, 1)},
         source=f"intents.json: {w.descriptor} — {e['source']}",
     )
+
+
+def _shelf_below(edge_hz: float, gain_db: float, rate: float) -> Move | None:
+    """A low shelf as high as possible under ``edge_hz`` that adds ≤ 0.25 dB at the edge."""
+    from ..eq_response import move_response_db
+
+    freq = edge_hz / 1.5
+    while freq >= 40.0:
+        m = Move("low_shelf", {"freq_hz": round(freq), "gain_db": round(gain_db, 1), "q": 0.707})
+        if float(move_response_db(m, np.array([edge_hz]), rate)[0]) <= 0.25:
+            return m
+        freq /= 1.12
+    return None
 
 
 def _replace_move(s: Suggestion, move: Move, rate: float, reason: str) -> Suggestion:

@@ -65,6 +65,7 @@ def fit_moves(
     cap_db: float,
     max_moves: int = 3,
     range_hz: tuple[float, float] = (40.0, 16000.0),
+    peaks_only: bool = False,
 ) -> tuple[list[TonalMove], np.ndarray]:
     """Explain ``difference_db`` (target − current, per band) with a few moves.
 
@@ -88,7 +89,7 @@ def fit_moves(
         if any(abs(j - k) <= 1 and np.sign(dev) != np.sign(g) for k, g in used):
             residual[j] = np.nan
             continue
-        best = _best_move(residual, in_range, j, grid, sample_rate_hz, cap_db)
+        best = _best_move(residual, in_range, j, grid, sample_rate_hz, cap_db, peaks_only=peaks_only)
         if best is None:
             break
         move, change = best
@@ -104,7 +105,7 @@ def fit_moves(
     return moves, residual
 
 
-def _best_move(residual, in_range, j, grid, rate, cap_db):
+def _best_move(residual, in_range, j, grid, rate, cap_db, *, peaks_only=False):
     """The shape, frequency, Q and gain that best explain the residual around band j."""
     f0 = CENTRES[j]
     candidates: list[tuple[str, float, float]] = []
@@ -113,9 +114,9 @@ def _best_move(residual, in_range, j, grid, rate, cap_db):
         if 0 <= k < CENTRES.size:
             for q in _Q_CHOICES:
                 candidates.append(("peak", float(CENTRES[k]), q))
-    if f0 <= 160:
+    if f0 <= 160 and not peaks_only:
         candidates += [("low_shelf", float(f), 0.707) for f in CENTRES[(CENTRES >= f0) & (CENTRES <= 4 * f0)]]
-    if f0 >= 4000:
+    if f0 >= 4000 and not peaks_only:
         candidates += [("high_shelf", float(f), 0.707) for f in CENTRES[(CENTRES <= f0) & (CENTRES >= f0 / 4)]]
     r = np.where(in_range, residual, 0.0)
     mask = in_range & np.isfinite(residual)

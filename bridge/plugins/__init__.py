@@ -1,0 +1,32 @@
+"""Plugin hosting, part one: finding VST3/AU plugins and knowing what they are.
+
+* :mod:`.discovery` — the standard plugin folders per OS, the folder
+  ``scripts/fetch-plugins`` fills, the folders users add; finding bundles in them.
+* :mod:`.scan` — loading each bundle in its own short-lived child process (a crashing or
+  hanging plugin cannot take the scan down) and describing every plugin in it: name,
+  vendor, identifier, format, channel layout, latency, every parameter with its range.
+* :mod:`.index` — the JSON cache of those descriptions, written atomically, versioned.
+* :mod:`.records` — the immutable records they share.
+"""
+
+from .discovery import fetch_cache_dir, fetched_plugin_folder, find_bundles, plugin_folders, standard_folders
+from .index import (
+    SCHEMA_VERSION,
+    PluginIndex,
+    PluginIndexError,
+    UnsupportedIndexSchemaError,
+    default_index_path,
+    find_plugins,
+    load_index,
+    save_index,
+)
+from .records import BundleEntry, Fingerprint, ParameterInfo, PluginInfo
+from .scan import DEFAULT_TIMEOUT_S, ScanReport, bundle_fingerprint, describe_bundle, scan_plugins
+
+__all__ = [
+    "DEFAULT_TIMEOUT_S", "SCHEMA_VERSION", "BundleEntry", "Fingerprint", "ParameterInfo",
+    "PluginIndex", "PluginIndexError", "PluginInfo", "ScanReport", "UnsupportedIndexSchemaError",
+    "bundle_fingerprint", "default_index_path", "describe_bundle", "fetch_cache_dir",
+    "fetched_plugin_folder", "find_bundles", "find_plugins", "load_index", "plugin_folders",
+    "save_index", "scan_plugins", "standard_folders",
+]  # fmt: skip
