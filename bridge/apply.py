@@ -59,8 +59,12 @@ class ApplyReport:
     warnings: tuple[str, ...]
 
 
-def select(advice: Advice, accept: str) -> list[Suggestion]:
-    """The suggestions named by ``accept``: ``all``, ``none`` or ``id,id,…``."""
+def select(advice: Advice, accept: str, *, strict: bool = True) -> list[Suggestion]:
+    """The suggestions named by ``accept``: ``all``, ``none`` or ``id,id,…``.
+
+    ``strict=False`` (several files at once) skips ids this file does not have: they may
+    belong to another file; the caller checks that every id was found somewhere.
+    """
     text = accept.strip().lower()
     if text in ("all", "*"):
         return list(advice.suggestions)
@@ -71,6 +75,8 @@ def select(advice: Advice, accept: str) -> list[Suggestion]:
         try:
             chosen.append(advice.by_id(sid))
         except KeyError as exc:
+            if not strict:
+                continue
             if not advice.suggestions:
                 raise ApplyError(f"no suggestion {sid!r}: there is nothing to accept for this file") from None
             raise ApplyError(str(exc.args[0])) from None
@@ -188,7 +194,7 @@ def load(path: str | os.PathLike[str]) -> tuple[np.ndarray, float]:
 
 
 def run_apply(
-    path: str | os.PathLike[str], out_path: str | os.PathLike[str], advice_for, accept: str,
+    path: str | os.PathLike[str], out_path: str | os.PathLike[str], advice_for, accept: str, *, strict: bool = True,
 ) -> tuple[Advice, ApplyReport]:  # fmt: skip
     """The whole ``apply``: read, measure, suggest (``advice_for(analysis)``), render the
     accepted moves, write, read back, measure again, compare.
@@ -201,7 +207,7 @@ def run_apply(
     audio, rate = load(path)
     before = analyze(audio, rate)
     advice, target = advice_for(before)
-    chosen = select(advice, accept)
+    chosen = select(advice, accept, strict=strict)
     rendered, warnings = apply_suggestions(audio, rate, before, chosen, loudness_target=target)
     write_audio(out_path, rendered, rate)
     written, _ = read_audio(out_path)

@@ -20,6 +20,7 @@ def _context_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reference", metavar="REF", help="a track whose tonal balance and dynamics to match (never its loudness)")
     p.add_argument("--intent", default="", metavar="TEXT", help='the engineer words, e.g. "warmer but not muddy, more glue"')
     p.add_argument("--no-progress", action="store_true", help="never draw a progress bar on stderr")
+    p.add_argument("--focus", metavar="FILE", help="with several files: the track to keep clear of masking (default: the first)")
 
 
 def add_suggest_parser(sub) -> None:
@@ -30,7 +31,6 @@ def add_suggest_parser(sub) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="audio files or folders")
     _context_args(p)
     p.add_argument("--json", action="store_true", help="print JSON (the contract in README.md)")
-    p.add_argument("--focus", metavar="FILE", help="with several files: the track to keep clear of masking (default: the first)")
 
 
 def add_apply_parser(sub) -> None:
@@ -168,8 +168,11 @@ def run_suggest_command(args) -> int:
     return 1 if any("error" in r for r in results) else 0
 
 
-def _apply_one(path: str, out_path: str, args_dict: dict, reference, album_gain_lufs) -> dict[str, Any]:
-    from analyzers.suggest import suggest
+def _apply_one(path: str, out_path: str, args_dict: dict, reference, album_gain_lufs,
+               extra: list[dict] | None = None) -> dict[str, Any]:  # fmt: skip
+    from dataclasses import replace as _replace
+
+    from analyzers.suggest import Suggestion, suggest
     from bridge.apply import ApplyError, run_apply
     from bridge.errors import AudioReadError, BridgeError
 
@@ -185,10 +188,13 @@ def _apply_one(path: str, out_path: str, args_dict: dict, reference, album_gain_
             shift = c.destination.lufs - album_gain_lufs
             c = replace(c, destination=replace(c.destination, lufs=analysis.loudness.integrated_lufs + shift))
         target = None if c.destination is None else (c.destination.lufs, c.destination.ceiling_dbtp)
-        return suggest(analysis, c), target
+        advice = suggest(analysis, c)
+        if extra:  # cross-track moves (polarity, delay, masking cuts) found across the files
+            advice = _replace(advice, suggestions=advice.suggestions + tuple(Suggestion.from_dict(d) for d in extra))
+        return advice, target
 
     try:
-        advice, report = run_apply(path, out_path, advice_for, args.accept)
+        advice, report = run_apply(path, out_path, advice_for, args.accept, strict=extra is None)
     except (AudioReadError, ApplyError, BridgeError) as exc:
         return {"path": path, "error": str(exc)}
     return {
@@ -229,14 +235,26 @@ def run_apply_command(args) -> int:
     if len(files) == 1:
         results = [_apply_one(files[0], outs[0], vars(args), reference, album)]
     else:
+        extras = _cross_track_extras(files, args, reference, show)
         with ProcessPoolExecutor(max_workers=min(len(files), os.cpu_count() or 1)) as pool:
-            futs = [pool.submit(_apply_one, f, o, vars(args), reference, album) for f, o in zip(files, outs)]
+            futs = [pool.submit(_apply_one, f, o, vars(args), reference, album, x)
+                    for f, o, x in zip(files, outs, extras)]  # fmt: skip
             for i, fut in enumerate(futs, 1):
                 results.append(fut.result())
                 if show:
                     sys.stderr.write(f"\r[{'#' * int(30 * i / len(files)):<30}] {i}/{len(files)} files")
             if show:
                 sys.stderr.write("\r" + " " * 50 + "\r")
+    if len(files) > 1:
+        _measure_alignment(results)
+    if len(files) > 1 and args.accept.strip().lower() not in ("all", "*", "none", ""):
+        wanted = {t.strip() for t in args.accept.split(",") if t.strip()}
+        found = {i for r in results for i in r.get("accepted", [])}
+        missing = sorted(wanted - found)
+        if missing:
+            known = "; ".join(f"{Path(r['path']).name}: {', '.join(s['id'] for s in r.get('suggestions', [])) or 'none'}"
+                              for r in results if "error" not in r)  # fmt: skip
+            results.append({"path": "(all files)", "error": f"no file has {', '.join(missing)}; the ids are — {known}"})
     if args.json:
         print(json.dumps(results[0] if len(results) == 1 else results, indent=2, ensure_ascii=False, allow_nan=False))
     else:
@@ -247,6 +265,40 @@ def run_apply_command(args) -> int:
         if "error" in r:
             print(f"secondear: {r['error']}", file=sys.stderr)
     return 1 if any("error" in r for r in results) else 0
+
+
+def _measure_alignment(results: list[dict]) -> None:
+    """Fill in the measured ``sum_gain_db`` of accepted polarity/delay moves: the level of
+    the aligned tracks summed, after against before."""
+    import numpy as np
+
+    from bridge.audio_io import read_audio
+
+    group = [r for r in results if "error" not in r
+             and any(i.startswith(("polarity-", "delay-")) for i in r.get("accepted", []))]  # fmt: skip
+    if len(group) < 2:
+        return
+    try:
+        before = [read_audio(r["path"])[0].mean(axis=0) for r in group]
+        after = [read_audio(r["output"])[0].mean(axis=0) for r in group]
+    except Exception:  # noqa: BLE001 — a measurement, never worth failing the command for
+        return
+    n = min(len(x) for x in before + after)
+    rms = lambda xs: float(np.sqrt(np.mean(np.sum([x[:n] for x in xs], axis=0) ** 2)))  # noqa: E731
+    gain = 20 * np.log10(max(rms(after), 1e-12) / max(rms(before), 1e-12))
+    for r in group:
+        for c in r["checks"]:
+            if c["figure"] == "sum_gain_db":
+                c["measured"] = round(gain, 2)
+
+
+def _cross_track_extras(files: list[str], args, reference, show: bool) -> list[list[dict]]:
+    """The cross-track suggestions of each file, as ``suggest`` finds them with the same files."""
+    from .cli_stems import cross_track
+
+    results = _map_files(_suggest_one, files, (vars(args), reference), show)
+    cross_track(files, results, args)
+    return [[d for d in r.get("suggestions", []) if d.get("cross_track")] for r in results]
 
 
 def _album_loudness(files: list[str]) -> float | None:

@@ -71,6 +71,18 @@ class Suggestion:
             d["source"] = self.source
         return d
 
+    @classmethod
+    def from_dict(cls, d: Mapping) -> Suggestion:
+        """The inverse of :meth:`to_dict` (extra keys such as ``cross_track`` are ignored)."""
+        region = d.get("region_s")
+        return cls(
+            id=str(d["id"]), move=Move.from_dict(d), why=str(d.get("why", "")),
+            confidence=float(d.get("confidence", 0.5)), severity=str(d.get("severity", "low")),
+            aspect=str(d.get("aspect", "")), predicted={k: float(v) for k, v in d.get("predicted", {}).items()},
+            region_s=None if region is None else (float(region[0]), float(region[1])),
+            source=str(d.get("source", "")),
+        )  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class LeaveAlone:

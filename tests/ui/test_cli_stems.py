@@ -148,3 +148,47 @@ def test_text_output_and_an_unknown_focus(capsys, kick_pair):
 def test_one_file_with_focus_is_still_one_answer(capsys, kick_pair):
     code, d, _ = suggest_json(capsys, kick_pair[0], "--focus", kick_pair[0])
     assert code == 0 and isinstance(d, dict) and cross(d) == []
+
+
+def test_apply_accepts_cross_track_ids_across_files(tmp_path, capsys):
+    """`apply` with several files: polarity and delay ids land on their own files, and the
+    aligned pair sums louder, as predicted."""
+    import json as _json
+
+    import numpy as np
+
+    from bridge.audio_io import read_audio
+    from signals import write_wav16
+    from ui.cli import main
+
+    rate = 48000
+    n = rate * 4
+    rng = np.random.default_rng(3)
+    hits = np.zeros(n)
+    hits[:: rate // 2] = 1.0
+    t = np.arange(int(0.3 * rate)) / rate
+    kick = np.convolve(hits, np.sin(2 * np.pi * 55 * t) * np.exp(-t / 0.08))[:n]
+    k_in = 0.5 * kick + 0.01 * rng.standard_normal(n)
+    k_out = np.zeros(n)
+    k_out[37:] = -0.5 * kick[:-37]
+    k_out += 0.01 * rng.standard_normal(n)
+    a, b = tmp_path / "kick_in.wav", tmp_path / "kick_out.wav"
+    write_wav16(a, k_in[None].astype(np.float32), rate)
+    write_wav16(b, k_out[None].astype(np.float32), rate)
+    out = tmp_path / "out"
+    code = main(["apply", str(a), str(b), "-o", str(out), "--role", "kick", "--json", "--no-progress",
+                 "--accept", "polarity-kick-out,delay-kick-in"])  # fmt: skip
+    printed = capsys.readouterr()
+    if code != 0:  # the ids follow the file names; show what was offered
+        raise AssertionError(printed.out + printed.err)
+    results = _json.loads(printed.out)
+    by_name = {r["path"].rsplit("/", 1)[-1]: r for r in results}
+    assert by_name["kick_in.wav"]["accepted"] == ["delay-kick-in"]
+    assert by_name["kick_out.wav"]["accepted"] == ["polarity-kick-out"]
+    x_in, _ = read_audio(out / "kick_in.wav")
+    x_out, _ = read_audio(out / "kick_out.wav")
+    before = np.sqrt(np.mean((k_in + k_out) ** 2))
+    after = np.sqrt(np.mean((x_in[0] + x_out[0]) ** 2))
+    assert 20 * np.log10(after / before) > 12.0  # opposite polarity and 37 samples apart: now together
+    check = next(c for c in by_name["kick_out.wav"]["checks"] if c["figure"] == "sum_gain_db")
+    assert check["measured"] == pytest.approx(check["predicted"], abs=0.5)
