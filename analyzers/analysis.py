@@ -163,16 +163,21 @@ class Analyzer:
             weighted = self._kfilters[c].process(chunk64[c : c + 1])[0]
             return np.add.reduceat(weighted * weighted, idx10), np.add.reduceat(chunk64[c] * chunk64[c], idx)
 
-        def spectrum_and_cross() -> np.ndarray | None:
-            self._spectrum.process(chunk64)
+        frames = self._spectrum.take_frames(chunk64)
+
+        def cross() -> np.ndarray | None:
             return np.add.reduceat(chunk64[0] * chunk64[1], idx)[None, :] if self._stereo else None
 
         jobs = [lambda c=c: energies(c) for c in range(self.num_channels)]
-        jobs += [spectrum_and_cross, lambda: self._truepeak.process(chunk64), lambda: self._levels.process(chunk64)]
+        jobs += [cross, lambda: self._truepeak.process(chunk64), lambda: self._levels.process(chunk64)]
+        if frames is not None:  # the spectrum's mid and side on two threads
+            jobs += [lambda: self._spectrum.band_powers(frames, "mid"), lambda: self._spectrum.band_powers(frames, "side")]
         if self._pool is None:
             results = [job() for job in jobs]
         else:
             results = [f.result() for f in [self._pool.submit(job) for job in jobs]]
+        if frames is not None:
+            self._spectrum.add_powers(results[-2], results[-1])
         per_channel = results[: self.num_channels]
         self._k10.add_pieces(np.stack([r[0] for r in per_channel]), chunk.shape[1])
         rows = [r[1] for r in per_channel]

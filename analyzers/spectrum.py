@@ -78,78 +78,119 @@ class SpectrumMeter:
         infra = ((freqs > 0) & (freqs < EXACT_CENTRES_HZ[0] / _EDGE)).astype(float)
         self._sparse = _SparseBands(np.hstack([self._bands, infra[:, None]]))
         self._pending = np.zeros((num_channels, 0))
-        self._mid: list[np.ndarray] = []  # per frame band power of mid (or mono / mean)
-        self._side: list[np.ndarray] = []
+        # Running statistics only (memory does not grow with the audio's length): sums of
+        # the mid and side powers per band (the last column is the infrasonic rest), and
+        # per band a histogram of its power in 0.1 dB steps, for the crest's 95th percentile.
+        nb = self._bands.shape[1]
+        self._frames_seen = 0
+        self._sum_mid = np.zeros(nb + 1)
+        self._sum_side = np.zeros(nb + 1)
+        self._loud_frames = 0
+        self._loud_sum = np.zeros(nb)
+        self._hist_loud = np.zeros((nb, _HIST_BINS), dtype=np.int64)
+        self._hist_all = np.zeros((nb, _HIST_BINS), dtype=np.int64)
+        self._frame_scale = 0.25 * self._n_fft**2  # one-sided Σ|X|² ≈ N²/4 · mean square
         self._samples = 0
 
     def process(self, x: np.ndarray) -> None:
         """Add a block of samples."""
+        frames = self.take_frames(x)
+        if frames is not None:
+            self.add_powers(self.band_powers(frames, "mid"), self.band_powers(frames, "side"))
+
+    def take_frames(self, x: np.ndarray) -> np.ndarray | None:
+        """Buffer ``x`` and return the complete frames it makes (``(C, F, N)`` view), if any.
+
+        :meth:`band_powers` of the mid and the side can then run on two threads, and
+        :meth:`add_powers` adds both (in frame order) to the statistics.
+        """
         self._samples += x.shape[1]
         buf = np.concatenate([self._pending, np.asarray(x, dtype=np.float64)], axis=1)
         n_frames = 0 if buf.shape[1] < self._n_fft else 1 + (buf.shape[1] - self._n_fft) // self._hop
-        if n_frames:
-            self._frames(buf[:, : (n_frames - 1) * self._hop + self._n_fft], n_frames)
         self._pending = buf[:, n_frames * self._hop :]
+        if not n_frames:
+            return None
+        used = buf[:, : (n_frames - 1) * self._hop + self._n_fft]
+        return np.lib.stride_tricks.sliding_window_view(used, self._n_fft, axis=1)[:, :: self._hop][:, :n_frames]
+
+    def band_powers(self, frames: np.ndarray, part: str) -> np.ndarray:
+        """Band powers ``(F, bands + 1)`` of the ``"mid"`` or ``"side"`` of the frames.
+
+        With one channel, the mid is the channel and the side is zero; with more than two,
+        the extra channels join the mid with their own power.
+        """
+        if self._channels == 1:
+            if part == "side":
+                return np.zeros((frames.shape[1], self._sparse.bands))
+            return self._sparse.apply(_power(frames[0] * self._window))
+        sign = 1.0 if part == "mid" else -1.0
+        p = self._sparse.apply(_power(0.5 * (frames[0] + sign * frames[1]) * self._window))
+        if part == "mid" and self._channels > 2:
+            p_side = self._sparse.apply(_power(0.5 * (frames[0] - frames[1]) * self._window))
+            extra = self._sparse.apply(sum(_power(frames[c] * self._window) for c in range(2, self._channels)))
+            p = (2.0 * (p + p_side) + extra) / self._channels - p_side
+        return p
+
+    def add_powers(self, p_mid: np.ndarray, p_side: np.ndarray) -> None:
+        """Add the band powers of a run of frames to the running statistics."""
+        self._frames_seen += p_mid.shape[0]
+        self._sum_mid += p_mid.sum(axis=0)
+        self._sum_side += p_side.sum(axis=0)
+        total = (p_mid + p_side)[:, :-1] / self._frame_scale  # mean square per band and frame
+        loud = total[:, self._valid].sum(axis=1) > 10.0 ** (_CREST_FLOOR_DB / 10.0)
+        self._loud_frames += int(loud.sum())
+        self._loud_sum += total[loud].sum(axis=0)
+        bins = _hist_bins(total)  # (F, bands)
+        offsets = np.arange(total.shape[1]) * _HIST_BINS
+        self._hist_all += np.bincount((bins + offsets).ravel(), minlength=total.shape[1] * _HIST_BINS).reshape(
+            total.shape[1], _HIST_BINS
+        )
+        if loud.any():
+            self._hist_loud += np.bincount((bins[loud] + offsets).ravel(), minlength=total.shape[1] * _HIST_BINS).reshape(
+                total.shape[1], _HIST_BINS
+            )
 
     def _frames(self, buf: np.ndarray, n_frames: int) -> None:
-        frames = np.lib.stride_tricks.sliding_window_view(buf, self._n_fft, axis=1)[:, :: self._hop]
-        frames = frames[:, :n_frames] * self._window  # (C, F, N)
-        if self._channels >= 2:
-            mid = 0.5 * (frames[0] + frames[1])
-            side = 0.5 * (frames[0] - frames[1])
-            p_mid = self._sparse.apply(_power(mid))
-            p_side = self._sparse.apply(_power(side))
-            if self._channels > 2:
-                # extra channels add their own power, weighted like one of L/R
-                extra = self._sparse.apply(sum(_power(frames[c]) for c in range(2, self._channels)))
-                p_mid = (2.0 * (p_mid + p_side) + extra) / self._channels - p_side
-        else:
-            p_mid = self._sparse.apply(_power(frames[0]))
-            p_side = np.zeros_like(p_mid)
-        self._mid.append(p_mid.astype(np.float32))
-        self._side.append(p_side.astype(np.float32))
+        frames = np.lib.stride_tricks.sliding_window_view(buf, self._n_fft, axis=1)[:, :: self._hop][:, :n_frames]
+        self.add_powers(self.band_powers(frames, "mid"), self.band_powers(frames, "side"))
 
     def finish(self) -> SpectrumResult:
         """Flush the last partial frame (zero-padded) and compute the band figures."""
         rest = self._pending.shape[1]
-        if rest > (self._hop if self._mid else 0):
+        if rest > (self._hop if self._frames_seen else 0):
             pad = np.zeros((self._channels, self._n_fft - rest))
             self._frames(np.concatenate([self._pending, pad], axis=1), 1)
         self._pending = np.zeros((self._channels, 0))
         nb = len(EXACT_CENTRES_HZ)
         none_bands: tuple[float | None, ...] = (None,) * nb
-        if not self._mid:
+        if not self._frames_seen:
             return SpectrumResult(
                 centres_hz=NOMINAL_CENTRES_HZ, level_db=none_bands, crest_db=none_bands,
                 mono_loss_db=none_bands, tilt_db_per_oct=None, frame_s=self._n_fft / self._rate,
             )  # fmt: skip
-        mid_all = np.concatenate(self._mid).astype(np.float64)  # (frames, bands + 1)
-        side_all = np.concatenate(self._side).astype(np.float64)
-        infra_power = float((mid_all[:, -1] + side_all[:, -1]).mean())
-        mid, side = mid_all[:, :-1], side_all[:, :-1]
-        total = mid + side  # mean power of the channels, per frame and band
-        band_power = total.mean(axis=0)
+        mean_mid = self._sum_mid / self._frames_seen
+        mean_side = self._sum_side / self._frames_seen
+        infra_power = float(mean_mid[-1] + mean_side[-1])
+        band_power = (mean_mid + mean_side)[:-1]  # mean power of the channels per band
         valid = self._valid
         all_power = band_power[valid].sum()
         level: list[float | None] = [None] * nb
         crest: list[float | None] = [None] * nb
         loss: list[float | None] = [None] * nb
         if all_power > POWER_FLOOR:
-            frame_total = total[:, valid].sum(axis=1)
-            # one-sided Σ|X|² of a sine-windowed frame ≈ N² / 4 · mean square (Parseval)
-            loud = frame_total > (10.0 ** (_CREST_FLOOR_DB / 10.0)) * 0.25 * self._n_fft**2
+            use_loud = self._loud_frames > 0
+            hist = self._hist_loud if use_loud else self._hist_all
             for j in np.flatnonzero(valid):
                 p = band_power[j]
                 if p <= POWER_FLOOR * all_power:
                     continue
                 level[j] = round(10.0 * math.log10(p / all_power), 2)
-                series = total[loud, j] if loud.any() else total[:, j]
-                mean = series.mean()
-                if mean > 0:
-                    crest[j] = round(10.0 * math.log10(max(np.percentile(series, 95.0), mean) / mean), 2)
+                mean = (self._loud_sum[j] / self._loud_frames) if use_loud else p / self._frame_scale
+                p95 = _hist_percentile(hist[j], 95.0)
+                if mean > 0 and p95 is not None:
+                    crest[j] = round(max(0.0, p95 - 10.0 * math.log10(mean)), 2)
                 if self._channels >= 2:
-                    m = mid[:, j].mean()
-                    loss[j] = round(max(-60.0, 10.0 * math.log10(max(m, 1e-30) / p)), 2)
+                    loss[j] = round(max(-60.0, 10.0 * math.log10(max(mean_mid[j], 1e-30) / p)), 2)
         return SpectrumResult(
             centres_hz=NOMINAL_CENTRES_HZ,
             level_db=tuple(level),
@@ -157,8 +198,7 @@ class SpectrumMeter:
             mono_loss_db=tuple(loss),
             tilt_db_per_oct=_tilt(level),
             frame_s=self._n_fft / self._rate,
-            # one-sided Σ|X|² of a sine-windowed frame ≈ N² / 4 · mean square (Parseval)
-            total_dbfs=round(10.0 * math.log10(all_power / (0.25 * self._n_fft**2)), 2)
+            total_dbfs=round(10.0 * math.log10(all_power / self._frame_scale), 2)
             if all_power > POWER_FLOOR
             else None,
             below_20hz_db=round(10.0 * math.log10(infra_power / all_power), 2)
@@ -167,16 +207,36 @@ class SpectrumMeter:
         )
 
 
+#: Band-power histograms: 0.1 dB bins from −250 to +50 dB (mean square re full scale).
+_HIST_LOW_DB, _HIST_STEP_DB = -250.0, 0.1
+_HIST_BINS = 3000
+
+
+def _hist_bins(power: np.ndarray) -> np.ndarray:
+    db = 10.0 * np.log10(np.maximum(power, 1e-30))
+    return np.clip(((db - _HIST_LOW_DB) / _HIST_STEP_DB).astype(np.int64), 0, _HIST_BINS - 1)
+
+
+def _hist_percentile(hist: np.ndarray, q: float) -> float | None:
+    """The ``q``-th percentile (dB) of the values counted in ``hist`` (bin centres)."""
+    n = int(hist.sum())
+    if n == 0:
+        return None
+    k = int(np.searchsorted(np.cumsum(hist), q / 100.0 * n, side="left"))
+    return _HIST_LOW_DB + (min(k, _HIST_BINS - 1) + 0.5) * _HIST_STEP_DB
+
+
 class _SparseBands:
     """``power @ weights`` for the band matrix, which is almost all zeros.
 
     Each band is a run of whole bins plus fractional bins at its two ends, so a band's power
-    is a difference of cumulative sums along the bins plus two weighted bins: O(bins) per
-    frame instead of O(bins × bands).
+    is one ``np.add.reduceat`` over its inner bins plus two weighted bins: O(bins) per frame
+    instead of O(bins × bands).
     """
 
     def __init__(self, weights: np.ndarray) -> None:
         n_bins, n_bands = weights.shape
+        self.bands = n_bands
         self._lo = np.zeros(n_bands, dtype=np.intp)  # first bin with weight
         self._hi = np.zeros(n_bands, dtype=np.intp)  # last bin with weight
         for j in range(n_bands):
@@ -189,13 +249,16 @@ class _SparseBands:
         self._w_hi = np.where(self._hi > self._lo, weights[np.maximum(self._hi, 0), np.arange(n_bands)], 0.0)
         self._empty = self._hi < self._lo
         self._w_lo[self._empty] = 0.0
+        # inner runs [lo + 1, hi): interleaved start/end indices for one reduceat
+        start = np.minimum(self._lo + 1, n_bins - 1)
+        end = np.clip(self._hi, start, n_bins - 1)
+        self._has_inner = end > start
+        self._idx = np.ravel(np.column_stack([start, end]))
 
     def apply(self, power: np.ndarray) -> np.ndarray:
         """Band powers ``(frames, bands)`` from bin powers ``(frames, bins)``."""
-        csum = np.zeros((power.shape[0], power.shape[1] + 1))
-        np.cumsum(power, axis=1, out=csum[:, 1:])
-        inner_lo = np.minimum(self._lo + 1, np.maximum(self._hi, self._lo + 1))
-        inner = csum[:, np.maximum(self._hi, inner_lo)] - csum[:, inner_lo]
+        inner = np.add.reduceat(power, self._idx, axis=1)[:, 0::2]
+        inner[:, ~self._has_inner] = 0.0
         out = inner + power[:, self._lo] * self._w_lo + power[:, np.maximum(self._hi, 0)] * self._w_hi
         out[:, self._empty] = 0.0
         return out
@@ -203,7 +266,9 @@ class _SparseBands:
 
 def _power(frames: np.ndarray) -> np.ndarray:
     spec = np.fft.rfft(frames, axis=-1)
-    return spec.real**2 + spec.imag**2
+    out = np.square(spec.real)
+    out += np.square(spec.imag)
+    return out
 
 
 def _tilt(level_db: list[float | None]) -> float | None:
