@@ -69,10 +69,15 @@ def loudness_range(short_term_power: np.ndarray) -> float | None:
     if passed.size == 0:
         return None
     gate = LOUDNESS_OFFSET_DB + 10.0 * math.log10(passed.mean()) + LRA_RELATIVE_GATE_LU
-    kept = lk[(lk > ABSOLUTE_GATE_LUFS) & (lk > gate)]
-    if kept.size == 0:
+    kept = np.sort(lk[(lk > ABSOLUTE_GATE_LUFS) & (lk > gate)])
+    n = kept.size
+    if n == 0:
         return None
-    low, high = np.percentile(kept, [10.0, 95.0])
+    # Percentiles by nearest rank (the k-th smallest value, k = round(p·n)), the convention
+    # of the example code in Tech 3342 that ffmpeg's ebur128 follows. With few values the
+    # choice matters: linear interpolation read a sparse cymbal stem 2.8 LU narrower.
+    low = kept[max(0, int(np.rint(0.10 * n)) - 1)]
+    high = kept[max(0, int(np.rint(0.95 * n)) - 1)]
     return float(high - low)
 
 
