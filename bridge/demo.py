@@ -32,12 +32,7 @@ def demo_mix(sample_rate_hz: int = DEMO_SAMPLE_RATE_HZ, duration_s: float = DEMO
         out[1, i:j] += gain * right * sound[: j - i]
 
     sr = sample_rate_hz
-    tk = np.arange(int(0.35 * sr)) / sr
-    kick = np.sin(2 * np.pi * (45 * tk + 60 * (1 - np.exp(-tk / 0.03)) * 0.03)) * np.exp(-tk / 0.12)
-    ts = np.arange(int(0.25 * sr)) / sr
-    snare = (0.6 * rng.standard_normal(ts.size) + 0.5 * np.sin(2 * np.pi * 190 * ts)) * np.exp(-ts / 0.06)
-    th = np.arange(int(0.06 * sr)) / sr
-    hat = np.diff(rng.standard_normal(th.size + 1)) * np.exp(-th / 0.012)
+    kick, snare, hat = drum_sounds(rng, sr)
 
     bass_notes_hz = [55.0, 55.0, 65.41, 49.0]
     pad_chords_hz = [(220.0, 261.63, 329.63), (174.61, 220.0, 261.63), (196.0, 246.94, 293.66), (164.81, 207.65, 246.94)]
@@ -72,6 +67,18 @@ def demo_mix(sample_rate_hz: int = DEMO_SAMPLE_RATE_HZ, duration_s: float = DEMO
     out = _gentle_lowpass(out, sample_rate_hz)
     peak = np.abs(out).max()
     return (out * (10 ** (-1.5 / 20) / peak)).astype(np.float32)
+
+
+def drum_sounds(rng: np.random.Generator, sample_rate_hz: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One kick (a 45 Hz sine with a falling pitch), snare (noise and 190 Hz) and hi-hat hit."""
+    sr = sample_rate_hz
+    tk = np.arange(int(0.35 * sr)) / sr
+    kick = np.sin(2 * np.pi * (45 * tk + 60 * (1 - np.exp(-tk / 0.03)) * 0.03)) * np.exp(-tk / 0.12)
+    ts = np.arange(int(0.25 * sr)) / sr
+    snare = (0.6 * rng.standard_normal(ts.size) + 0.5 * np.sin(2 * np.pi * 190 * ts)) * np.exp(-ts / 0.06)
+    th = np.arange(int(0.06 * sr)) / sr
+    hat = np.diff(rng.standard_normal(th.size + 1)) * np.exp(-th / 0.012)
+    return kick, snare, hat
 
 
 def _saw(freq_hz: float, t: np.ndarray) -> np.ndarray:

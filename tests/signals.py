@@ -83,12 +83,9 @@ def drum_loop(rng: np.random.Generator, duration_s: float, sample_rate_hz: float
     sr = sample_rate_hz
     n = int(round(duration_s * sr))
     out = np.zeros((2, n))
-    tk = np.arange(int(0.35 * sr)) / sr
-    kick = np.sin(2 * np.pi * (45 * tk + 60 * (1 - np.exp(-tk / 0.03)) * 0.03)) * np.exp(-tk / 0.12)
-    ts = np.arange(int(0.25 * sr)) / sr
-    snare = (0.6 * rng.standard_normal(ts.size) + 0.5 * np.sin(2 * np.pi * 190 * ts)) * np.exp(-ts / 0.06)
-    th = np.arange(int(0.06 * sr)) / sr
-    hat = np.diff(rng.standard_normal(th.size + 1)) * np.exp(-th / 0.012)
+    from bridge.demo import drum_sounds
+
+    kick, snare, hat = drum_sounds(rng, sr)
     for beat in range(int(duration_s / 0.5)):
         i = int(beat * 0.5 * sr)
         hit = 0.8 * kick if beat % 2 == 0 else 0.5 * snare

@@ -139,7 +139,8 @@ def _map_files(fn, files: list[str], extra: tuple, show_progress: bool) -> list:
     return results
 
 
-def run_suggest_command(args) -> int:
+def _prepare(args, verb: str) -> tuple[Any, list[str]] | int:
+    """Resolve the context, measure the reference, expand the files; or the exit status."""
     code = _check_context(args)
     if code:
         return code
@@ -148,24 +149,37 @@ def run_suggest_command(args) -> int:
         return code
     files = expand(args.files)
     if not files:
-        print("secondear: no audio files to suggest for", file=sys.stderr)
+        print(f"secondear: no audio files to {verb}", file=sys.stderr)
         return 1
+    return reference, files
+
+
+def _print_results(results: list[dict], args, render) -> int:
+    """Print JSON or text, report errors on stderr; the exit status."""
+    if args.json:
+        print(json.dumps(results[0] if len(results) == 1 else results, indent=2, ensure_ascii=False, allow_nan=False))
+    else:
+        print("\n\n".join(render(r) for r in results))
+    for r in results:
+        if "error" in r:
+            print(f"secondear: {r['error']}", file=sys.stderr)
+    return 1 if any("error" in r for r in results) else 0
+
+
+def run_suggest_command(args) -> int:
+    prepared = _prepare(args, "suggest for")
+    if isinstance(prepared, int):
+        return prepared
+    reference, files = prepared
     show = not args.no_progress and sys.stderr.isatty()
     results = _map_files(_suggest_one, files, (vars(args), reference), show)
     if len(files) > 1:
         from .cli_stems import cross_track
 
         cross_track(files, results, args)
-    if args.json:
-        print(json.dumps(results[0] if len(results) == 1 else results, indent=2, ensure_ascii=False, allow_nan=False))
-    else:
-        from .text_report import render_advice
+    from .text_report import render_advice
 
-        print("\n\n".join(render_advice(r) for r in results))
-    for r in results:
-        if "error" in r:
-            print(f"secondear: {r['error']}", file=sys.stderr)
-    return 1 if any("error" in r for r in results) else 0
+    return _print_results(results, args, render_advice)
 
 
 def _apply_one(path: str, out_path: str, args_dict: dict, reference, album_gain_lufs,
@@ -209,16 +223,10 @@ def _apply_one(path: str, out_path: str, args_dict: dict, reference, album_gain_
 
 
 def run_apply_command(args) -> int:
-    code = _check_context(args)
-    if code:
-        return code
-    reference, code = _reference(args)
-    if code:
-        return code
-    files = expand(args.files)
-    if not files:
-        print("secondear: no audio files to apply to", file=sys.stderr)
-        return 1
+    prepared = _prepare(args, "apply to")
+    if isinstance(prepared, int):
+        return prepared
+    reference, files = prepared
     if len(files) > 1 or os.path.isdir(args.output):
         os.makedirs(args.output, exist_ok=True)
         outs = [os.path.join(args.output, Path(f).name) for f in files]
@@ -255,16 +263,9 @@ def run_apply_command(args) -> int:
             known = "; ".join(f"{Path(r['path']).name}: {', '.join(s['id'] for s in r.get('suggestions', [])) or 'none'}"
                               for r in results if "error" not in r)  # fmt: skip
             results.append({"path": "(all files)", "error": f"no file has {', '.join(missing)}; the ids are — {known}"})
-    if args.json:
-        print(json.dumps(results[0] if len(results) == 1 else results, indent=2, ensure_ascii=False, allow_nan=False))
-    else:
-        from .text_report import render_apply
+    from .text_report import render_apply
 
-        print("\n\n".join(render_apply(r) for r in results))
-    for r in results:
-        if "error" in r:
-            print(f"secondear: {r['error']}", file=sys.stderr)
-    return 1 if any("error" in r for r in results) else 0
+    return _print_results(results, args, render_apply)
 
 
 def _measure_alignment(results: list[dict]) -> None:
