@@ -28,6 +28,7 @@ from .loudness import (
     weighted_window_power,
 )
 from .records import Analysis, HygieneResult, LevelResult, StereoResult
+from .rhythm import rhythm
 from .sections import find_sections
 from .segments import SEGMENT_S, SegmentSums, window_sums
 from .spectrum import SpectrumMeter
@@ -307,6 +308,7 @@ class Analyzer:
             return _r(gated_loudness(momentary_power[first : last + 1]))
 
         sections = find_sections(loud.short_term_lufs, step_s=SEGMENT_S, duration_s=n / rate, loudness_of=loudness_of)
+        beat = rhythm(k10 @ np.asarray(self._weights), counts10)
 
         # --- warnings that explain missing figures or faults
         duration = n / rate
@@ -345,6 +347,9 @@ class Analyzer:
             hygiene=hygiene,
             sections=sections,
             warnings=tuple(warnings),
+            tempo_bpm=beat.tempo_bpm,
+            tempo_clarity=beat.tempo_clarity,
+            onsets_per_s=beat.onsets_per_s,
         )
 
 

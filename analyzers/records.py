@@ -158,6 +158,9 @@ class Analysis:
     hygiene: HygieneResult
     sections: tuple[Section, ...]
     warnings: tuple[str, ...] = field(default=())
+    tempo_bpm: float | None = None  # None when there is no clear beat (analyzers/rhythm.py)
+    tempo_clarity: float = 0.0
+    onsets_per_s: float = 0.0  # transient density
 
     @property
     def duration_s(self) -> float:

@@ -63,6 +63,8 @@ def analysis_to_dict(analysis: Analysis, *, path: str | None = None) -> dict[str
             {"hz": _num(fc), "db": db, "crest_db": cr, "mono_loss_db": ml}
             for fc, db, cr, ml in zip(sp.centres_hz, sp.level_db, sp.crest_db, sp.mono_loss_db)
         ],
+        "tempo_bpm": analysis.tempo_bpm,
+        "onsets_per_s": analysis.onsets_per_s,
         "sections": [
             {"start_s": s.start_s, "end_s": s.end_s, "lufs": s.loudness_lufs} for s in analysis.sections
         ],

@@ -33,15 +33,36 @@ LOUDNESS_TOLERANCE_LU = 0.5
 LIMITER_MARGIN_DB = 0.5
 
 
-def compressor_times(crest_db: float, ctx: Context) -> tuple[float, float]:
-    """Attack and release (ms) for a crest factor: role defaults scaled by C²_role / C²."""
+#: Release as a fraction of a beat, per style, when the tempo is clear (glue: an eighth
+#: note, punch: a sixteenth; riding vocals follow the phrase, not the beat).
+_RELEASE_BEATS = {"glue": 0.5, "punch": 0.25, "even": 0.5}
+
+
+def compressor_times(crest_db: float, ctx: Context, analysis: Analysis | None = None) -> tuple[float, float, str]:
+    """Attack and release (ms) and how they were set.
+
+    The role's defaults scaled by C²_role / C² (Giannoulis, Massberg & Reiss 2013); with a
+    clear tempo the release is a fraction of a beat instead (the compressor recovers with
+    the groove), and dense transients (more than 3 a second) lengthen the attack so each
+    hit keeps its front. Both stay inside the style's bounds.
+    """
     role = ctx.role
     mid = sum(role.crest_db) / 2
     scale = 10 ** ((mid - crest_db) / 10)  # C²_role / C², both as power ratios
     a_lo, a_hi, r_lo, r_hi = _STYLE_BOUNDS_MS[role.style]
-    attack = min(a_hi, max(a_lo, role.attack_ms * scale))
-    release = min(r_hi, max(r_lo, role.release_ms * scale))
-    return round(attack, 1), round(release / 5) * 5.0
+    attack = role.attack_ms * scale
+    release = role.release_ms * scale
+    how = "times from the crest factor"
+    if analysis is not None and role.style in ("punch", "glue") and analysis.onsets_per_s > 3.0:
+        attack *= min(1.5, analysis.onsets_per_s / 3.0)
+        how += f", attack lengthened for {analysis.onsets_per_s:.1f} transients a second"
+    if analysis is not None and analysis.tempo_bpm and role.style in _RELEASE_BEATS:
+        beats = _RELEASE_BEATS[role.style]
+        release = 60000.0 / analysis.tempo_bpm * beats
+        how += f", release {'an eighth' if beats == 0.5 else 'a sixteenth'} note at {analysis.tempo_bpm:.0f} BPM"
+    attack = min(a_hi, max(a_lo, attack))
+    release = min(r_hi, max(r_lo, release))
+    return round(attack, 1), round(release / 5) * 5.0, how
 
 
 def crest(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[LeaveAlone]]:
@@ -75,15 +96,15 @@ def crest(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
         reduction = min(excess / 0.6, MAX_REDUCTION_DB)  # gentle by default
         peak = lv.sample_peak_dbfs
         threshold = max(-60.0, min(-1.0, peak - reduction / (1 - 1 / ratio)))
-        attack, release = compressor_times(c, ctx)
+        attack, release, how = compressor_times(c, ctx, analysis)
         move = Move("compressor", {
             "threshold_db": round(threshold, 1), "ratio": round(ratio, 1),
             "attack_ms": attack, "release_ms": release, "makeup_db": 0.0,
         })  # fmt: skip
         why = (
             f"crest factor {c:.1f} dB is above {basis}; a {ratio:.1f}:1 compressor from "
-            f"{threshold:.1f} dB (attack {attack:g} ms, release {release:g} ms, times from the "
-            f"crest factor) takes about {reduction:.1f} dB off the peaks"
+            f"{threshold:.1f} dB (attack {attack:g} ms, release {release:g} ms: {how}) takes about "
+            f"{reduction:.1f} dB off the peaks"
         )
         return [Suggestion(
             id="comp", move=move, why=why, confidence=confidence(c - hi, 6.0, base=0.45, top=0.8),
