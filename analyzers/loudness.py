@@ -92,6 +92,27 @@ def weighted_window_power(
     return (energy / n[:, None]) @ weights
 
 
+def max_window_power(
+    k_energy: np.ndarray, counts: np.ndarray, weights: np.ndarray, width: int, *, block: int = 1 << 15
+) -> float:
+    """The largest :func:`weighted_window_power`, computed block by block (memory bounded
+    by ``block`` whatever the number of segments)."""
+    weighted = None
+    best = 0.0
+    n = k_energy.shape[0]
+    for start in range(0, max(0, n - width + 1), block):
+        stop = min(n, start + block + width - 1)
+        e = k_energy[start:stop].astype(np.float64) @ weights
+        c = counts[start:stop].astype(np.float64)
+        if e.size < width:
+            break
+        ce = np.concatenate([[0.0], np.cumsum(e)])
+        cc = np.concatenate([[0.0], np.cumsum(c)])
+        weighted = (ce[width:] - ce[:-width]) / (cc[width:] - cc[:-width])
+        best = max(best, float(weighted.max()))
+    return best
+
+
 def _series(lufs: np.ndarray) -> tuple[float | None, ...]:
     return tuple(round(float(v), 3) if np.isfinite(v) else None for v in lufs)
 
@@ -131,8 +152,8 @@ def loudness_from_segments(
     m_max, s_max = _max(m_lufs), _max(s_lufs)
     if fine is not None:
         k10, n10 = fine
-        m_max = _max(block_loudness(weighted_window_power(k10, n10, w, MOMENTARY_SEGMENTS * 10, exact=False)))
-        s_max = _max(block_loudness(weighted_window_power(k10, n10, w, SHORT_TERM_SEGMENTS * 10, exact=False)))
+        m_max = _max(block_loudness(np.array([max_window_power(k10, n10, w, MOMENTARY_SEGMENTS * 10)])))
+        s_max = _max(block_loudness(np.array([max_window_power(k10, n10, w, SHORT_TERM_SEGMENTS * 10)])))
     return LoudnessResult(
         integrated_lufs=gated_loudness(momentary) if momentary.size else None,
         momentary_max_lufs=m_max,

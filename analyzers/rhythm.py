@@ -54,9 +54,7 @@ def rhythm(weighted_energy_10ms: np.ndarray, counts_10ms: np.ndarray) -> RhythmR
     flux -= flux.mean()
     lag_lo = int(round(60.0 / _MAX_BPM / STEP_S))
     lag_hi = int(round(60.0 / _MIN_BPM / STEP_S))
-    m = 1 << int(np.ceil(np.log2(2 * flux.size)))
-    spec = np.fft.rfft(flux, m)
-    ac = np.fft.irfft(spec * np.conj(spec), m)[: lag_hi + 2]
+    ac = _autocorrelation(flux, lag_hi + 2)
     if ac[0] <= 0:
         return RhythmResult(tempo_bpm=None, tempo_clarity=0.0, onsets_per_s=_onsets(weighted_energy_10ms, counts_10ms))
     ac /= ac[0]
@@ -79,6 +77,18 @@ def rhythm(weighted_energy_10ms: np.ndarray, counts_10ms: np.ndarray) -> RhythmR
         tempo_clarity=round(clarity, 3),
         onsets_per_s=_onsets(weighted_energy_10ms, counts_10ms),
     )
+
+
+def _autocorrelation(x: np.ndarray, lags: int, *, block: int = 1 << 14) -> np.ndarray:
+    """Σ_n x[n]·x[n+k] for k < ``lags``, summed block by block (memory bounded by ``block``)."""
+    out = np.zeros(lags)
+    m = 1 << int(np.ceil(np.log2(block + lags)))
+    for start in range(0, x.size, block):
+        a = x[start : start + block]
+        b = x[start : start + block + lags]
+        ac = np.fft.irfft(np.conj(np.fft.rfft(a, m)) * np.fft.rfft(b, m), m)[:lags]
+        out += ac
+    return out
 
 
 def _onsets(energy: np.ndarray, counts: np.ndarray) -> float:

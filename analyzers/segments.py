@@ -108,7 +108,7 @@ class SegmentSums:
         if self._open_is_full():
             sums = np.vstack([sums, self._open[None, :]])
             lengths = np.append(lengths, self.bound(self._seg + 1) - self.bound(self._seg))
-        return sums.copy(), lengths.copy()
+        return sums, lengths  # views: callers must not write to them
 
     @property
     def open_sums(self) -> np.ndarray:

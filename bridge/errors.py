@@ -9,3 +9,29 @@ class BridgeError(Exception):
 
 class AudioReadError(BridgeError, OSError):
     """An audio file cannot be read; the message names the file and says why."""
+
+
+class PluginFailureError(BridgeError):
+    """A third-party plugin failed while the chain host ran it in its worker process.
+
+    ``plugin`` names the plugin (its name, else its bundle's), ``slot`` is the slot's index
+    in the chain (0-based), ``detail`` says what happened (the signal, the timeout, the
+    worker's last log lines). ``result`` is set by the chain host when it raises: the
+    render's partial outcome (the input audio, the other slots' output, the report with
+    this slot marked failed); see :class:`bridge.plugins.host.ChainRender`.
+    """
+
+    def __init__(self, message: str, *, plugin: str, slot: int, detail: str = "") -> None:
+        super().__init__(message)
+        self.plugin = plugin
+        self.slot = slot
+        self.detail = detail
+        self.result = None
+
+
+class PluginCrashError(PluginFailureError):
+    """The plugin's worker process died (a segfault, an abort, any signal or exit) mid-call."""
+
+
+class PluginHangError(PluginFailureError):
+    """The plugin did not answer within the timeout; its worker process was killed."""
