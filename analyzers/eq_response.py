@@ -30,6 +30,41 @@ def clamp_freq_hz(freq_hz: float, sample_rate_hz: float) -> float:
     return float(min(freq_hz, MAX_FREQ_FRACTION * sample_rate_hz))
 
 
+def butterworth_sections(order: int, corner_hz: float, sample_rate_hz: float, *, highpass: bool
+                         ) -> list[tuple[np.ndarray, np.ndarray]]:  # fmt: skip
+    """Digital Butterworth pass filter as ``[(b, a), …]`` sections (``a[0] == 1``).
+
+    The analogue prototype's poles exp(iπ(2k + n + 1)/2n) are scaled to the prewarped
+    corner 2·fs·tan(π fc/fs) (inverted for a high-pass) and mapped with the bilinear
+    transform; conjugate pairs become second-order sections, a real pole (odd orders) a
+    first-order one. Equal to ``scipy.signal.butter(..., output="sos")`` (tests).
+    """
+    fs = float(sample_rate_hz)
+    wc = 2 * fs * math.tan(math.pi * clamp_freq_hz(corner_hz, fs) / fs)
+    sections = []
+    for k in range(order // 2):
+        p = wc * np.exp(1j * math.pi * (2 * k + order + 1) / (2 * order))  # analogue pole (left half)
+        # H(s) = wc² / ((s - p)(s - p*)) for low-pass; s → wc²/s for high-pass
+        pz = (2 * fs + p) / (2 * fs - p)  # bilinear-mapped pole
+        a = np.array([1.0, -2 * pz.real, abs(pz) ** 2])
+        if highpass:
+            b = np.array([1.0, -2.0, 1.0])
+            gain = np.polyval(a[::-1], -1.0) / np.polyval(b[::-1], -1.0)  # unity at Nyquist
+        else:
+            b = np.array([1.0, 2.0, 1.0])
+            gain = a.sum() / b.sum()  # unity at DC
+        sections.append((b * gain, a))
+    if order % 2:
+        pz = (2 * fs - wc) / (2 * fs + wc)
+        a = np.array([1.0, -pz])
+        if highpass:
+            b = np.array([1.0, -1.0]) * (1 + pz) / 2
+        else:
+            b = np.array([1.0, 1.0]) * (1 - pz) / 2
+        sections.append((b, a))
+    return sections
+
+
 def butterworth_response_db(freqs_hz: np.ndarray, corner_hz: float, order: int, sample_rate_hz: float,
                             *, highpass: bool) -> np.ndarray:  # fmt: skip
     """Magnitude (dB) of a bilinear-transform Butterworth pass filter."""

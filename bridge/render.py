@@ -150,11 +150,20 @@ def true_peak_dbtp(x: np.ndarray) -> float:
 
 
 def butterworth(x: np.ndarray, rate: float, corner_hz: float, order: int, *, highpass: bool) -> np.ndarray:
-    """A Butterworth pass filter of ``order`` (second-order sections, float64 inside)."""
-    from scipy.signal import butter, sosfilt
+    """A Butterworth pass filter of ``order``, run as an exact FFT convolution.
 
-    sos = butter(order, corner_hz, btype="highpass" if highpass else "lowpass", fs=rate, output="sos")
-    return sosfilt(sos, x.astype(np.float64), axis=-1).astype(np.float32)
+    The sections come from :func:`analyzers.eq_response.butterworth_sections` (checked
+    against ``scipy.signal.butter`` in the tests) and are applied through their impulse
+    response with :class:`analyzers.kweighting.StreamingFIR`, so that rendering does not
+    import ``scipy.signal`` (half a second at every start).
+    """
+    from analyzers.eq_response import butterworth_sections
+    from analyzers.kweighting import StreamingFIR, impulse_response
+
+    h = np.array([1.0])
+    for b, a in butterworth_sections(order, corner_hz, rate, highpass=highpass):
+        h = np.convolve(h, impulse_response(b, a, tail_rel=1e-13))
+    return StreamingFIR(h, x.shape[0]).process(x.astype(np.float64)).astype(np.float32)
 
 
 def _pb(plugin, x: np.ndarray, rate: float) -> np.ndarray:
@@ -202,13 +211,15 @@ def _expander(x: np.ndarray, rate: float, threshold_db: float, ratio: float, att
     ``threshold_db`` nothing is raised, so noise and tails stay put. A compressor flattened
     exactly these differences; this gives part of them back.
     """
-    from scipy.signal import lfilter
+    from analyzers.kweighting import StreamingFIR, impulse_response
 
     power = (x.astype(np.float64) ** 2).max(axis=0)
 
     def smooth(tau_ms: float) -> np.ndarray:
+        """One-pole smoothing (time constant ``tau_ms``) as an exact FFT convolution."""
         a = math.exp(-1.0 / (tau_ms * 1e-3 * rate))
-        return lfilter([1.0 - a], [1.0, -a], power)
+        h = impulse_response([1.0 - a, 0.0], [1.0, -a], tail_rel=1e-9)
+        return StreamingFIR(h, 1).process(power[None, :])[0]
 
     fast_db = 10 * np.log10(np.maximum(smooth(attack_ms), 1e-12))
     slow_db = 10 * np.log10(np.maximum(smooth(release_ms), 1e-12))

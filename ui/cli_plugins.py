@@ -10,9 +10,15 @@ list [--json]
 show NAME [--json]
     One plugin: identity, channel layout, latency, every parameter with range, step,
     default and units. NAME ignores case, spaces and punctuation; a miss suggests names.
+verify NAME [--json] [--timeout S]
+    Measure how well the plugin's parameter map (``bridge/plugins/maps/``, else one
+    inferred from its parameter names) realises test moves on the real plugin, in a child
+    process: verified (≤ 0.5 dB), approximate (≤ 2 dB) or failed, with the error per move.
 
-Exit status: 0 done (a plugin that fails to load is recorded, not an error), 1 the index
-cannot be read or written, 2 a usage error (a missing folder, an unknown plugin name).
+Exit status: 0 done (a plugin that fails to load is recorded, not an error; verify: the
+measurement ran, whatever the verdict), 1 the index cannot be read or written, or verify
+could not run (no map, the plugin crashed or timed out), 2 a usage error (a missing
+folder, an unknown plugin name).
 """
 
 from __future__ import annotations
@@ -52,6 +58,14 @@ def add_plugins_parser(sub: Any) -> None:
                                           "parameter with its range, step, default and units.")  # fmt: skip
     show.add_argument("name", metavar="NAME", help="plugin name (case, spaces and punctuation ignored)")
     show.add_argument("--json", action="store_true", help="print JSON")
+    verify = actions.add_parser("verify", help="measure how well a plugin's parameter map realises moves",
+                                description="Load the plugin in a child process, set its parameters from its "
+                                            "parameter map for a few test moves, render test signals and "
+                                            "compare the measured response with what the moves intend.")  # fmt: skip
+    verify.add_argument("name", metavar="NAME", help="plugin name (case, spaces and punctuation ignored)")
+    verify.add_argument("--json", action="store_true", help="print JSON")
+    verify.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                        help="seconds the plugin may take before it is killed (default: 120)")  # fmt: skip
 
 
 def run_plugins_command(args: argparse.Namespace) -> int:
@@ -62,6 +76,8 @@ def run_plugins_command(args: argparse.Namespace) -> int:
             return _scan(args)
         if args.plugins_command == "list":
             return _list(args)
+        if args.plugins_command == "verify":
+            return _verify(args)
         return _show(args)
     except PluginIndexError as exc:
         print(f"secondear: {exc}", file=sys.stderr)
@@ -180,6 +196,52 @@ def _show(args: argparse.Namespace) -> int:
         return 0
     print("\n\n".join(_describe(p) for p in hits))
     return 0
+
+
+# --- verify --------------------------------------------------------------------------------
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from analyzers.moves import Move
+    from bridge.plugins import default_index_path, find_plugins, load_index
+    from bridge.plugins.mapping import MappingError, find_map, infer_map
+    from bridge.plugins.verify import DEFAULT_VERIFY_TIMEOUT_S, verify_map
+
+    path = default_index_path()
+    index = load_index(path)
+    hits, close = find_plugins(index.plugins, args.name)
+    if not hits:
+        hint = (f"did you mean: {', '.join(close)}?" if close else
+                f"the plugin index ({path}) has {len(index.plugins)}; run 'secondear plugins scan' first")  # fmt: skip
+        print(f"secondear: no plugin named {args.name!r}; {hint}", file=sys.stderr)
+        return 2
+    if args.timeout is not None and args.timeout <= 0:
+        print("secondear: --timeout must be more than 0 seconds", file=sys.stderr)
+        return 2
+    plugin = hits[0]
+    plugin_map = find_map(plugin)
+    if plugin_map is None:
+        try:
+            plugin_map = infer_map(plugin)
+        except MappingError as exc:
+            print(f"secondear: {plugin.name} has no parameter map and none can be inferred: {exc}", file=sys.stderr)
+            return 1
+    report = verify_map(plugin, plugin_map, timeout_s=args.timeout or DEFAULT_VERIFY_TIMEOUT_S)
+    if args.json:
+        _print_json(report)
+    else:
+        err = "-" if report["error_db"] is None else f"{report['error_db']:.2f} dB"
+        print(f"{plugin.name}: {report['status']} (worst error {err}; map {report['map']}, "
+              f"declared {report['map_status']}; {report['channels']}, {report['sample_rate_hz'] / 1000:g} kHz)")  # fmt: skip
+        for t in report["tested"]:
+            label = Move.from_dict({"kind": t["kind"], "params": t["params"]}).describe()
+            e = "-" if t["error_db"] is None else f"{t['error_db']:.2f} dB"
+            extra = f" (true peak {t['true_peak_dbtp']:+.2f} dBTP)" if "true_peak_dbtp" in t else ""
+            extra += f" (worst at {_num(t['worst_at_hz'], 5)} Hz)" if "worst_at_hz" in t else ""
+            print(f"  {t['status']:<11} {e:>8}  {label}{extra}" + (f" — {t['reason']}" if t.get("reason") else ""))
+        if report["reason"]:
+            print(f"  {report['reason']}")
+    return 0 if report["ran"] else 1
 
 
 def _describe(p: Any) -> str:

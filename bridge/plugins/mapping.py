@@ -23,7 +23,8 @@ Conversions (``convert``; the default is ``identity``: same unit):
 * ``normalised`` — 0–1 over the scanned range (``"scale": "log"`` for a log control).
 * ``offset`` — value + ``offset``; ``scale`` — value × ``factor``; ``abs``; ``db_to_linear``; ``ceiling_minus_gain``.
 * ``nearest_choice`` — the nearest of ``choices`` (stepped controls).
-* ``nearest_band`` — fixed-band graphic EQs: the band nearest the move's frequency.
+* ``nearest_band`` / ``sampled`` — fixed-band graphic EQs: the band nearest the move's
+  frequency gets its gain, or every band gets the move's response at its centre.
 
 Values are clamped to the scanned parameter's range when the plugin has been scanned.
 """
@@ -206,7 +207,8 @@ def map_moves(moves: Sequence[Move], plugin_info: PluginInfo | None, plugin_map:
             raise MappingError(f"a {move.kind} move cannot go on {name}: its map realises {can}")
         per_kind[move.kind] = per_kind.get(move.kind, 0) + 1
         if spec.get("slots") == "fixed_bands":
-            values.update(_nearest_band(move, spec, plugin_info))
+            for param, gain in _fixed_bands(move, spec, plugin_info).items():
+                values[param] = _clamp(values.get(param, 0.0) + gain, _param_info(plugin_info, param), False)
             continue
         free = [s for s in spec["slots"] if s["id"] not in used]
         if not free:
@@ -244,12 +246,26 @@ def _param_set_by_a_slot(param: str, kinds: Mapping[str, Any], used: set[str]) -
     return False
 
 
-def _nearest_band(move: Move, spec: Mapping[str, Any], plugin_info: PluginInfo | None) -> dict[str, float]:
+def _fixed_bands(move: Move, spec: Mapping[str, Any], plugin_info: PluginInfo | None) -> dict[str, float]:
+    """Gains (dB) for a graphic EQ's fixed bands that approximate ``move``.
+
+    ``nearest_band``: the move's gain on the band nearest its frequency. ``sampled``: every
+    band gets the move's own response at the band's centre (RBJ curve, 48 kHz), so a wide
+    bell spreads over the neighbouring bands; bands under 0.05 dB are left out.
+    """
     bands = spec["bands"]
+    how = spec.get("params", {}).get("gain_db", {}).get("convert", "nearest_band")
+    if how == "sampled":
+        import numpy as np
+
+        from analyzers.eq_response import move_response_db
+
+        centres = np.array([float(bands[p]) for p in bands])
+        gains = move_response_db(move, np.minimum(centres, 23000.0), 48000.0)
+        return {p: round(float(g), 3) for p, g in zip(bands, gains) if abs(g) >= 0.05}
     f = move.params["freq_hz"]
     param = min(bands, key=lambda p: abs(math.log(bands[p] / f)))
-    info = _param_info(plugin_info, param)
-    return {param: _clamp(move.params["gain_db"], info, False)}
+    return {param: move.params["gain_db"]}
 
 
 # --- inference -------------------------------------------------------------------------------

@@ -135,7 +135,6 @@ class PluginWorker:
             if self._process.is_alive():
                 self._process.kill()
             self._process.join(5)
-            self._process.close() if not self._process.is_alive() else None
             self._process = None
         if self._conn is not None:
             self._conn.close()
