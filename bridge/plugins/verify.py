@@ -121,18 +121,37 @@ def verify_map(plugin_info: PluginInfo, plugin_map: Mapping[str, Any], *, moves:
         "status": "failed", "error_db": None, "ran": False, "reason": None, "tested": [],
     }  # fmt: skip
     if not moves:
+        report["status"] = "not applicable"
         report["reason"] = f"the map realises no Move kind ({plugin_map.get('status', 'no status')}): nothing to verify"
         return report
     jobs: list[dict[str, Any]] = []
     try:
         eq = [m for m in moves if m.kind in EQ_KINDS]
         if eq:
-            jobs.append({"test": "eq", "moves": eq, "params": map_moves(eq, plugin_info, plugin_map)})
+            jobs.append(
+                {
+                    "test": "eq",
+                    "moves": eq,
+                    "params": map_moves(eq, plugin_info, plugin_map, sample_rate_hz=SAMPLE_RATE_HZ),
+                }
+            )
         for m in moves:
             if m.kind == "compressor":
-                jobs.append({"test": "compressor", "moves": [m], "params": map_moves([m], plugin_info, plugin_map)})
+                jobs.append(
+                    {
+                        "test": "compressor",
+                        "moves": [m],
+                        "params": map_moves([m], plugin_info, plugin_map, sample_rate_hz=SAMPLE_RATE_HZ),
+                    }
+                )
             elif m.kind == "limiter":
-                jobs.append({"test": "limiter", "moves": [m], "params": map_moves([m], plugin_info, plugin_map)})
+                jobs.append(
+                    {
+                        "test": "limiter",
+                        "moves": [m],
+                        "params": map_moves([m], plugin_info, plugin_map, sample_rate_hz=SAMPLE_RATE_HZ),
+                    }
+                )
             elif m.kind not in EQ_KINDS:
                 raise MappingError(f"verify has no test for {m.kind} moves")
     except MappingError as exc:
@@ -319,27 +338,50 @@ def _child_main(path: str, name: str, num_channels: int, jobs: list[dict[str, An
 
 
 def _measure(path: str, name: str, num_channels: int, job: Mapping[str, Any]) -> dict[str, Any]:
-    try:
-        if job["test"] == "eq":
-            y = _render(path, name, num_channels, job["params"], _impulse())[:, _PRE_ROLL:]
-            h = np.fft.rfft(y[:, :_IMPULSE_SAMPLES].astype(np.float64) / _IMPULSE_AMPLITUDE, axis=-1)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                return {"response_db": [(20 * np.log10(np.maximum(np.abs(c), 1e-12))).tolist() for c in h]}
-        if job["test"] == "compressor":
-            y = _render(path, name, num_channels, job["params"], _steps())[:, _PRE_ROLL:]
-            n, m = int(_COMP_STEP_S * SAMPLE_RATE_HZ), int(_COMP_MEASURE_S * SAMPLE_RATE_HZ)
-            levels = []
-            for i in range(len(_COMP_LEVELS_DB)):
-                seg = y[:, (i + 1) * n - m : (i + 1) * n].astype(np.float64)
-                levels.append(float(10 * np.log10(max(np.mean(seg**2), 1e-30)) + 10 * np.log10(2)))
-            return {"levels_db": levels}
-        from bridge.render import true_peak_dbtp
+    if job["test"] == "eq":
+        y = _render(path, name, num_channels, job["params"], _impulse())[:, _PRE_ROLL:]
+        h = np.fft.rfft(y[:, :_IMPULSE_SAMPLES].astype(np.float64) / _IMPULSE_AMPLITUDE, axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return {"response_db": [(20 * np.log10(np.maximum(np.abs(c), 1e-12))).tolist() for c in h]}
+    if job["test"] == "compressor":
+        y = _render(path, name, num_channels, job["params"], _steps())[:, _PRE_ROLL:]
+        n, m = int(_COMP_STEP_S * SAMPLE_RATE_HZ), int(_COMP_MEASURE_S * SAMPLE_RATE_HZ)
+        levels = []
+        for i in range(len(_COMP_LEVELS_DB)):
+            seg = y[:, (i + 1) * n - m : (i + 1) * n].astype(np.float64)
+            levels.append(float(10 * np.log10(max(np.mean(seg**2), 1e-30)) + 10 * np.log10(2)))
+        return {"levels_db": levels}
+    from bridge.render import true_peak_dbtp
 
-        x = _programme(0.0)
-        y = _render(path, name, num_channels, job["params"], x)
-        return {"audio": y, "input_true_peak_dbtp": true_peak_dbtp(x)}
-    except Exception as exc:
-        return {"error": f"{type(exc).__name__}: {exc}"}
+    x = _programme(0.0)
+    y = _render(path, name, num_channels, job["params"], x)
+    return {"audio": y, "input_true_peak_dbtp": true_peak_dbtp(x)}
+
+
+def set_parameter(plugin: Any, name: str, value: Any) -> Any:
+    """Set a loaded pedalboard plugin's parameter exactly; returns the value it reads back.
+
+    pedalboard's ``setattr`` snaps a float to the grid of its estimated step (raw steps of
+    0.001: ZamEQ2's ``frequency_1_hz = 100`` reads back 103.88 Hz, ``200`` → 201.74 Hz),
+    which moved a 100 Hz Q 4 band by 4 % and cost 1.9 dB. So a float with a range is set
+    through its normalised ``raw_value`` (linear over the range), and kept when it reads
+    back closer than the snapped one; a non-linear control falls back to ``setattr``.
+    """
+    p = plugin.parameters.get(name) if hasattr(plugin.parameters, "get") else None
+    lo, hi = getattr(p, "min_value", None), getattr(p, "max_value", None)
+    if (p is None or isinstance(value, (bool, str)) or lo is None or hi is None or hi <= lo
+            or getattr(p, "type", float) is not float):  # fmt: skip
+        setattr(plugin, name, value)
+        return getattr(plugin, name)
+    v = min(max(float(value), lo), hi)
+    setattr(plugin, name, v)
+    snapped = float(getattr(plugin, name))
+    p.raw_value = (v - lo) / (hi - lo)
+    direct = float(getattr(plugin, name))
+    if abs(direct - v) > abs(snapped - v):
+        setattr(plugin, name, v)
+        return snapped
+    return direct
 
 
 def _render(path: str, name: str, num_channels: int, params: Mapping[str, Any], x: np.ndarray) -> np.ndarray:
@@ -352,7 +394,7 @@ def _render(path: str, name: str, num_channels: int, params: Mapping[str, Any], 
         except Exception:
             plugin = pedalboard.load_plugin(path)
         for k, v in params.items():
-            setattr(plugin, k, v)
+            set_parameter(plugin, k, v)
         return plugin
 
     if num_channels == 1:
