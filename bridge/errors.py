@@ -16,9 +16,9 @@ class PluginFailureError(BridgeError):
 
     ``plugin`` names the plugin (its name, else its bundle's), ``slot`` is the slot's index
     in the chain (0-based), ``detail`` says what happened (the signal, the timeout, the
-    worker's last log lines). ``result`` is set by the chain host when it raises: the
-    render's partial outcome (the input audio, the other slots' output, the report with
-    this slot marked failed); see :class:`bridge.plugins.host.ChainRender`.
+    worker's last log lines). ``result`` is set by the chain host: the render's outcome
+    (the input audio, the other slots' output with this slot bypassed, the report with this
+    slot marked failed); see :class:`bridge.plugins.host.ChainRender`.
     """
 
     def __init__(self, message: str, *, plugin: str, slot: int, detail: str = "") -> None:
@@ -26,7 +26,7 @@ class PluginFailureError(BridgeError):
         self.plugin = plugin
         self.slot = slot
         self.detail = detail
-        self.result = None
+        self.result: object | None = None
 
 
 class PluginCrashError(PluginFailureError):

@@ -23,7 +23,10 @@ bytes in a second message after the tuple, channels first):
 ``("configure", {"parameters", "raw_state"})``
     Put every instance in a known state: ``raw_state`` (opaque bytes from
     ``plugin.raw_state``) or, without one, the state the plugin had right after loading;
-    then the parameter values (plugin units, pedalboard's names). Answers the latency.
+    then the parameter values (plugin units, pedalboard's names). With a ``raw_state``,
+    values the state already holds are not set again: pedalboard re-quantizes a value it
+    sets (ZamDelay's ``time_ms`` 160.0 becomes 160.98), and a snapshot's values must not
+    move its own state. Answers the latency.
 ``("begin", {"sample_rate_hz", "buffer_frames"})``
     Reset the instances (clear delay lines, envelopes, reverb tails) for a new stream.
 ``("process", frames, channels)`` + bytes
@@ -40,6 +43,9 @@ bytes in a second message after the tuple, channels first):
 
 from __future__ import annotations
 
+from .params import set_parameter
+
+import math
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -253,7 +259,11 @@ def worker_main(conn: multiprocessing.connection.Connection, log_path: str) -> N
         except Exception as exc:  # noqa: BLE001 - every error goes back to the parent
             conn.send(("error", type(exc).__name__, str(exc)))
             continue
-        conn.send(("ok", value, data is not None))
+        try:
+            conn.send(("ok", value, data is not None))
+        except Exception as exc:  # noqa: BLE001 - an answer that does not pickle (nothing was written)
+            conn.send(("error", type(exc).__name__, f"the answer could not be sent: {exc}"))
+            continue
         if data is not None:
             conn.send_bytes(data)
         if kind == "quit":
@@ -334,7 +344,9 @@ class _WorkerState:
             for name, value in parameters.items():
                 if name not in p.parameters:
                     raise KeyError(f"no parameter {name!r}; the plugin has: {', '.join(p.parameters.keys())}")
-                setattr(p, name, value)
+                if raw_state is not None and _same(_plain(getattr(p, name)), value):
+                    continue  # the state has it already: setting it again would re-quantize it
+                set_parameter(p, name, value)
         return {"latency_samples": self.latency()}
 
     def latency(self) -> int:
@@ -365,13 +377,30 @@ class _WorkerState:
         for name, param in p.parameters.items():
             if name in _META or not getattr(param, "is_automatable", True):
                 continue
-            v = getattr(p, name)
-            values[name] = v if isinstance(v, (bool, str)) else float(v)
+            values[name] = _plain(getattr(p, name))
         try:
             raw: bytes | None = bytes(p.raw_state)
         except Exception:  # noqa: BLE001
             raw = None
         return {"parameters": values, "raw_state": raw}
+
+
+def _plain(v: Any) -> float | bool | str:
+    """A parameter's value as a plain, picklable bool, str or float (pedalboard wraps them)."""
+    if isinstance(v, bool):
+        return bool(v)
+    if isinstance(v, str):
+        return str(v)
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return str(v)
+
+
+def _same(current: float | bool | str, wanted: Any) -> bool:
+    if isinstance(current, float) and isinstance(wanted, (int, float)) and not isinstance(wanted, bool):
+        return math.isclose(current, float(wanted), rel_tol=1e-9, abs_tol=1e-12)
+    return bool(current == wanted)
 
 
 def block_bounds(total_frames: int, block_frames: int, min_frames: int = MIN_BLOCK_FRAMES) -> Sequence[tuple[int, int]]:

@@ -21,6 +21,7 @@ from analyzers.moves import Move
 from bridge.errors import BridgeError, PluginCrashError, PluginHangError
 from bridge.plugins import fetch_cache_dir, fetched_plugin_folder
 from bridge.plugins.host import ChainHost, PluginHostError, PluginSlot
+from bridge.plugins.params import set_parameter
 from bridge.render import render_move
 from signals import pink_noise
 
@@ -82,7 +83,7 @@ def music() -> np.ndarray:
 def in_process(path: str, x: np.ndarray, **params: float) -> np.ndarray:
     plugin = pedalboard.load_plugin(path)
     for k, v in params.items():
-        setattr(plugin, k, v)
+        set_parameter(plugin, k, v)  # the exact setting the host uses
     return plugin.process(x, RATE)
 
 
@@ -143,6 +144,8 @@ def test_dragonfly_room_reverb_renders_a_tail_longer_than_the_input(host, music)
     slot = PluginSlot(path=path, parameters={"decay_s": 2.0, "dry_level": 0.0}, tail_s=5.0)
     result = host.render(x, RATE, [slot])
     assert result.slots[0].tail_samples == 5 * RATE
+    assert PluginSlot(path=path).effective_tail_s == 5.0  # the default for Dragonfly reverbs
+    assert PluginSlot(path=real("ZamCompX2")).effective_tail_s == 0.0
     assert result.audio.shape == (2, 6 * RATE)
     rms = lambda a: float(np.sqrt(np.mean(np.square(a))))  # noqa: E731
     after = result.audio[:, RATE : RATE + RATE // 2]  # the half second after the input ends
@@ -193,6 +196,20 @@ def test_snapshot_then_restore_reproduces_the_render_bit_for_bit(music):
                                              for s in snap]).audio  # fmt: skip
     assert np.array_equal(restored, original)
     assert np.array_equal(state_only, original)  # the raw state alone carries the settings
+
+
+def test_snapshot_restore_is_exact_for_a_delay_whose_values_requantize_and_a_reverb_with_a_choice(music):
+    delay, plate = real("ZamDelay"), real("DragonflyPlateReverb")
+    x = music[:, :RATE]
+    chain = [PluginSlot(path=delay, parameters={"time_ms": 250.0, "feedback": 0.3}, tail_s=1.0),
+             PluginSlot(path=plate, parameters={"decay_s": 1.5}, tail_s=2.0)]  # fmt: skip
+    with ChainHost() as first:
+        original = first.render(x, RATE, chain).audio
+        snap = first.snapshot()
+    assert original.shape == (2, 4 * RATE)
+    assert isinstance(snap[1].parameters["algorithm"], str)  # a choice, as its text
+    with ChainHost() as second:
+        assert np.array_equal(second.render(x, RATE, snap).audio, original)
 
 
 # --- misbehaving plugins ------------------------------------------------------------------------
