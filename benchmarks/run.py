@@ -24,7 +24,7 @@ from importlib import metadata
 
 import common as c
 
-BENCHMARKS = ("speed", "memory", "corpus", "quality", "suggest-speed")
+BENCHMARKS = ("speed", "memory", "corpus", "quality", "suggest-speed", "render")
 
 
 def _version(dist: str) -> str:
@@ -130,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [b for b in BENCHMARKS if not args.only or b in args.only]
 
     import bench_memory
+    import bench_render
     import bench_speed
     import bench_suggest_quality
     import bench_suggest_speed
@@ -137,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
 
     modules = {
         "speed": bench_speed, "memory": bench_memory, "corpus": bench_vs_ffmpeg_corpus,
-        "quality": bench_suggest_quality, "suggest-speed": bench_suggest_speed,
+        "quality": bench_suggest_quality, "suggest-speed": bench_suggest_speed, "render": bench_render,
     }  # fmt: skip
     t0 = time.perf_counter()
     mode = "quick smoke run (1 repetition, no 60-minute file, 2 corpus songs for quality)" if args.quick else "full run"

@@ -149,19 +149,36 @@ def true_peak_dbtp(x: np.ndarray) -> float:
     return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
-def butterworth(x: np.ndarray, rate: float, corner_hz: float, order: int, *, highpass: bool) -> np.ndarray:
-    """A Butterworth pass filter of ``order``, run as an exact FFT convolution.
+#: Above this length (seconds) a Butterworth filter runs as a recursion (scipy's sosfilt,
+#: worth its half-second import); below, as an exact FFT convolution that needs no scipy.
+RECURSIVE_FILTER_ABOVE_S = 20.0
+
+
+def butterworth(x: np.ndarray, rate: float, corner_hz: float, order: int, *, highpass: bool,
+                method: str | None = None) -> np.ndarray:  # fmt: skip
+    """A Butterworth pass filter of ``order``.
 
     The sections come from :func:`analyzers.eq_response.butterworth_sections` (checked
-    against ``scipy.signal.butter`` in the tests) and are applied through their impulse
-    response with :class:`analyzers.kweighting.StreamingFIR`, so that rendering does not
-    import ``scipy.signal`` (half a second at every start).
+    against ``scipy.signal.butter`` in the tests). Short audio goes through their impulse
+    response with :class:`analyzers.kweighting.StreamingFIR` (no ``scipy.signal`` import,
+    half a second at every start); long audio through ``scipy.signal.sosfilt``, whose cost
+    does not grow with the filter's ring (a 30 Hz 24 dB/oct high-pass rings for seconds).
+    ``method`` ("fir" or "iir") forces one; both agree to float32 rounding (tests).
     """
     from analyzers.eq_response import butterworth_sections
+
+    sections = butterworth_sections(order, corner_hz, rate, highpass=highpass)
+    if method is None:
+        method = "iir" if x.shape[-1] > RECURSIVE_FILTER_ABOVE_S * rate else "fir"
+    if method == "iir":
+        from scipy.signal import sosfilt
+
+        sos = np.array([np.concatenate([np.pad(b, (0, 3 - len(b))), np.pad(a, (0, 3 - len(a)))]) for b, a in sections])
+        return sosfilt(sos, x.astype(np.float64), axis=-1).astype(np.float32)
     from analyzers.kweighting import StreamingFIR, impulse_response
 
     h = np.array([1.0])
-    for b, a in butterworth_sections(order, corner_hz, rate, highpass=highpass):
+    for b, a in sections:
         h = np.convolve(h, impulse_response(b, a, tail_rel=1e-13))
     return StreamingFIR(h, x.shape[0]).process(x.astype(np.float64)).astype(np.float32)
 

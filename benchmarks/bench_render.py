@@ -1,0 +1,113 @@
+"""Rendering speed: a typical mastering chain on the 4-minute file (issue 4's benchmark).
+
+The chain: high-pass, three bells, two shelves, compressor, limiter. Timed:
+
+* with pedalboard's built-ins (``bridge.render.render_chain``), against the goal of 200×
+  real time;
+* ZamCompX2 and ZaMaximX2 (real VST3s from ``scripts/fetch-plugins``) in-process with
+  pedalboard, and the same two through ``bridge.plugins.host.ChainHost`` (one worker
+  process per plugin), so the worker's overhead is a ratio measured in the same run
+  (goal: under 10 %).
+
+Best of N, taken round-robin. Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import time
+
+import common as c
+import numpy as np
+
+GOAL_REALTIME = 200.0
+GOAL_OVERHEAD = 0.10
+
+
+def _chain():
+    from analyzers.moves import Move
+
+    return [
+        Move("highpass", {"freq_hz": 30, "slope_db_oct": 24}),
+        Move("peak", {"freq_hz": 250, "gain_db": -2.0, "q": 1.0}),
+        Move("peak", {"freq_hz": 1200, "gain_db": 1.5, "q": 1.4}),
+        Move("peak", {"freq_hz": 4000, "gain_db": -1.5, "q": 2.0}),
+        Move("low_shelf", {"freq_hz": 100, "gain_db": 1.0}),
+        Move("high_shelf", {"freq_hz": 10000, "gain_db": 1.5}),
+        Move("compressor", {"threshold_db": -18, "ratio": 2.0, "attack_ms": 20, "release_ms": 200}),
+        Move("limiter", {"ceiling_dbtp": -1.0, "gain_db": 2.0}),
+    ]
+
+
+def _plugins() -> dict[str, str] | None:
+    from bridge.plugins import fetched_plugin_folder
+
+    folder = fetched_plugin_folder()
+    if folder is None:
+        return None
+    found = {name: str(folder / f"{name}.vst3") for name in ("ZamCompX2", "ZaMaximX2")}
+    return found if all((folder / f"{n}.vst3").exists() for n in found) else None
+
+
+def run(*, repeat: int = c.DEFAULT_REPEAT, quick: bool = False, **_) -> str:
+    import pedalboard
+
+    from bridge.plugins.host import ChainHost, PluginSlot
+    from bridge.plugins.params import set_parameter
+    from bridge.render import render_chain
+    from bridge.runtime import tune_allocator
+
+    tune_allocator()
+    x = c.long_audio()
+    seconds = x.shape[1] / c.RATE
+    moves = _chain()
+    rows = []
+    times: dict[str, list[float]] = {"builtin": [], "inproc": [], "worker": []}
+    plugins = _plugins()
+    comp = {"threshold_db": -18.0, "ratio": 2.0, "attack_ms": 20.0, "release_ms": 200.0}
+    maxim = {"threshold_db": -2.0, "output_ceiling_db": -1.0, "release_ms": 25.0}
+    host = ChainHost() if plugins else None
+    try:
+        slots = None
+        if plugins:
+            slots = [PluginSlot(path=plugins["ZamCompX2"], parameters=comp),
+                     PluginSlot(path=plugins["ZaMaximX2"], parameters=maxim)]  # fmt: skip
+            host.render(x[:, : c.RATE], c.RATE, slots)  # start the workers: not timed
+        for _ in range(repeat):
+            t = time.perf_counter()
+            render_chain(x, c.RATE, moves)
+            times["builtin"].append(time.perf_counter() - t)
+            if plugins:
+                t = time.perf_counter()
+                y = x
+                for name, params in (("ZamCompX2", comp), ("ZaMaximX2", maxim)):
+                    p = pedalboard.load_plugin(plugins[name])
+                    for k, v in params.items():
+                        set_parameter(p, k, v)
+                    y = p.process(y, c.RATE)
+                times["inproc"].append(time.perf_counter() - t)
+                t = time.perf_counter()
+                host.render(x, c.RATE, slots)
+                times["worker"].append(time.perf_counter() - t)
+    finally:
+        if host is not None:
+            host.close()
+    best = {k: min(v) if v else None for k, v in times.items()}
+    b = best["builtin"]
+    rows.append(["built-ins: high-pass, 3 bells, 2 shelves, compressor, limiter", c.secs(b), f"{seconds / b:.0f}×",
+                 f"≥ {GOAL_REALTIME:.0f}× real time: {'met' if seconds / b >= GOAL_REALTIME else 'not met'}"])  # fmt: skip
+    note = ""
+    if plugins:
+        ip, wk = best["inproc"], best["worker"]
+        overhead = wk / ip - 1.0
+        rows.append(["ZamCompX2 + ZaMaximX2 in-process (load included)", c.secs(ip), f"{seconds / ip:.0f}×", "reference"])
+        rows.append(["ZamCompX2 + ZaMaximX2 in worker processes (ChainHost)", c.secs(wk), f"{seconds / wk:.0f}×",
+                     f"overhead {100 * overhead:+.0f} % (goal < {100 * GOAL_OVERHEAD:.0f} %: "
+                     f"{'met' if overhead < GOAL_OVERHEAD else 'not met'})"])  # fmt: skip
+    else:
+        note = "\nThe fetched VST3 plugins are missing (run scripts/fetch-plugins): plugin rows left out."
+    table = c.md_table(["render", "seconds", "× real time", "goal"], rows, "lrrl")
+    return (
+        f"## Rendering a chain\n\n{seconds:.0f} s stereo 48 kHz; best of {repeat}. The in-process plugin row "
+        "includes loading the two plugins; the worker row reuses workers started before timing.\n\n"
+        + table + note
+    )
