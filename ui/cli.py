@@ -8,6 +8,10 @@ suggest FILE... [--role R] [--genre G] [--target T] [--reference REF] [--intent 
     Propose moves with their measured reasons, and say what to leave alone.
 apply FILE... -o OUT [--accept all|ID,ID,…] [context flags] [--album]
     Render the accepted moves and print predicted against measured.
+render FILE -o OUT (--chain CHAIN.json | --move SPEC…) [--plugin NAME] [--save-chain C.json]
+    Render a chain file, built-in moves, or moves mapped onto a plugin; EQ checked.
+ab FILE --chain CHAIN.json [--region START:END] [--export-a A] [--export-b B] [--play a|b]
+    Audition the chain against the original, loudness-matched.
 
 Folders given as FILE are expanded to the audio files in them. Exit status: 0 when every
 file was handled (warnings included), 1 when any file could not be read or written, 2 for
@@ -53,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_plugins import add_plugins_parser
 
     add_plugins_parser(sub)
+    from .cli_render import add_render_parsers
+
+    add_render_parsers(sub)
     return parser
 
 
@@ -74,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
         from .cli_plugins import run_plugins_command
 
         return run_plugins_command(args)
+    if args.command in ("render", "ab"):
+        from .cli_render import run_ab_command, run_render_command
+
+        return run_render_command(args) if args.command == "render" else run_ab_command(args)
     return 2
 
 

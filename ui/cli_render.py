@@ -1,0 +1,348 @@
+"""``secondear render`` and ``secondear ab``: render a chain, and audition it loudness-matched.
+
+render FILE -o OUT (--chain CHAIN.json | --move SPEC [--move SPEC …]) [--plugin NAME] [--save-chain C.json] [--json]
+    ``--move``s alone render with the built-in processors; with ``--plugin NAME`` they go
+    onto that plugin through its parameter map (dual mono when it is mono) and it renders
+    in a worker process. Prints what was rendered and, for EQ moves, the predicted change
+    of the 1/3-octave band at the move's frequency against the measured one.
+ab FILE --chain CHAIN.json [--region START:END] [--export-a A.wav] [--export-b B.wav] [--play a|b] [--json]
+    A (the original) and B (the chain's render) over the file or the region, the louder
+    turned down to the other's integrated loudness; export either, or play one.
+
+Exit status: 0 done, 1 a file could not be read or written or a plugin failed, 2 a usage
+error (a bad move, an unknown plugin, a move the plugin cannot take).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def add_render_parsers(sub: Any) -> None:
+    r = sub.add_parser("render", help="render moves (built-in or on a plugin) or a chain file, and measure the result",
+                       description="Render a chain file, or moves with the built-in processors, or moves "
+                                   "mapped onto a plugin (--plugin), write the result and print each EQ "
+                                   "move's predicted band change against the measured one.")  # fmt: skip
+    r.add_argument("file", metavar="FILE", help="the audio file to render")
+    r.add_argument("-o", "--output", required=True, metavar="OUT", help="the output file (24-bit for WAV/FLAC/AIFF)")
+    r.add_argument("--chain", metavar="CHAIN.json", help="a chain file to render")
+    r.add_argument("--move", action="append", default=[], metavar="SPEC",
+                   help="a move, e.g. 'peak freq_hz=1000 gain_db=6 q=1' (repeat for several)")  # fmt: skip
+    r.add_argument("--plugin", metavar="NAME", help="put the moves onto this plugin (from the plugin index) via its map")
+    r.add_argument("--save-chain", metavar="CHAIN.json", help="write the chain that was rendered")
+    r.add_argument("--json", action="store_true", help="print JSON")
+    ab = sub.add_parser("ab", help="audition a chain against the original, loudness-matched",
+                        description="Render a chain over the file or a region and compare A (original) with "
+                                    "B (processed) at the same integrated loudness; export or play either.")  # fmt: skip
+    ab.add_argument("file", metavar="FILE", help="the audio file")
+    ab.add_argument("--chain", required=True, metavar="CHAIN.json", help="the chain file (B)")
+    ab.add_argument("--region", metavar="START:END", help="seconds, e.g. 30:45 (default: the whole file)")
+    ab.add_argument("--export-a", metavar="A.wav", help="write A (loudness-matched)")
+    ab.add_argument("--export-b", metavar="B.wav", help="write B (loudness-matched)")
+    ab.add_argument("--play", choices=("a", "b"), help="play A or B (needs sounddevice and an output device)")
+    ab.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _err(message: str, code: int) -> int:
+    print(f"secondear: {message}", file=sys.stderr)
+    return code
+
+
+# --- render ------------------------------------------------------------------------------------
+
+
+def run_render_command(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from analyzers import analyze
+    from analyzers.errors import ParameterError
+    from analyzers.moves import parse_move
+    from bridge.apply import ApplyError, write_audio
+    from bridge.audio_io import read_audio
+    from bridge.chain import ChainError, build_slots, chain_from_moves, load_chain, render_slots, save_chain
+    from bridge.errors import BridgeError
+
+    if bool(args.chain) == bool(args.move):
+        return _err("give either --chain CHAIN.json or one or more --move SPEC", 2)
+    if args.plugin and not args.move:
+        return _err("--plugin puts --move moves onto a plugin: give the moves with --move", 2)
+    if os.path.abspath(args.output) == os.path.abspath(args.file):
+        return _err(f"-o {args.output} is the input file: write the result somewhere else", 2)
+    try:
+        moves = [parse_move(s) for s in args.move]
+    except ParameterError as exc:
+        return _err(str(exc), 2)
+    try:
+        audio, rate = read_audio(args.file)
+    except BridgeError as exc:
+        return _err(str(exc), 1)
+    try:
+        if args.chain:
+            chain = load_chain(args.chain)
+            slots = build_slots(chain)
+        elif args.plugin:
+            made = _plugin_chain(args.plugin, moves, rate)
+            if isinstance(made, int):
+                return made
+            chain, index = made
+            slots = build_slots(chain, index=index)
+        else:
+            chain = chain_from_moves(moves)
+            slots = build_slots(chain)
+    except ChainError as exc:
+        return _err(str(exc), 1)
+    try:
+        rendered = render_slots(audio, rate, slots, snapshot=bool(args.save_chain))
+    except (BridgeError, ValueError) as exc:  # a plugin that crashed, hung or did not load
+        return _err(f"render failed: {exc}", 1)
+    y = rendered.audio
+    bad = int(y.size - np.count_nonzero(np.isfinite(y)))
+    if bad:
+        return _err(f"the chain's output holds {bad} non-finite samples (NaN or inf): nothing written", 1)
+    try:
+        write_audio(args.output, y, rate)
+        written, _ = read_audio(args.output)
+    except (ApplyError, BridgeError) as exc:
+        return _err(str(exc), 1)
+    n = audio.shape[1]
+    before, after = analyze(audio, rate), analyze(written[:, :n], rate)
+    checks, notes = eq_checks(chain.moves, before, after, rate)
+    saved = None
+    if args.save_chain:
+        try:
+            saved = str(save_chain(_with_state(chain, rendered.snapshot), args.save_chain))
+        except ChainError as exc:
+            return _err(str(exc), 1)
+    peak = float(abs(y).max()) if y.size else 0.0
+    warnings = list(notes)
+    if peak > 1.0:
+        import math
+
+        warnings.append(f"the result peaks at {20 * math.log10(peak):+.1f} dBFS and was clipped in the fixed-point file")
+    payload = {
+        "input": args.file, "output": args.output, "sample_rate_hz": rate, "channels": int(audio.shape[0]),
+        "input_samples": int(n), "output_samples": int(y.shape[1]),
+        "chain": chain.to_dict() if not any(s.to_dict().get("state_b64") for s in chain.slots) else
+                 {"schema": chain.to_dict()["schema"], "slots": [_brief(s) for s in chain.slots]},
+        "slots": list(rendered.reports), "latency_samples": rendered.latency_samples,
+        "tail_samples": rendered.tail_samples, "checks": checks, "saved_chain": saved,
+        "after": {"integrated_lufs": after.loudness.integrated_lufs, "true_peak_dbtp": after.levels.true_peak_dbtp},
+        "warnings": warnings,
+    }  # fmt: skip
+    if args.json:
+        print(json.dumps(payload, indent=2, allow_nan=False, ensure_ascii=False))
+    else:
+        print(_render_text(payload, chain))
+    return 0
+
+
+def _brief(slot: Any) -> dict[str, Any]:
+    d = slot.to_dict()
+    if "state_b64" in d:
+        d["state_b64"] = f"({len(d['state_b64'])} base64 characters)"
+    return d
+
+
+def _plugin_chain(name: str, moves: list, rate: float) -> Any:
+    from bridge.chain import Chain, PluginSlotSpec
+    from bridge.plugins import default_index_path, find_plugins, load_index
+    from bridge.plugins.mapping import MappingError, find_map, infer_map, map_moves
+    from bridge.render import order_moves
+
+    index = load_index()
+    hits, close = find_plugins(index.plugins, name)
+    if not hits:
+        if not index.plugins:
+            return _err(f"no plugin named {name!r}: the plugin index ({default_index_path()}) holds no plugin; "
+                        "run 'secondear plugins scan'", 2)  # fmt: skip
+        hint = f"did you mean: {', '.join(close)}?" if close else "'secondear plugins list' lists the known ones"
+        return _err(f"no plugin named {name!r}; {hint}", 2)
+    plugin = hits[0]
+    plugin_map = find_map(plugin)
+    if plugin_map is None:
+        try:
+            plugin_map = infer_map(plugin)
+        except MappingError as exc:
+            return _err(f"{plugin.name} has no parameter map and none can be inferred: {exc}", 2)
+    ordered = order_moves(moves)
+    try:
+        values = map_moves(ordered, plugin, plugin_map, sample_rate_hz=rate)
+    except MappingError as exc:
+        return _err(str(exc), 2)
+    fmt = "au" if plugin.format.upper() == "AU" else "vst3"
+    spec = PluginSlotSpec(name=plugin.name, path=plugin.path, format=fmt, params=values, moves=tuple(ordered))
+    return Chain((spec,)), index
+
+
+def _with_state(chain: Any, snapshot: Any) -> Any:
+    """The chain with each plugin slot's state from the host's snapshot (exact reproduction)."""
+    from dataclasses import replace
+
+    from bridge.chain import Chain, PluginSlotSpec
+
+    if not snapshot:
+        return chain
+    out = []
+    for spec, snap in zip(chain.slots, snapshot):
+        if isinstance(spec, PluginSlotSpec) and getattr(snap, "raw_state", None):
+            spec = replace(spec, state=snap.raw_state)
+        out.append(spec)
+    return Chain(tuple(out))
+
+
+def eq_checks(moves: Any, before: Any, after: Any, rate: float) -> tuple[list[dict[str, Any]], list[str]]:
+    """For each EQ move: the 1/3-octave band nearest its frequency, the response predicted
+    there (every EQ and gain move of the chain together; power-averaged over the band, as
+    ``apply`` predicts) and at the move's frequency, against the band's measured change."""
+    import numpy as np
+
+    from analyzers.eq_response import move_response_db
+    from analyzers.spectrum import EXACT_CENTRES_HZ, NOMINAL_CENTRES_HZ
+    from bridge.plugins.mapping import EQ_KINDS
+
+    linear = [m for m in moves if m.kind in EQ_KINDS or m.kind == "gain"]
+    others = sorted({m.kind for m in moves if m not in linear})
+    notes = []
+    if others and any(m.kind in EQ_KINDS for m in moves):
+        notes.append(f"the chain also has {', '.join(others)}: the EQ predictions leave them out")
+    out = []
+    centres = np.array(EXACT_CENTRES_HZ)
+    for m in moves:
+        if m.kind not in EQ_KINDS:
+            continue
+        f = m.params["freq_hz"]
+        valid = [j for j in range(len(centres)) if before.spectrum.level_db[j] is not None
+                 and after.spectrum.level_db[j] is not None]  # fmt: skip
+        if not valid:
+            continue
+        j = min(valid, key=lambda k: abs(np.log(centres[k] / f)))
+        lo, hi = centres[j] * 2 ** (-1 / 6), min(centres[j] * 2 ** (1 / 6), 0.499 * rate)
+        grid = np.linspace(lo, hi, 64)
+        total = sum(move_response_db(x, grid, rate) for x in linear)
+        predicted = float(10 * np.log10(np.mean(10 ** (total / 10))))
+        at_freq = float(sum(move_response_db(x, np.array([min(f, 0.499 * rate)]), rate)[0] for x in linear))
+        measured = float((after.spectrum.level_db[j] + after.spectrum.total_dbfs)
+                         - (before.spectrum.level_db[j] + before.spectrum.total_dbfs))  # fmt: skip
+        out.append({"move": m.to_dict(), "label": m.describe(), "band_hz": NOMINAL_CENTRES_HZ[j],
+                    "response_at_freq_db": round(at_freq, 2), "predicted_db": round(predicted, 2),
+                    "measured_db": round(measured, 2), "error_db": round(abs(measured - predicted), 2)})  # fmt: skip
+    return out, notes
+
+
+def _hz(f: float) -> str:
+    return f"{f / 1000:g} kHz" if f >= 1000 else f"{f:g} Hz"
+
+
+def _render_text(p: dict[str, Any], chain: Any) -> str:
+    from bridge.chain import PluginSlotSpec
+
+    secs = p["input_samples"] / p["sample_rate_hz"]
+    lines = [f"Rendered {p['input']} -> {p['output']} ({p['sample_rate_hz'] / 1000:g} kHz, {p['channels']} ch, "
+             f"{secs:.2f} s)"]  # fmt: skip
+    for r, spec in zip(p["slots"], chain.slots):
+        extra = ""
+        if r["kind"] == "plugin":
+            extra = f"  {r['mode']}, latency {r['latency_samples']} samples compensated"
+            if r["tail_samples"]:
+                extra += f", tail {r['tail_samples']} samples"
+            label = r["name"]
+        else:
+            label = spec.move.describe()
+        lines.append(f"  slot {r['index']}  {r['kind']:<7}  {label}{extra}")
+        if isinstance(spec, PluginSlotSpec) and spec.moves:
+            lines.append("             realises: " + "; ".join(m.describe() for m in spec.moves))
+    if p["checks"]:
+        lines.append("EQ: predicted against measured change of the 1/3-octave band at each move's frequency")
+        for c in p["checks"]:
+            lines.append(f"  {c['label']:<34} band {_hz(c['band_hz']):>8}: predicted {c['predicted_db']:+.2f} dB "
+                         f"(response at {_hz(c['move']['params']['freq_hz'])} {c['response_at_freq_db']:+.2f} dB), "
+                         f"measured {c['measured_db']:+.2f} dB, off by {c['error_db']:.2f} dB")  # fmt: skip
+    a = p["after"]
+    if a["integrated_lufs"] is not None:
+        lines.append(f"After: {a['integrated_lufs']:.1f} LUFS integrated, true peak {a['true_peak_dbtp']:+.1f} dBTP")
+    if p["saved_chain"]:
+        lines.append(f"Chain saved: {p['saved_chain']}")
+    lines += [f"warning: {w}" for w in p["warnings"]]
+    return "\n".join(lines)
+
+
+# --- ab ------------------------------------------------------------------------------------------
+
+
+def run_ab_command(args: argparse.Namespace) -> int:
+    from bridge.apply import ApplyError, write_audio
+    from bridge.audio_io import read_audio
+    from bridge.audition import AuditionError, PlaybackUnavailable, audition, parse_region, play
+    from bridge.chain import ChainError, build_slots, load_chain
+    from bridge.errors import BridgeError
+
+    try:
+        region = parse_region(args.region) if args.region else None
+    except AuditionError as exc:
+        return _err(str(exc), 2)
+    for out in (args.export_a, args.export_b):
+        if out and os.path.abspath(out) == os.path.abspath(args.file):
+            return _err(f"{out} is the input file: export somewhere else", 2)
+    try:
+        audio, rate = read_audio(args.file)
+        chain = load_chain(args.chain)
+        slots = build_slots(chain)
+    except (ChainError, BridgeError) as exc:
+        return _err(str(exc), 1)
+    try:
+        ab = audition(audio, rate, slots, region_s=region)
+    except AuditionError as exc:
+        return _err(str(exc), 2 if "region" in str(exc) else 1)
+    except (BridgeError, ValueError) as exc:
+        return _err(f"render failed: {exc}", 1)
+    exported = {}
+    try:
+        for which, out in (("a", args.export_a), ("b", args.export_b)):
+            if out:
+                write_audio(out, ab.a if which == "a" else ab.b, rate)
+                exported[which] = out
+    except ApplyError as exc:
+        return _err(str(exc), 1)
+    payload = {"input": args.file, "chain": args.chain, **ab.to_dict(), "exported": exported, "played": None,
+               "play_message": None}  # fmt: skip
+    if args.play:
+        if not args.json:
+            print(_ab_text(payload))
+            payload["_printed"] = True
+        try:
+            play(ab.a if args.play == "a" else ab.b, rate)
+            payload["played"] = args.play
+            payload["play_message"] = f"played {args.play.upper()}"
+        except PlaybackUnavailable as exc:
+            payload["play_message"] = f"{exc}: nothing played"
+    if args.json:
+        print(json.dumps(payload, indent=2, allow_nan=False, ensure_ascii=False))
+    else:
+        if not payload.pop("_printed", False):
+            print(_ab_text(payload))
+        if payload["play_message"]:
+            print(payload["play_message"])
+    return 0
+
+
+def _ab_text(p: dict[str, Any]) -> str:
+    f = lambda v: "silence" if v is None else f"{v:.2f} LUFS"  # noqa: E731
+    a0, a1 = p["region_s"]
+    lines = [f"A/B {Path(p['input']).name} with {p['chain']}, {a0:g}–{a1:g} s",
+             f"  A (original)   {f(p['a_lufs'])}",
+             f"  B (processed)  {f(p['b_lufs'])}"]  # fmt: skip
+    if p["offset_db"] is not None:
+        who = "B" if p["gain_b_db"] else "A"
+        g = p["gain_b_db"] or p["gain_a_db"]
+        lines.append(f"  loudness-matched: B was {p['offset_db']:+.2f} dB against A; {who} turned by {g:+.2f} dB "
+                     f"(now A {f(p['matched_a_lufs'])}, B {f(p['matched_b_lufs'])})")  # fmt: skip
+    lines.append(f"  latency compensated: {p['latency_samples']} samples")
+    for which, out in p["exported"].items():
+        lines.append(f"  exported {which.upper()}: {out}")
+    lines += [f"warning: {w}" for w in p["warnings"]]
+    return "\n".join(lines)
