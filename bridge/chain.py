@@ -31,12 +31,13 @@ message names the file and the slot (0-based, as the chain host counts them).
 
 from __future__ import annotations
 
+from .files import atomic_write_text
+
 import base64
 import binascii
 import json
 import math
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -246,24 +247,9 @@ def save_chain(chain: Chain, path: str | os.PathLike[str]) -> Path:
     p = Path(path)
     text = json.dumps(chain.to_dict(), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
     try:
-        fd, tmp = tempfile.mkstemp(dir=p.parent if str(p.parent) else ".", prefix=f".{p.name}.", suffix=".tmp")
+        return atomic_write_text(p, text)
     except OSError as exc:
         raise ChainError(f"chain file {p}: cannot write it ({exc.strerror or exc})") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, p)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise ChainError(f"chain file {p}: cannot write it ({exc.strerror or exc})") from exc
-        raise
-    return p
 
 
 # --- turning a chain into host slots -----------------------------------------------------------

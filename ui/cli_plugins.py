@@ -204,7 +204,7 @@ def _show(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from analyzers.moves import Move
     from bridge.plugins import default_index_path, find_plugins, load_index
-    from bridge.plugins.mapping import MappingError, find_map, infer_map
+    from bridge.plugins.mapping import MappingError, map_for
     from bridge.plugins.verify import DEFAULT_VERIFY_TIMEOUT_S, verify_map
 
     path = default_index_path()
@@ -219,13 +219,11 @@ def _verify(args: argparse.Namespace) -> int:
         print("secondear: --timeout must be more than 0 seconds", file=sys.stderr)
         return 2
     plugin = hits[0]
-    plugin_map = find_map(plugin)
-    if plugin_map is None:
-        try:
-            plugin_map = infer_map(plugin)
-        except MappingError as exc:
-            print(f"secondear: {plugin.name} has no parameter map and none can be inferred: {exc}", file=sys.stderr)
-            return 1
+    try:
+        plugin_map = map_for(plugin)
+    except MappingError as exc:
+        print(f"secondear: {exc}", file=sys.stderr)
+        return 1
     report = verify_map(plugin, plugin_map, timeout_s=args.timeout or DEFAULT_VERIFY_TIMEOUT_S)
     if args.json:
         _print_json(report)

@@ -151,7 +151,7 @@ def _brief(slot: Any) -> dict[str, Any]:
 def _plugin_chain(name: str, moves: list, rate: float) -> Any:
     from bridge.chain import Chain, PluginSlotSpec
     from bridge.plugins import default_index_path, find_plugins, load_index
-    from bridge.plugins.mapping import MappingError, find_map, infer_map, map_moves
+    from bridge.plugins.mapping import MappingError, map_for, map_moves
     from bridge.render import order_moves
 
     index = load_index()
@@ -163,12 +163,10 @@ def _plugin_chain(name: str, moves: list, rate: float) -> Any:
         hint = f"did you mean: {', '.join(close)}?" if close else "'secondear plugins list' lists the known ones"
         return _err(f"no plugin named {name!r}; {hint}", 2)
     plugin = hits[0]
-    plugin_map = find_map(plugin)
-    if plugin_map is None:
-        try:
-            plugin_map = infer_map(plugin)
-        except MappingError as exc:
-            return _err(f"{plugin.name} has no parameter map and none can be inferred: {exc}", 2)
+    try:
+        plugin_map = map_for(plugin)
+    except MappingError as exc:
+        return _err(str(exc), 2)
     ordered = order_moves(moves)
     try:
         values = map_moves(ordered, plugin, plugin_map, sample_rate_hz=rate)

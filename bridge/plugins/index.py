@@ -14,11 +14,12 @@ all raises :class:`PluginIndexError`. Both messages name the file and the way ou
 
 from __future__ import annotations
 
+from ..files import atomic_write_text
+
 import difflib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -141,25 +142,10 @@ def save_index(index: PluginIndex, path: str | os.PathLike[str] | None = None) -
     text = json.dumps(index.to_dict(), indent=1, ensure_ascii=False, allow_nan=False)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        return atomic_write_text(path, text)
     except OSError as exc:
         raise PluginIndexError(f"plugin index {path}: cannot write it ({exc.strerror or exc}); "
                                "set SECONDEAR_PLUGIN_INDEX to a writable file") from exc  # fmt: skip
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise PluginIndexError(f"plugin index {path}: cannot write it ({exc.strerror or exc})") from exc
-        raise
-    return path
 
 
 def _key(name: str) -> str:

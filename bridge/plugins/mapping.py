@@ -389,3 +389,20 @@ def infer_map(plugin_info: PluginInfo) -> dict[str, Any]:
         "licence": "n/a (generated)", "status": "inferred", "channels": plugin_info.channels, "kinds": kinds,
         "notes": ["guessed, not measured: run 'secondear plugins verify' before trusting it"],
     }  # fmt: skip
+
+
+def map_for(plugin_info):
+    """The plugin's shipped map, or one inferred from its parameters.
+
+    Raises
+    ------
+    MappingError
+        No map ships for the plugin and none can be inferred (the message says why).
+    """
+    found = find_map(plugin_info)
+    if found is not None:
+        return found
+    try:
+        return infer_map(plugin_info)
+    except MappingError as exc:
+        raise MappingError(f"{plugin_info.name} has no parameter map and none can be inferred: {exc}") from exc
