@@ -35,3 +35,8 @@ class PluginCrashError(PluginFailureError):
 
 class PluginHangError(PluginFailureError):
     """The plugin did not answer within the timeout; its worker process was killed."""
+
+
+class DawLinkError(BridgeError, OSError):
+    """The DAW does not answer over OSC (not running, wrong port, OSC surface off) or a
+    reply cannot be used; the message names the DAW, the address and what was tried."""

@@ -12,6 +12,8 @@ render FILE -o OUT (--chain CHAIN.json | --move SPEC…) [--plugin NAME] [--save
     Render a chain file, built-in moves, or moves mapped onto a plugin; EQ checked.
 ab FILE --chain CHAIN.json [--region START:END] [--export-a A] [--export-b B] [--play a|b]
     Audition the chain against the original, loudness-matched.
+daw serve [--host H] [--port N] [--allow ADDR…]
+    Run the bridge's own OSC server for the DAW (see ``ui/cli_daw.py``).
 
 Folders given as FILE are expanded to the audio files in them. Exit status: 0 when every
 file was handled (warnings included), 1 when any file could not be read or written, 2 for
@@ -60,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_render import add_render_parsers
 
     add_render_parsers(sub)
+    from .cli_daw import add_daw_parser
+
+    add_daw_parser(sub)
     return parser
 
 
@@ -81,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
         from .cli_plugins import run_plugins_command
 
         return run_plugins_command(args)
+    if args.command == "daw":
+        from .cli_daw import run_daw_command
+
+        return run_daw_command(args)
     if args.command in ("render", "ab"):
         from .cli_render import run_ab_command, run_render_command
 

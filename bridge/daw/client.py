@@ -1,0 +1,534 @@
+"""A DAW's OSC surface, driven through a profile (``profiles/*.json``).
+
+A profile maps the same verbs onto each DAW's own OSC: ``list_tracks``, ``select``,
+``set_gain`` / ``get_gain``, ``list_plugins``, ``plugin_parameters``,
+``set_plugin_parameter``, ``bypass_on`` / ``bypass_off``. Each verb has an ``address`` and
+``args`` where ``{track}``, ``{plugin}``, ``{param}``, ``{db}``, ``{gain}`` and ``{value}`` are
+filled in (in the address too); verbs a DAW answers carry a ``reply`` with the address the
+answer comes on and the ``parser`` that reads it (the parsers are below). A verb marked
+``unsupported`` says why (e.g. REAPER only sends feedback, it has no request messages).
+
+Numbers the caller gives are the DAW's display numbers, 1-based (track 1 is the first
+track, plugin 1 the first plugin, parameter 1 the first parameter); the profile's
+``indexing`` turns them into the DAW's own (AbletonOSC counts from 0).
+
+Messages are encoded and decoded with python-osc and sent from the reply socket (bound to
+127.0.0.1 by default), so a DAW that answers to the sender's port (Ardour with
+``address-only="0"``) answers there. A request that gets no answer is sent again with
+back-off until ``timeout_s`` is spent, then :class:`~bridge.errors.DawLinkError` says so;
+nothing waits longer than ``timeout_s``. Malformed datagrams are counted
+(:attr:`DawClient.malformed`) and ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pythonosc.osc_bundle import OscBundle
+from pythonosc.osc_message import OscMessage
+from pythonosc.osc_message_builder import OscMessageBuilder
+
+from ..errors import BridgeError, DawLinkError
+
+PROFILES_DIR = Path(__file__).with_name("profiles")
+PROFILE_NAMES = ("ardour", "reaper", "ableton", "bitwig", "generic")
+
+_INT_FIELDS = {"track", "plugin", "param"}
+
+
+class DawProfileError(BridgeError, ValueError):
+    """A profile cannot do what was asked (a verb it lacks, a value outside its law)."""
+
+
+def load_profile(profile: str | Path | Mapping[str, Any]) -> dict[str, Any]:
+    """A profile by name (``ardour``…), by file path, or given as a mapping."""
+    if isinstance(profile, Mapping):
+        return dict(profile)
+    p = Path(profile)
+    if not p.suffix and str(profile) in PROFILE_NAMES:
+        p = PROFILES_DIR / f"{profile}.json"
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DawProfileError(f"no DAW profile {profile!r}: use one of {', '.join(PROFILE_NAMES)} "
+                              "or the path of a profile file") from None  # fmt: skip
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DawProfileError(f"DAW profile {p}: cannot read it ({exc})") from exc
+    if "verbs" not in data:
+        raise DawProfileError(f"DAW profile {p} has no 'verbs'")
+    return data
+
+
+# --- gain laws ---------------------------------------------------------------------------------
+
+
+def gain_to_daw(profile: Mapping[str, Any], db: float) -> float:
+    """The value the profile's ``set_gain`` takes for ``db`` (dB)."""
+    law = profile.get("gain", {})
+    if law.get("unit", "db") == "db":
+        lo, hi = law.get("min_db", -1e9), law.get("max_db", 1e9)
+        return float(min(hi, max(lo, db)))
+    if law.get("formula") == "ableton_40v_minus_34":
+        if not law.get("min_db", -18.0) <= db <= law.get("max_db", 6.0):
+            raise DawProfileError(f"{db:g} dB is outside the documented AbletonOSC volume law "
+                                  f"({law.get('min_db', -18.0):g}…{law.get('max_db', 6.0):g} dB: dB = 40 v − 34)")  # fmt: skip
+        return (db + 34.0) / 40.0
+    raise DawProfileError(f"the {profile.get('daw')} profile documents no dB law for track volume: "
+                          f"{law.get('source', 'none')}")  # fmt: skip
+
+
+def gain_from_daw(profile: Mapping[str, Any], value: float) -> float:
+    """dB for a value the profile's ``get_gain`` returned."""
+    law = profile.get("gain", {})
+    if law.get("unit", "db") == "db":
+        return float(value)
+    if law.get("formula") == "ableton_40v_minus_34":
+        return 40.0 * float(value) - 34.0
+    raise DawProfileError(f"the {profile.get('daw')} profile documents no dB law for track volume")
+
+
+# --- reply parsers -----------------------------------------------------------------------------
+
+
+def _ardour_strip_list(msgs: list[list[Any]], spec: Mapping[str, Any]) -> tuple[bool, Any]:
+    tracks = []
+    for a in msgs:
+        if a and a[0] == "end_route_list":
+            return True, tracks
+        if len(a) >= 7 and isinstance(a[1], str):
+            tracks.append({"number": int(a[6]), "name": a[1], "kind": a[0]})
+    return False, tracks
+
+
+def _first_float(msgs: list[list[Any]], spec: Mapping[str, Any]) -> tuple[bool, Any]:
+    skip = int(spec.get("skip", 0))
+    for a in msgs:
+        if len(a) > skip and isinstance(a[skip], (int, float)):
+            return True, float(a[skip])
+    return False, None
+
+
+def _ardour_plugin_list(msgs: list[list[Any]], spec: Mapping[str, Any]) -> tuple[bool, Any]:
+    for a in msgs:
+        out = []
+        rest = a[1:]
+        for i in range(0, len(rest) - 2, 3):
+            piid, name, active = rest[i:i + 3]
+            out.append({"number": int(piid), "name": str(name), "active": bool(active)})
+        return True, out
+    return False, None
+
+
+def _ardour_descriptor(msgs: list[list[Any]], spec: Mapping[str, Any]) -> tuple[bool, Any]:
+    out = []
+    for a in msgs:
+        if a == ["__end__"]:
+            return True, out
+        if len(a) < 11:
+            continue
+        flags = int(a[4])
+        out.append({"number": int(a[2]), "name": str(a[3]), "flags": flags, "lower": float(a[6]),
+                    "upper": float(a[7]), "value": float(a[-1]), "input": bool(flags & 128),
+                    "hidden": bool(flags & 256), "toggled": bool(flags & 64)})  # fmt: skip
+    return False, out
+
+
+def _names_after(msgs: list[list[Any]], spec: Mapping[str, Any]) -> tuple[bool, Any]:
+    skip = int(spec.get("skip", 0))
+    for a in msgs:
+        return True, [{"number": i + 1, "name": str(n)} for i, n in enumerate(a[skip:])]
+    return False, None
+
+
+PARSERS = {"ardour_strip_list": _ardour_strip_list, "first_float": _first_float, "float_after": _first_float,
+           "ardour_plugin_list": _ardour_plugin_list, "ardour_descriptor": _ardour_descriptor,
+           "names_after": _names_after}  # fmt: skip
+
+
+# --- parameter names ---------------------------------------------------------------------------
+
+_UNIT_SUFFIX = re.compile(r"(db|ms|hz|khz|s|pct|percent|oct)$")
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", name.casefold())
+
+
+def match_parameter(name: str, params: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The DAW parameter (from a descriptor) that a map's parameter ``name`` means.
+
+    ``threshold_db`` (pedalboard's identifier, as in the plugin maps) matches Ardour's label
+    ``Threshold``: same letters and digits, else the same without a unit suffix. Output
+    (non-input) parameters are not matched when the DAW says which are inputs.
+    """
+    cands = [p for p in params if p.get("input", True)]
+    k = _key(name)
+    for p in cands:
+        if _key(p["name"]) == k:
+            return p
+    bare = _UNIT_SUFFIX.sub("", k.replace("_", ""))
+    for p in cands:
+        if _key(p["name"]) == bare or _UNIT_SUFFIX.sub("", _key(p["name"])) == bare:
+            return p
+    return None
+
+
+# --- the client --------------------------------------------------------------------------------
+
+
+class DawClient:
+    """A DAW's OSC surface through ``profile`` at ``host:port`` (a context manager).
+
+    ``reply_port`` is the local port replies arrive on (0: any free one; None: the profile's
+    ``default_reply_port`` when its DAW always answers there, ``fixed_reply_port`` true, as
+    AbletonOSC answers on 11001; else any free one). ``timeout_s`` bounds every request, retries included.
+    The reply socket binds 127.0.0.1 for a DAW on this machine, else every interface
+    (``bind_host`` overrides).
+    """
+
+    def __init__(self, profile: str | Path | Mapping[str, Any], host: str = "127.0.0.1", port: int | None = None, *,
+                 reply_port: int | None = None, timeout_s: float = 2.0, attempts: int = 3,
+                 bind_host: str | None = None) -> None:  # fmt: skip
+        self.profile = load_profile(profile)
+        self.daw = self.profile.get("daw", "daw")
+        self.host = host
+        self.port = int(port if port is not None else self.profile.get("default_port", 0))
+        if not 0 < self.port < 65536:
+            raise DawProfileError(f"no port for {self.daw}: give --port")
+        self.timeout_s = float(timeout_s)
+        self.attempts = max(1, int(attempts))
+        self.malformed = 0
+        self.unmatched = 0
+        self.sent: list[tuple[str, list[Any]]] = []
+        self.round_trips_s: list[float] = []
+        self._base = {k: int(v) for k, v in self.profile.get("indexing", {}).items() if k in _INT_FIELDS}
+        if reply_port is None:
+            reply_port = int(self.profile.get("default_reply_port", 0)) if self.profile.get("fixed_reply_port") else 0
+        if bind_host is None:  # loopback for a local DAW; a DAW on another host needs a routable socket
+            bind_host = "127.0.0.1" if host in ("127.0.0.1", "localhost") else "0.0.0.0"
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            self._sock.bind((bind_host, int(reply_port)))
+        except OSError as exc:
+            self._sock.close()
+            raise DawLinkError(f"cannot listen for {self.daw}'s replies on {bind_host}:{reply_port}: {exc}") from exc
+        self.reply_port = self._sock.getsockname()[1]
+        self._tracks: list[dict[str, Any]] | None = None
+
+    # context manager
+    def __enter__(self) -> DawClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._sock.close()
+
+    # --- wire ----------------------------------------------------------------------------------
+
+    def _verb(self, verb: str) -> Mapping[str, Any]:
+        spec = self.profile["verbs"].get(verb)
+        if spec is None or "unsupported" in spec:
+            why = spec.get("unsupported") if spec else "the profile has no such verb"
+            raise DawProfileError(f"{self.daw} profile cannot {verb.replace('_', ' ')}: {why}")
+        return spec
+
+    def supports(self, verb: str) -> bool:
+        spec = self.profile["verbs"].get(verb)
+        return spec is not None and "unsupported" not in spec
+
+    def _fill(self, spec: Mapping[str, Any], values: Mapping[str, Any]) -> tuple[str, list[Any]]:
+        vals = {}
+        for k, v in values.items():
+            if k in _INT_FIELDS:
+                vals[k] = int(v) - 1 + self._base.get(k, 1)
+            else:
+                vals[k] = v
+        address = spec["address"].format(**vals)
+        args = []
+        for a in spec.get("args", []):
+            if isinstance(a, str) and a.startswith("{") and a.endswith("}"):
+                v = vals[a[1:-1]]
+                args.append(int(v) if a[1:-1] in _INT_FIELDS or isinstance(v, int) else float(v))
+            else:
+                args.append(a)
+        return address, args
+
+    def _send(self, address: str, args: Iterable[Any]) -> None:
+        b = OscMessageBuilder(address)
+        args = list(args)
+        for a in args:
+            b.add_arg(a)
+        try:
+            self._sock.sendto(b.build().dgram, (self.host, self.port))
+        except OSError as exc:
+            raise DawLinkError(f"cannot send {address} to {self.daw} at {self.host}:{self.port}: {exc}") from exc
+        self.sent.append((address, args))
+
+    def _drain(self) -> None:
+        self._sock.setblocking(False)
+        try:
+            while True:
+                self._sock.recv(65536)
+        except (BlockingIOError, ConnectionRefusedError, OSError):
+            pass
+        finally:
+            self._sock.setblocking(True)
+
+    def _decode(self, data: bytes) -> list[tuple[str, list[Any]]]:
+        try:
+            if OscBundle.dgram_is_bundle(data):
+                out = []
+                for item in OscBundle(data):
+                    if isinstance(item, OscMessage):
+                        out.append((item.address, list(item.params)))
+                return out
+            if data[:1] not in (b"/", b"#"):
+                raise ValueError("not an OSC message")
+            m = OscMessage(data)
+            return [(m.address, list(m.params))]
+        except Exception:  # noqa: BLE001 - any undecodable datagram is counted and ignored
+            self.malformed += 1
+            return []
+
+    def send_verb(self, verb: str, **values: Any) -> tuple[str, list[Any]]:
+        """Send ``verb`` (no reply awaited); returns the address and arguments sent."""
+        address, args = self._fill(self._verb(verb), values)
+        self._send(address, args)
+        return address, args
+
+    def request(self, verb: str, **values: Any) -> Any:
+        """Send ``verb`` and parse its reply, with retries and back-off within ``timeout_s``."""
+        spec = self._verb(verb)
+        reply = spec.get("reply")
+        if not reply:
+            raise DawProfileError(f"{self.daw} profile: {verb} has no reply")
+        address, args = self._fill(spec, values)
+        reply_addr = reply["address"].format(**{k: (int(v) - 1 + self._base.get(k, 1) if k in _INT_FIELDS else v)
+                                                for k, v in values.items()})  # fmt: skip
+        reply_addrs = {reply_addr, "/reply"} if reply_addr == "#reply" else {reply_addr}
+        end_addr = reply.get("end_address")
+        parser = PARSERS[reply["parser"]]
+        # back-off: waits w, 2w, 4w… that add up to timeout_s
+        weights = [2**i for i in range(self.attempts)]
+        deadline_all = time.monotonic() + self.timeout_s
+        refused = False
+        tried = 0
+        for wgt in weights:
+            tried += 1
+            self._drain()
+            t0 = time.monotonic()
+            self._send(address, args)
+            wait_until = min(deadline_all, t0 + self.timeout_s * wgt / sum(weights))
+            msgs: list[list[Any]] = []
+            while True:
+                left = wait_until - time.monotonic()
+                if left <= 0:
+                    break
+                self._sock.settimeout(left)
+                try:
+                    data = self._sock.recv(65536)
+                except TimeoutError:
+                    break
+                except ConnectionRefusedError:
+                    refused = True
+                    time.sleep(max(0.0, min(left, 0.01)))
+                    continue
+                for addr, a in self._decode(data):
+                    if end_addr and addr == end_addr:
+                        msgs.append(["__end__"])
+                    elif addr in reply_addrs:
+                        msgs.append(a)
+                    else:
+                        self.unmatched += 1
+                        continue
+                    try:
+                        done, value = parser(msgs, reply)
+                    except (TypeError, ValueError, IndexError):
+                        self.malformed += 1
+                        msgs.pop()
+                        continue
+                    if done:
+                        self.round_trips_s.append(time.monotonic() - t0)
+                        return value
+            if time.monotonic() >= deadline_all:
+                break
+        why = ("the port refused it: nothing listens there — is the DAW running with its OSC surface on?"
+               if refused else "no answer: is the DAW running, its OSC surface on, the port right?")  # fmt: skip
+        raise DawLinkError(f"{self.daw} at {self.host}:{self.port} did not answer {address} after "
+                           f"{tried} attempt{'s' if tried > 1 else ''} in {self.timeout_s:g} s ({why})")  # fmt: skip
+
+    # --- verbs ---------------------------------------------------------------------------------
+
+    def list_tracks(self) -> list[dict[str, Any]]:
+        """Tracks as ``{"number", "name", …}`` (number 1-based)."""
+        tracks = self.request("list_tracks")
+        self._tracks = tracks
+        return tracks
+
+    def track_number(self, track: int | str) -> int:
+        """A track's 1-based number, from a number or a name (exact, then case-insensitive)."""
+        if isinstance(track, int) or (isinstance(track, str) and track.strip().isdigit()):
+            return int(track)
+        tracks = self.list_tracks()
+        for exact in (True, False):
+            for t in tracks:
+                if (t["name"] == track) if exact else (t["name"].casefold() == str(track).casefold()):
+                    return int(t["number"])
+        names = ", ".join(t["name"] for t in tracks) or "none"
+        raise DawProfileError(f"no track named {track!r} in {self.daw}; tracks: {names}")
+
+    def select(self, track: int | str) -> None:
+        self.send_verb("select", track=self.track_number(track))
+
+    def set_gain_db(self, track: int | str, db: float) -> None:
+        self.send_verb("set_gain", track=self.track_number(track), db=float(db),
+                       gain=gain_to_daw(self.profile, float(db)))  # fmt: skip
+
+    def get_gain_db(self, track: int | str) -> float:
+        return gain_from_daw(self.profile, self.request("get_gain", track=self.track_number(track)))
+
+    def list_plugins(self, track: int | str) -> list[dict[str, Any]]:
+        return self.request("list_plugins", track=self.track_number(track))
+
+    def plugin_number(self, track: int | str, plugin: int | str) -> int:
+        if isinstance(plugin, int) or (isinstance(plugin, str) and plugin.strip().isdigit()):
+            return int(plugin)
+        plugins = self.list_plugins(track)
+        for p in plugins:
+            if _key(p["name"]) == _key(plugin):
+                return int(p["number"])
+        raise DawProfileError(f"no plugin {plugin!r} on track {track!r}; there: "
+                              f"{', '.join(p['name'] for p in plugins) or 'none'}")  # fmt: skip
+
+    def plugin_parameters(self, track: int | str, plugin: int | str) -> list[dict[str, Any]]:
+        t = self.track_number(track)
+        return self.request("plugin_parameters", track=t, plugin=self.plugin_number(t, plugin))
+
+    def set_plugin_parameter(self, track: int | str, plugin: int | str, name_or_index: int | str, value: float,
+                             *, parameters: Sequence[Mapping[str, Any]] | None = None) -> dict[str, Any]:  # fmt: skip
+        """Set one parameter; ``value`` is in the plugin's own units.
+
+        A profile whose DAW takes 0–1 (``plugin_value.unit == "normalised"``) gets the value
+        normalised over the parameter's range from the descriptor; without a descriptor the
+        value must already be 0–1. Returns what was sent.
+        """
+        t = self.track_number(track)
+        pl = self.plugin_number(t, plugin)
+        info: Mapping[str, Any] | None = None
+        if isinstance(name_or_index, int) or str(name_or_index).strip().isdigit():
+            index = int(name_or_index)
+            if parameters:
+                info = next((p for p in parameters if p["number"] == index), None)
+        else:
+            if parameters is None:
+                parameters = self.plugin_parameters(t, pl)
+            info = match_parameter(str(name_or_index), parameters)
+            if info is None:
+                raise DawProfileError(f"plugin {plugin!r} on track {track!r} has no parameter {name_or_index!r}; "
+                                      f"it has {', '.join(p['name'] for p in parameters if p.get('input', True))}")  # fmt: skip
+            index = int(info["number"])
+        law = self.profile.get("plugin_value", {})
+        v = float(value)
+        if law.get("unit") == "normalised":
+            if info is not None and "lower" in info and info["upper"] > info["lower"]:
+                v = (v - info["lower"]) / (info["upper"] - info["lower"])
+            v = min(1.0, max(0.0, v))
+            if law.get("scale") == "max_value":
+                v = int(round(v * int(self.profile.get("max_value", 127))))
+        elif info is not None and "lower" in info:
+            v = min(info["upper"], max(info["lower"], v))
+        if self._verb("set_plugin_parameter").get("cursor_device") and self.supports("select_plugin"):
+            self.send_verb("select", track=t)
+            self.send_verb("select_plugin", plugin=pl)
+        address, args = self.send_verb("set_plugin_parameter", track=t, plugin=pl, param=index, value=v)
+        return {"param": index, "name": info["name"] if info else None, "value": v, "address": address, "args": args}
+
+    def bypass(self, track: int | str, plugin: int | str, on: bool) -> None:
+        """Bypass the plugin (``on=True``) or enable it again (``on=False``)."""
+        t = self.track_number(track)
+        pl = self.plugin_number(t, plugin)
+        if self._verb("bypass_on" if on else "bypass_off").get("cursor_device") and self.supports("select_plugin"):
+            self.send_verb("select", track=t)
+            self.send_verb("select_plugin", plugin=pl)
+        self.send_verb("bypass_on" if on else "bypass_off", track=t, plugin=pl)
+
+    def status(self) -> dict[str, Any]:
+        """Tracks with their gain, plugins and parameter values, as far as the profile reads them."""
+        out: dict[str, Any] = {"daw": self.daw, "host": self.host, "port": self.port, "tracks": []}
+        for t in self.list_tracks():
+            entry = dict(t)
+            if self.supports("get_gain"):
+                entry["gain_db"] = self.get_gain_db(t["number"])
+            if self.supports("list_plugins"):
+                entry["plugins"] = self.list_plugins(t["number"])
+                if self.supports("plugin_parameters"):
+                    for p in entry["plugins"]:
+                        p["parameters"] = self.request("plugin_parameters", track=t["number"], plugin=p["number"])
+            out["tracks"].append(entry)
+        return out
+
+
+def push_moves(client: DawClient, track: int | str, moves: Sequence[Any]) -> list[dict[str, Any]]:
+    """Put accepted moves into the DAW: ``gain`` on the track's fader, the others on the
+    matching plugin already on that track (by name against the plugin maps).
+
+    Each plugin's parameter values come from :func:`bridge.plugins.mapping.map_moves`; they
+    are set by name→index through the DAW's descriptor. Returns one entry per target:
+    ``{"target": "fader"|plugin name, "moves": [...], "set": [...], "unmatched": [...]}``.
+
+    Raises
+    ------
+    DawProfileError
+        No plugin on the track realises a move's kind (the message lists the plugins there).
+    """
+    from ..plugins.mapping import find_map, map_moves
+
+    t = client.track_number(track)
+    report: list[dict[str, Any]] = []
+    rest = []
+    for m in moves:
+        if m.kind == "gain":
+            db = float(m.params["gain_db"])
+            client.set_gain_db(t, db)
+            report.append({"target": "fader", "moves": [m.describe()], "set": [{"name": "gain_db", "value": db}],
+                           "unmatched": []})  # fmt: skip
+        else:
+            rest.append(m)
+    if not rest:
+        return report
+    plugins = client.list_plugins(t)
+    maps = {p["number"]: find_map(p["name"]) for p in plugins}
+    groups: dict[int, list[Any]] = {}
+    for m in rest:
+        hit = next((p for p in plugins if maps[p["number"]] and m.kind in maps[p["number"]].get("kinds", {})), None)
+        if hit is None:
+            there = ", ".join(p["name"] for p in plugins) or "no plugins"
+            raise DawProfileError(f"no plugin on track {track!r} realises a {m.kind} move (there: {there}); "
+                                  "add one whose map has that kind")  # fmt: skip
+        groups.setdefault(hit["number"], []).append(m)
+    for number, ms in groups.items():
+        plugin = next(p for p in plugins if p["number"] == number)
+        values = map_moves(ms, None, maps[number])
+        params = client.request("plugin_parameters", track=t, plugin=number) if client.supports(
+            "plugin_parameters") else None  # fmt: skip
+        done, unmatched = [], []
+        for name, value in values.items():
+            if not isinstance(value, (int, float)) or params is None:
+                unmatched.append(name)
+                continue
+            info = match_parameter(name, params)
+            if info is None:
+                unmatched.append(name)
+                continue
+            done.append(client.set_plugin_parameter(t, number, int(info["number"]), float(value), parameters=params))
+        report.append({"target": plugin["name"], "plugin": number, "moves": [m.describe() for m in ms],
+                       "set": done, "unmatched": unmatched})  # fmt: skip
+    return report
