@@ -50,7 +50,34 @@ def add_daw_client_commands(daw_subparsers: Any) -> dict[str, Callable[[argparse
     p.add_argument("--move", action="append", required=True, metavar="SPEC",
                    help="a move, e.g. 'compressor threshold_db=-18 ratio=3' or 'gain gain_db=-6' (repeatable)")
     p.add_argument("--json", action="store_true", help="print what was set as JSON")
-    return {"status": run_status, "push": run_push}
+    return {"status": run_status, "push": run_push, **add_daw_bring_in_commands(daw_subparsers)}
+
+
+def add_daw_bring_in_commands(daw_subparsers: Any) -> dict[str, Callable[[argparse.Namespace], int]]:
+    """Add ``watch`` (a watched folder) and ``follow`` (selection changes) to the ``daw`` sub-parsers."""
+    w = daw_subparsers.add_parser("watch", help="analyze each new bounce that lands in a folder",
+                                  description="Poll FOLDER; each new audio file, once its size has stopped "
+                                              "changing, is measured and its suggestions printed. Files already "
+                                              "there are ignored. Stops on Ctrl-C or SIGTERM.")  # fmt: skip
+    w.add_argument("folder", metavar="FOLDER", help="the folder the DAW bounces into")
+    w.add_argument("--role", default="mix", help="the bounces' role (default mix)")
+    w.add_argument("--target", default=None, help="a loudness target (spotify, ebu-r128, … or LUFS)")
+    w.add_argument("--poll", type=float, default=0.5, metavar="S", help="seconds between looks (default 0.5)")
+    w.add_argument("--settle", type=float, default=1.0, metavar="S",
+                   help="seconds a file's size must stay the same before it is read (default 1)")  # fmt: skip
+    w.add_argument("--json", action="store_true", help="print one JSON object per bounce (JSON lines)")
+    f = daw_subparsers.add_parser("follow", help="print the DAW's selection changes",
+                                  description="Ask the DAW for selection feedback (Ardour: /set_surface with "
+                                              "the select feedback bit 8192) and print each change until "
+                                              "Ctrl-C or SIGTERM.")  # fmt: skip
+    f.add_argument("--profile", required=True, metavar="P", help="ardour, generic, or a profile file")
+    f.add_argument("--host", default="127.0.0.1", help="the DAW's host (default 127.0.0.1)")
+    f.add_argument("--port", type=int, default=None, help="the DAW's OSC port (default: the profile's)")
+    f.add_argument("--reply-port", type=int, default=None, help="local port feedback arrives on (default any)")
+    f.add_argument("--timeout", type=float, default=2.0, metavar="S", help="seconds per request (default 2)")
+    f.add_argument("--duration", type=float, default=None, metavar="S", help="stop after S seconds (default: never)")
+    f.add_argument("--json", action="store_true", help="print one JSON object per change (JSON lines)")
+    return {"watch": run_watch, "follow": run_follow}
 
 
 def _client(args: argparse.Namespace):
@@ -111,4 +138,202 @@ def run_push(args: argparse.Namespace) -> int:
     for r in report:
         sets = ", ".join(f"{s.get('name')}={s.get('value'):g}" for s in r["set"])
         print(f"{r['target']}: {sets}" + (f"  (not on this plugin: {', '.join(r['unmatched'])})" if r["unmatched"] else ""))
+    return 0
+
+
+# ---------------------------------------------------------------- watch, follow
+
+
+class _Stopper:
+    """Ctrl-C and SIGTERM set an event (handlers restored on exit; main thread only)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.event = threading.Event()
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Stopper:
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, lambda *_: self.event.set())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+def advise_file(path: Any, *, role: str = "mix", target: str | None = None) -> dict[str, Any]:
+    """Measure one bounce and suggest: a JSON-ready record."""
+    from analyzers.context import make_context
+    from analyzers.suggest import suggest
+    from bridge.measure import analyze_file
+
+    ctx = make_context(role_name=role, target=target)
+    info, analysis = analyze_file(path)
+    advice = suggest(analysis, ctx)
+    return {"path": str(path), "role": ctx.role.name,
+            "integrated_lufs": _num(analysis.loudness.integrated_lufs),
+            "true_peak_dbtp": _num(analysis.levels.true_peak_dbtp),
+            "suggestions": [{"id": s.id, "kind": s.move.kind, "move": s.move.describe(), "why": s.why}
+                            for s in advice.suggestions]}  # fmt: skip
+
+
+def _num(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if f == f and abs(f) != float("inf") else None
+
+
+def run_watch(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from analyzers.context import make_context
+    from bridge.watch import watch_folder
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        print(f"secondear daw watch: {folder} is not a folder", file=sys.stderr)
+        return 2
+    try:
+        make_context(role_name=args.role, target=args.target)  # a typo is reported before watching
+    except (KeyError, ValueError) as exc:
+        print(f"secondear daw watch: {exc}", file=sys.stderr)
+        return 2
+
+    def on_new(path: Path) -> None:
+        rec = advise_file(path, role=args.role, target=args.target)
+        if args.json:
+            print(json.dumps(rec), flush=True)
+            return
+        lufs = f"{rec['integrated_lufs']:.1f} LUFS" if rec["integrated_lufs"] is not None else "no loudness"
+        print(f"{path.name}: {lufs}, {len(rec['suggestions'])} suggestion(s)", flush=True)
+        for s in rec["suggestions"]:
+            print(f"  [{s['id']}] {s['move']}: {s['why']}", flush=True)
+
+    def on_error(path: Path, exc: BaseException) -> None:
+        if args.json:
+            print(json.dumps({"path": str(path), "error": str(exc)}), flush=True)
+        else:
+            print(f"{path.name}: cannot analyze it: {exc}", flush=True)
+
+    with _Stopper() as stop:
+        if not args.json:
+            print(f"secondear: watching {folder} for new bounces (Ctrl-C to stop)", flush=True)
+        n = watch_folder(folder, on_new, poll_s=args.poll, settle_s=args.settle, stop_event=stop.event,
+                         on_error=on_error)  # fmt: skip
+    print(f"secondear: stopped; {n} bounce(s) analyzed", file=sys.stderr)
+    return 0
+
+
+def follow_selection(daw: Any, stop: Any, on_change: Callable[[dict[str, Any]], object], *,
+                     duration_s: float | None = None) -> int:  # fmt: skip
+    """Report the DAW's selection changes to ``on_change({"track": number|None, "name": …})``.
+
+    Ardour: ``/set_surface 0 31 8192 0 0 0`` (select feedback) then ``/select/name`` (and
+    ``/strip/select ssid 1`` when it comes) name the selected strip. Other profiles: the
+    DAW's feedback on the profile's ``select`` address (``/track/{track}/select 1``) says
+    which track is selected; a profile with a ``selected_track`` verb that has a reply is
+    polled as well. Returns how many changes were reported.
+    """
+    import re
+    import socket
+    import time
+
+    names: dict[int, str] = {}
+    try:
+        names = {int(t["number"]): t["name"] for t in daw.list_tracks()}
+    except Exception:  # noqa: BLE001 - names are a nicety; feedback still works without them
+        names = {}
+    is_ardour = daw.daw == "ardour"
+    select_re = None
+    if is_ardour:
+        daw._send("/set_surface", [0, 31, 8192, 0, 0, 0])
+    elif daw.supports("select"):
+        addr = daw.profile["verbs"]["select"]["address"]
+        if "{track}" in addr:
+            select_re = re.compile("^" + re.escape(addr).replace(re.escape("{track}"), r"(\d+)") + "$")
+    poll = daw.supports("selected_track") and "reply" in daw.profile["verbs"]["selected_track"]
+    base = daw._base.get("track", 1)
+    last: tuple[Any, Any] | None = None
+    changes = 0
+    end = None if duration_s is None else time.monotonic() + duration_s
+    next_poll = 0.0
+
+    def report(number: int | None, name: str | None) -> None:
+        nonlocal last, changes
+        if number is not None and name is None:
+            name = names.get(number)
+        if name is not None and number is None:
+            number = next((n for n, nm in names.items() if nm == name), None)
+        if (number, name) == last:
+            return
+        last = (number, name)
+        changes += 1
+        on_change({"daw": daw.daw, "track": number, "name": name})
+
+    while not stop.is_set() and (end is None or time.monotonic() < end):
+        if poll and time.monotonic() >= next_poll:
+            next_poll = time.monotonic() + 0.5
+            try:
+                v = daw.request("selected_track")
+                report(int(v) - base + 1 if isinstance(v, (int, float)) else None, v if isinstance(v, str) else None)
+            except Exception:  # noqa: BLE001 - a missed poll; the next one may answer
+                pass
+        daw._sock.settimeout(0.2)
+        try:
+            data = daw._sock.recv(65536)
+        except (TimeoutError, socket.timeout):
+            continue
+        except ConnectionRefusedError:
+            time.sleep(0.2)
+            continue
+        except OSError:
+            break
+        for addr, a in daw._decode(data):
+            if is_ardour and addr == "/select/name" and a:
+                name = str(a[0]).strip()
+                report(None, name) if name else report(None, None)
+            elif is_ardour and addr == "/strip/select" and len(a) >= 2 and a[1]:
+                report(int(a[0]), None)
+            elif select_re is not None:
+                m = select_re.match(addr)
+                if m and (not a or a[0]):
+                    report(int(m.group(1)) - base + 1, None)
+    if is_ardour:
+        try:
+            daw._send("/set_surface", [0, 31, 0, 0, 0, 0])  # feedback off again
+        except Exception:  # noqa: BLE001
+            pass
+    return changes
+
+
+def run_follow(args: argparse.Namespace) -> int:
+    from bridge.errors import BridgeError
+
+    def on_change(sel: dict[str, Any]) -> None:
+        if args.json:
+            print(json.dumps(sel), flush=True)
+        elif sel["name"] is None and sel["track"] is None:
+            print("selected: nothing", flush=True)
+        else:
+            num = f"{sel['track']}  " if sel["track"] is not None else ""
+            print(f"selected: {num}{sel['name'] or ''}".rstrip(), flush=True)
+
+    try:
+        with _client(args) as daw, _Stopper() as stop:
+            if not args.json:
+                print(f"secondear: following {daw.daw}'s selection at {daw.host}:{daw.port} (Ctrl-C to stop)",
+                      flush=True)  # fmt: skip
+            follow_selection(daw, stop.event, on_change, duration_s=args.duration)
+    except (BridgeError, OSError) as exc:
+        return _fail(exc)
     return 0
