@@ -318,17 +318,21 @@ def _collect(job: _Job, timeout_s: float) -> dict[str, Any] | None:
     return None
 
 
+def describe_exit(code: int | None, crashed: str, who: str) -> str:
+    """Why a child process ended without an answer: ``crashed (SIGABRT)`` or its exit status."""
+    if code is not None and code < 0:
+        try:
+            return f"{crashed} ({signal.Signals(-code).name})"
+        except ValueError:
+            return f"{crashed} (signal {-code})"
+    return f"{who} exited with status {code} without an answer"
+
+
 def _died(job: _Job) -> dict[str, Any]:
     job.process.join(5)
     job.conn.close()
     code = job.process.exitcode
-    if code is not None and code < 0:
-        try:
-            how = f"crashed ({signal.Signals(-code).name})"
-        except ValueError:
-            how = f"crashed (signal {-code})"
-    else:
-        how = f"the scanning process exited with status {code} without an answer"
+    how = describe_exit(code, "crashed", "the scanning process")
     tail = _log_tail(job.log)
     if code == 1 and not tail:  # the child died before it ran: most often spawn re-running a script
         tail = (

@@ -30,12 +30,12 @@ with the reason.
 from __future__ import annotations
 
 from .params import set_parameter  # noqa: F401  (re-exported: verify.set_parameter)
+from .scan import describe_exit
 
 import math
 import multiprocessing
 import multiprocessing.connection
 import os
-import signal
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -302,14 +302,7 @@ def _run_child(plugin: PluginInfo, jobs: list[dict[str, Any]], timeout_s: float)
                 break
         proc.join(5)
         if answer is None:
-            code = proc.exitcode
-            if code is not None and code < 0:
-                try:
-                    how = f"the plugin crashed ({signal.Signals(-code).name})"
-                except ValueError:
-                    how = f"the plugin crashed (signal {-code})"
-            else:
-                how = f"the verifying process exited with status {code} without an answer"
+            how = describe_exit(proc.exitcode, "the plugin crashed", "the verifying process")
             return {"error": how + _log_tail(log)}
         return answer
     finally:
