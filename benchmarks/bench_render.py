@@ -17,7 +17,6 @@ from __future__ import annotations
 import time
 
 import common as c
-import numpy as np
 
 GOAL_REALTIME = 200.0
 GOAL_OVERHEAD = 0.10

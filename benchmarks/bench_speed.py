@@ -16,7 +16,6 @@ Run alone: ``.venv/bin/python benchmarks/bench_speed.py [--repeat N]``.
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 
@@ -236,10 +235,7 @@ def run(*, repeat: int = c.DEFAULT_REPEAT, quick: bool = False, **_) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--repeat", type=int, default=c.DEFAULT_REPEAT)
-    args = ap.parse_args()
-    print(run(repeat=args.repeat, quick=args.repeat == 1))
+    c.main_with_repeat(run, __doc__)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ Run alone: ``.venv/bin/python benchmarks/bench_suggest_speed.py [--repeat N]``.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -209,10 +208,7 @@ def run(*, repeat: int = c.DEFAULT_REPEAT, quick: bool = False, **_) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--repeat", type=int, default=c.DEFAULT_REPEAT)
-    args = ap.parse_args()
-    print(run(repeat=args.repeat, quick=args.repeat == 1))
+    c.main_with_repeat(run, __doc__)
 
 
 if __name__ == "__main__":

@@ -338,3 +338,13 @@ def num(v: float | None, digits: int = 2) -> str:
 
 def mib(kib: float | None) -> str:
     return "–" if kib is None else f"{kib / 1024:.1f}"
+
+
+def main_with_repeat(run, doc: str) -> None:
+    """The stand-alone entry of a timing benchmark: ``--repeat N``, then print its table."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--repeat", type=int, default=DEFAULT_REPEAT)
+    args = ap.parse_args()
+    print(run(repeat=args.repeat, quick=args.repeat == 1))
