@@ -18,6 +18,9 @@ Messages are encoded and decoded with python-osc and sent from the reply socket 
 back-off until ``timeout_s`` is spent, then :class:`~bridge.errors.DawLinkError` says so;
 nothing waits longer than ``timeout_s``. Malformed datagrams are counted
 (:attr:`DawClient.malformed`) and ignored.
+
+Feedback the DAW sends unasked (selection changes, meters) is read with
+:meth:`DawClient.listen`, which yields each decoded :class:`DawMessage` for a bounded time.
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ from __future__ import annotations
 import json
 import re
 import socket
+import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pythonosc.osc_bundle import OscBundle
 from pythonosc.osc_message import OscMessage
@@ -182,6 +186,17 @@ def match_parameter(name: str, params: Sequence[Mapping[str, Any]]) -> Mapping[s
 # --- the client --------------------------------------------------------------------------------
 
 
+class DawMessage(NamedTuple):
+    """One OSC message from the DAW, decoded: ``address`` and its arguments in order.
+
+    A tuple, so ``for address, args in client.listen(1.0)`` works; the messages of a bundle
+    come one by one.
+    """
+
+    address: str
+    args: tuple[Any, ...]
+
+
 class DawClient:
     """A DAW's OSC surface through ``profile`` at ``host:port`` (a context manager).
 
@@ -260,6 +275,69 @@ class DawClient:
             else:
                 args.append(a)
         return address, args
+
+    def send_message(self, address: str, args: Iterable[Any] = ()) -> None:
+        """Send one OSC message that no profile verb covers (Ardour's ``/set_surface``).
+
+        ``args`` are python-osc values (``int``, ``float``, ``str``, ``bool``…); nothing is
+        awaited. Raises :class:`~bridge.errors.DawLinkError` when the datagram cannot be sent.
+        """
+        self._send(address, args)
+
+    def track_from_daw(self, index: int) -> int:
+        """The 1-based display number of the track the DAW calls ``index`` in its own counting
+        (AbletonOSC counts from 0, so its 0 is track 1); the inverse of the profile's ``indexing``."""
+        return int(index) - self._base.get("track", 1) + 1
+
+    def listen(self, timeout_s: float, *, stop: threading.Event | None = None) -> Iterator[DawMessage]:
+        """Yield each message that arrives on the reply port within the next ``timeout_s`` seconds.
+
+        Parameters
+        ----------
+        timeout_s : float >= 0 [s]
+            How long to listen. The generator returns once this time has passed (or as soon
+            as ``stop`` is set, checked at least every 0.2 s), whether or not anything came;
+            it never blocks longer. Call it again to keep listening.
+        stop : threading.Event, optional
+            Set from another thread (or a signal handler) to end the listening early.
+
+        Yields
+        ------
+        DawMessage
+            ``(address, args)`` of each message, bundles unpacked, in arrival order.
+            Datagrams that are not OSC are counted in :attr:`malformed` and skipped.
+
+        Raises
+        ------
+        DawLinkError
+            The reply socket failed (other than the DAW's port refusing an earlier send,
+            which is skipped: nothing listens there yet). A client closed while listening
+            just ends the iteration.
+
+        Notes
+        -----
+        :meth:`request` reads the same socket and first discards what is waiting in it, so
+        feedback that arrives while a request is under way is not seen here.
+        """
+        deadline = time.monotonic() + max(0.0, float(timeout_s))
+        while stop is None or not stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0 or self._sock.fileno() < 0:
+                return
+            try:
+                self._sock.settimeout(min(left, 0.2) if stop is not None else left)
+                data = self._sock.recv(65536)
+            except (TimeoutError, socket.timeout):
+                continue
+            except ConnectionRefusedError:  # an ICMP answer to an earlier send; the DAW may start later
+                time.sleep(min(max(0.0, left), 0.01))
+                continue
+            except OSError as exc:
+                if self._sock.fileno() < 0:
+                    return
+                raise DawLinkError(f"listening for {self.daw} on port {self.reply_port} failed: {exc}") from exc
+            for address, args in self._decode(data):
+                yield DawMessage(address, tuple(args))
 
     def _send(self, address: str, args: Iterable[Any]) -> None:
         b = OscMessageBuilder(address)
