@@ -2,8 +2,8 @@
 
     scripts/bench                   # everything, best of 5
     scripts/bench --quick           # smoke run: 1 repetition, no 60-minute file
-    scripts/bench --only speed      # one benchmark (speed, memory, corpus, quality or
-                                    # suggest-speed; may be repeated)
+    scripts/bench --only speed      # one benchmark (speed, memory, corpus, quality,
+                                    # suggest-speed, render or osc; may be repeated)
     scripts/bench --repeat 9        # best of 9
     scripts/bench --keep            # keep the 60-minute WAV in benchmarks/.cache/
 
@@ -24,7 +24,7 @@ from importlib import metadata
 
 import common as c
 
-BENCHMARKS = ("speed", "memory", "corpus", "quality", "suggest-speed", "render")
+BENCHMARKS = ("speed", "memory", "corpus", "quality", "suggest-speed", "render", "osc")
 
 
 def _version(dist: str) -> str:
@@ -130,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [b for b in BENCHMARKS if not args.only or b in args.only]
 
     import bench_memory
+    import bench_osc
     import bench_render
     import bench_speed
     import bench_suggest_quality
@@ -139,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     modules = {
         "speed": bench_speed, "memory": bench_memory, "corpus": bench_vs_ffmpeg_corpus,
         "quality": bench_suggest_quality, "suggest-speed": bench_suggest_speed, "render": bench_render,
+        "osc": bench_osc,
     }  # fmt: skip
     t0 = time.perf_counter()
     mode = "quick smoke run (1 repetition, no 60-minute file, 2 corpus songs for quality)" if args.quick else "full run"
