@@ -14,6 +14,8 @@ ab FILE --chain CHAIN.json [--region START:END] [--export-a A] [--export-b B] [-
     Audition the chain against the original, loudness-matched.
 daw serve [--host H] [--port N] [--allow ADDR…]
     Run the bridge's own OSC server for the DAW (see ``ui/cli_daw.py``).
+presets list|show|save|delete|rename|export|import …
+    The engineer's presets and the factory ones (see ``ui/cli_presets.py``).
 
 Folders given as FILE are expanded to the audio files in them. Exit status: 0 when every
 file was handled (warnings included), 1 when any file could not be read or written, 2 for
@@ -65,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_daw import add_daw_parser
 
     add_daw_parser(sub)
+    from .cli_presets import add_presets_parser
+
+    add_presets_parser(sub)
     return parser
 
 
@@ -90,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
         from .cli_daw import run_daw_command
 
         return run_daw_command(args)
+    if args.command == "presets":
+        from .cli_presets import run_presets_command
+
+        return run_presets_command(args)
     if args.command in ("render", "ab"):
         from .cli_render import run_ab_command, run_render_command
 

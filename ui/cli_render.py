@@ -1,6 +1,6 @@
 """``secondear render`` and ``secondear ab``: render a chain, and audition it loudness-matched.
 
-render FILE -o OUT (--chain CHAIN.json | --move SPEC [--move SPEC …]) [--plugin NAME] [--save-chain C.json] [--json]
+render FILE -o OUT (--chain CHAIN.json | --preset NAME | --move SPEC [--move SPEC …]) [--plugin NAME] [--save-chain C.json] [--json]
     ``--move``s alone render with the built-in processors; with ``--plugin NAME`` they go
     onto that plugin through its parameter map (dual mono when it is mono) and it renders
     in a worker process. Prints what was rendered and, for EQ moves, the predicted change
@@ -31,6 +31,7 @@ def add_render_parsers(sub: Any) -> None:
     r.add_argument("file", metavar="FILE", help="the audio file to render")
     r.add_argument("-o", "--output", required=True, metavar="OUT", help="the output file (24-bit for WAV/FLAC/AIFF)")
     r.add_argument("--chain", metavar="CHAIN.json", help="a chain file to render")
+    r.add_argument("--preset", metavar="NAME", help="a preset's chain to render ('secondear presets list')")
     r.add_argument("--move", action="append", default=[], metavar="SPEC",
                    help="a move, e.g. 'peak freq_hz=1000 gain_db=6 q=1' (repeat for several)")  # fmt: skip
     r.add_argument("--plugin", metavar="NAME", help="put the moves onto this plugin (from the plugin index) via its map")
@@ -67,8 +68,8 @@ def run_render_command(args: argparse.Namespace) -> int:
     from bridge.chain import ChainError, build_slots, chain_from_moves, load_chain, render_slots, save_chain
     from bridge.errors import BridgeError
 
-    if bool(args.chain) == bool(args.move):
-        return _err("give either --chain CHAIN.json or one or more --move SPEC", 2)
+    if sum(map(bool, (args.chain, args.move, args.preset))) != 1:
+        return _err("give either --chain CHAIN.json, --preset NAME or one or more --move SPEC", 2)
     if args.plugin and not args.move:
         return _err("--plugin puts --move moves onto a plugin: give the moves with --move", 2)
     if os.path.abspath(args.output) == os.path.abspath(args.file):
@@ -82,8 +83,15 @@ def run_render_command(args: argparse.Namespace) -> int:
     except BridgeError as exc:
         return _err(str(exc), 1)
     try:
-        if args.chain:
-            chain = load_chain(args.chain)
+        if args.chain or args.preset:
+            from presets import PresetError
+
+            from .cli_presets import error_code, load_preset_chain
+
+            try:
+                chain = load_chain(args.chain) if args.chain else load_preset_chain(args.preset)
+            except PresetError as exc:
+                return _err(str(exc), error_code(exc))
             slots = build_slots(chain)
         elif args.plugin:
             made = _plugin_chain(args.plugin, moves, rate)

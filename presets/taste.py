@@ -1,0 +1,287 @@
+"""The engineer's taste: a log of decisions on suggestions, and a summary of it.
+
+Each :class:`Decision` (accepted, tweaked with the final parameters, or rejected) is one
+JSON line appended to ``taste.jsonl`` in Second Ear's user data folder
+(:func:`presets.store.data_dir`; ``$SECONDEAR_TASTE_FILE`` or the ``path`` argument move
+it). An append is one ``write`` on a file opened with ``O_APPEND``, then ``fsync``; if it
+fails (a full disk) the file is cut back to where it was, so no half line is left. Reading
+skips lines it cannot use (damaged, or from a newer Second Ear) and counts them.
+
+:func:`summarize` is pure: it turns decisions into plain data, per (kind, role) and per
+rule, that :func:`analyzers.suggest.taste.taste_adjusted` takes.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import math
+import os
+import statistics
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from analyzers.suggest.taste import rule_id as _rule_id
+
+from .errors import PresetFormatError, PresetStoreError
+from .store import data_dir
+
+if TYPE_CHECKING:
+    from analyzers.context import Context
+    from analyzers.moves import Move
+    from analyzers.suggest.records import Suggestion
+
+#: The line format this code reads and writes (``v`` in each line).
+TASTE_SCHEMA_VERSION = 1
+#: The environment variable that moves the taste log.
+ENV_TASTE_FILE = "SECONDEAR_TASTE_FILE"
+VERDICTS = ("accepted", "tweaked", "rejected")
+#: Lines longer than this are skipped as damaged (bytes).
+MAX_LINE_BYTES = 64 * 1024
+#: Parameters whose tweaks the summary reports (median of final − proposed).
+TWEAKED_PARAMS = ("gain_db", "freq_hz")
+
+
+def default_taste_path() -> Path:
+    """``$SECONDEAR_TASTE_FILE``, else ``taste.jsonl`` in :func:`presets.store.data_dir`."""
+    env = os.environ.get(ENV_TASTE_FILE)
+    return Path(env).expanduser() if env else data_dir() / "taste.jsonl"
+
+
+def _params(value: object, where: str) -> Mapping[str, float]:
+    if not isinstance(value, Mapping):
+        raise PresetFormatError(f"{where} must be an object of parameter values, not {value!r}")
+    out = {}
+    for k, v in value.items():
+        if not isinstance(k, str) or isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise PresetFormatError(f"{where}.{k} = {v!r} is not a finite number")
+        out[k] = float(v)
+    return MappingProxyType(out)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Decision:
+    """The engineer's verdict on one suggestion.
+
+    Attributes
+    ----------
+    verdict : str
+        ``accepted``, ``tweaked`` (``final`` holds the parameters kept) or ``rejected``.
+    suggestion_id : str
+        The suggestion's id in its answer (``eq-315``).
+    kind : str
+        The move's kind (``peak``, ``compressor``…).
+    proposed : mapping of str to float
+        The move's parameters as suggested (units in the names).
+    final : mapping of str to float or None
+        What the engineer kept, for ``tweaked`` (required then, None otherwise).
+    rule_id : str
+        The rule the suggestion came from (default: from the id, see
+        :func:`analyzers.suggest.taste.rule_id`).
+    time : datetime
+        When, timezone-aware (UTC by default: now).
+    role, genre : str or None
+        The context the suggestion was made in.
+    """
+
+    verdict: str
+    suggestion_id: str
+    kind: str
+    proposed: Mapping[str, float] = field(default_factory=dict)
+    final: Mapping[str, float] | None = None
+    rule_id: str = ""
+    time: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    role: str | None = None
+    genre: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise PresetFormatError(f"verdict {self.verdict!r} is not one of {', '.join(VERDICTS)}")
+        for name in ("suggestion_id", "kind"):
+            v = getattr(self, name)
+            if not isinstance(v, str) or not v or len(v) > 200:
+                raise PresetFormatError(f"{name} must be a non-empty string, not {v!r}")
+        for name in ("role", "genre"):
+            v = getattr(self, name)
+            if v is not None and (not isinstance(v, str) or len(v) > 200):
+                raise PresetFormatError(f"{name} must be a string or None, not {v!r}")
+        object.__setattr__(self, "proposed", _params(self.proposed, "proposed"))
+        if self.verdict == "tweaked":
+            if self.final is None:
+                raise PresetFormatError("a tweaked decision needs the final parameters ('final')")
+            object.__setattr__(self, "final", _params(self.final, "final"))
+        elif self.final is not None:
+            raise PresetFormatError(f"'final' is only for tweaked decisions, not {self.verdict}")
+        if not isinstance(self.rule_id, str) or len(self.rule_id) > 200:
+            raise PresetFormatError(f"rule_id must be a string, not {self.rule_id!r}")
+        if not self.rule_id:
+            object.__setattr__(self, "rule_id", _rule_id(self.suggestion_id))
+        if not isinstance(self.time, datetime) or self.time.tzinfo is None:
+            raise PresetFormatError(f"time must be a timezone-aware datetime, not {self.time!r}")
+
+    @classmethod
+    def of(cls, suggestion: Suggestion, verdict: str, *, final: Move | Mapping[str, float] | None = None,
+           context: Context | None = None, time: datetime | None = None) -> Decision:  # fmt: skip
+        """From a :class:`~analyzers.suggest.Suggestion`, the verdict, the tweaked move (or
+        its parameters) and the :class:`~analyzers.context.Context`."""
+        fin = None if final is None else dict(getattr(final, "params", final))
+        return cls(verdict=verdict, suggestion_id=suggestion.id, kind=suggestion.move.kind,
+                   proposed=dict(suggestion.move.params), final=fin,
+                   time=time or datetime.now(timezone.utc),
+                   role=None if context is None else context.role.name,
+                   genre=None if context is None or context.genre is None else context.genre.name)  # fmt: skip
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"v": TASTE_SCHEMA_VERSION, "time": self.time.astimezone(timezone.utc).isoformat(),
+                             "verdict": self.verdict, "suggestion_id": self.suggestion_id, "rule_id": self.rule_id,
+                             "kind": self.kind, "proposed": dict(self.proposed), "role": self.role,
+                             "genre": self.genre}  # fmt: skip
+        if self.final is not None:
+            d["final"] = dict(self.final)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Any) -> Decision:
+        """The inverse of :meth:`to_dict`; PresetFormatError for anything else."""
+        if not isinstance(d, Mapping):
+            raise PresetFormatError("a decision is a JSON object")
+        v = d.get("v")
+        if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= TASTE_SCHEMA_VERSION:
+            raise PresetFormatError(f"decision line version {v!r}: this reads 1…{TASTE_SCHEMA_VERSION}")
+        try:
+            when = datetime.fromisoformat(str(d.get("time")))
+        except ValueError:
+            raise PresetFormatError(f"time {d.get('time')!r} is not ISO 8601") from None
+        return cls(verdict=d.get("verdict"), suggestion_id=d.get("suggestion_id"), kind=d.get("kind"),
+                   proposed=d.get("proposed", {}), final=d.get("final"), rule_id=d.get("rule_id", ""),
+                   time=when, role=d.get("role"), genre=d.get("genre"))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class TasteRead:
+    """What :meth:`TasteLog.read` found: the usable decisions and how many lines were skipped."""
+
+    decisions: tuple[Decision, ...]
+    skipped_lines: int
+
+
+class TasteLog:
+    """The JSON-lines decision log at ``path`` (default :func:`default_taste_path`)."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path).expanduser() if path is not None else default_taste_path()
+
+    def __enter__(self) -> TasteLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Nothing is held open between calls."""
+
+    def append(self, decision: Decision) -> None:
+        """Append one decision as one line, atomically (see the module's docstring).
+
+        Raises
+        ------
+        PresetStoreError
+            The log cannot be written (a full disk included); it is left as it was.
+        """
+        data = (json.dumps(decision.to_dict(), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+                + "\n").encode("utf-8")  # fmt: skip
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise PresetStoreError(f"cannot open the taste log {self.path}: {exc.strerror or exc}") from exc
+        try:
+            start = os.fstat(fd).st_size
+            if start and os.pread(fd, 1, start - 1) != b"\n":
+                data = b"\n" + data  # an earlier writer died mid-line: never glue onto its remains
+            try:
+                written = os.write(fd, data)
+                if written != len(data):
+                    raise OSError(errno.ENOSPC, f"only {written} of {len(data)} bytes written")
+                os.fsync(fd)
+            except OSError as exc:
+                try:
+                    os.ftruncate(fd, start)
+                except OSError:
+                    pass
+                why = "the disk is full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else (exc.strerror or str(exc))
+                raise PresetStoreError(f"cannot append to the taste log {self.path}: {why}; "
+                                       "the log is as it was") from exc  # fmt: skip
+        finally:
+            os.close(fd)
+
+    def read(self) -> TasteRead:
+        """Every usable decision, oldest first; unusable lines are counted, not fatal."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return TasteRead((), 0)
+        except OSError as exc:
+            raise PresetStoreError(f"cannot read the taste log {self.path}: {exc.strerror or exc}") from exc
+        out, skipped = [], 0
+        for line in raw.split(b"\n"):
+            if not line.strip():
+                continue
+            try:
+                if len(line) > MAX_LINE_BYTES:
+                    raise PresetFormatError("line too long")
+                out.append(Decision.from_dict(json.loads(line.decode("utf-8"))))
+            except (PresetFormatError, ValueError, RecursionError):
+                skipped += 1
+        return TasteRead(tuple(out), skipped)
+
+    def summary(self) -> dict[str, Any]:
+        """:func:`summarize` of everything in the log (plus ``skipped_lines``)."""
+        r = self.read()
+        return {**summarize(r.decisions), "skipped_lines": r.skipped_lines}
+
+
+def summarize(decisions: Iterable[Decision]) -> dict[str, Any]:
+    """Plain data (JSON-ready) a suggestion engine can use; pure.
+
+    Returns ``{"decisions": n, "by_rule": {rule_id: stats}, "by_kind_role": {kind: {role:
+    stats}}}``; the role of a decision made without one is ``"any"``. ``stats`` is
+    ``{"accepted", "tweaked", "rejected", "total": counts, "accept_rate": (accepted +
+    tweaked) / total, "median_tweak": {...}}`` where ``median_tweak`` holds, over the tweaked
+    decisions that changed them, the median of final − proposed for ``gain_db`` (dB) and
+    ``freq_hz`` (Hz), and of log2(final / proposed) for the frequency as ``freq_oct``
+    (octaves); a parameter never tweaked is absent.
+    """
+    groups_rule: dict[str, list[Decision]] = {}
+    groups_kr: dict[str, dict[str, list[Decision]]] = {}
+    n = 0
+    for d in decisions:
+        n += 1
+        groups_rule.setdefault(d.rule_id, []).append(d)
+        groups_kr.setdefault(d.kind, {}).setdefault(d.role or "any", []).append(d)
+    return {"decisions": n,
+            "by_rule": {k: _stats(v) for k, v in sorted(groups_rule.items())},
+            "by_kind_role": {k: {r: _stats(v) for r, v in sorted(roles.items())}
+                             for k, roles in sorted(groups_kr.items())}}  # fmt: skip
+
+
+def _stats(ds: list[Decision]) -> dict[str, Any]:
+    counts = {v: sum(1 for d in ds if d.verdict == v) for v in VERDICTS}
+    deltas: dict[str, list[float]] = {"gain_db": [], "freq_hz": [], "freq_oct": []}
+    for d in ds:
+        if d.verdict != "tweaked" or d.final is None:
+            continue
+        for p in TWEAKED_PARAMS:
+            a, b = d.proposed.get(p), d.final.get(p)
+            if a is None or b is None or a == b:
+                continue
+            deltas[p].append(b - a)
+            if p == "freq_hz" and a > 0 and b > 0:
+                deltas["freq_oct"].append(math.log2(b / a))
+    total = len(ds)
+    return {**counts, "total": total, "accept_rate": round((counts["accepted"] + counts["tweaked"]) / total, 3),
+            "median_tweak": {k: round(statistics.median(v), 3) for k, v in deltas.items() if v}}  # fmt: skip
