@@ -3,10 +3,11 @@
 status --profile P [--host H] [--port N] [--json]
     Tracks, their gain, plugins and parameter values, as the DAW reports them (a profile
     whose DAW only sends feedback, like REAPER's, says which verbs it cannot read).
-push --profile P [--host H] [--port N] --track NAME|NUMBER --move SPEC [--move SPEC …]
+push --profile P [--host H] [--port N] --track NAME|NUMBER (--move SPEC [--move SPEC …] | --chain FILE | --preset NAME)
     Put accepted moves into the DAW: ``gain gain_db=-6`` on the track's fader, the others
     (``compressor threshold_db=-18 ratio=3``) on the matching plugin already on that track,
-    through the plugin maps.
+    through the plugin maps. A chain file or a preset pushes the moves its slots realise
+    (a built-in slot's move, a plugin slot's recorded ``moves``), the same way.
 
 P is ardour, reaper, ableton, bitwig, generic or the path of a profile file
 (``bridge/daw/profiles/``). Exit status: 0 done, 1 the DAW did not answer (or refused), 2 a
@@ -47,8 +48,10 @@ def add_daw_client_commands(daw_subparsers: Any) -> dict[str, Callable[[argparse
                                               "matching plugin already on the track (through the plugin maps).")  # fmt: skip
     common(p)
     p.add_argument("--track", required=True, metavar="NAME|NUMBER", help="the DAW track (name or 1-based number)")
-    p.add_argument("--move", action="append", required=True, metavar="SPEC",
+    p.add_argument("--move", action="append", default=[], metavar="SPEC",
                    help="a move, e.g. 'compressor threshold_db=-18 ratio=3' or 'gain gain_db=-6' (repeatable)")
+    p.add_argument("--chain", metavar="FILE", help="push the moves of a chain file's slots")
+    p.add_argument("--preset", metavar="NAME", help="push the moves of a preset's chain ('secondear presets list')")
     p.add_argument("--json", action="store_true", help="print what was set as JSON")
     return {"status": run_status, "push": run_push, **add_daw_bring_in_commands(daw_subparsers)}
 
@@ -117,13 +120,46 @@ def run_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def chain_moves(chain: Any) -> list[Any]:
+    """The moves a chain's slots realise, in order: a built-in slot's move, a plugin slot's
+    recorded ``moves``. A plugin slot that records none is a ValueError naming it (its
+    parameters are that plugin's own, not moves the DAW's plugins can be mapped from)."""
+    from bridge.chain import BuiltinSlot
+
+    out: list[Any] = []
+    for i, s in enumerate(chain.slots):
+        if isinstance(s, BuiltinSlot):
+            out.append(s.move)
+        elif s.moves:
+            out.extend(s.moves)
+        else:
+            raise ValueError(f"slot {i} (plugin {s.name}) records no moves, only the plugin's own parameters: "
+                             "daw push sends moves through the plugin maps; push that plugin's settings in the DAW")  # fmt: skip
+    if not out:
+        raise ValueError("the chain has no slots: nothing to push")
+    return out
+
+
 def run_push(args: argparse.Namespace) -> int:
     from analyzers.moves import parse_move
+    from bridge.chain import ChainError, load_chain
     from bridge.daw import push_moves
     from bridge.errors import BridgeError
+    from presets import PresetError
 
+    from .cli_presets import error_code, load_preset_chain
+
+    if sum(map(bool, (args.move, args.chain, args.preset))) != 1:
+        print("secondear daw push: give --move SPEC (repeatable), --chain FILE or --preset NAME", file=sys.stderr)
+        return 2
     try:
-        moves = [parse_move(m) for m in args.move]
+        if args.move:
+            moves = [parse_move(m) for m in args.move]
+        else:
+            moves = chain_moves(load_chain(args.chain) if args.chain else load_preset_chain(args.preset))
+    except (ChainError, PresetError) as exc:
+        print(f"secondear daw push: {exc}", file=sys.stderr)
+        return error_code(exc) if isinstance(exc, PresetError) else 1
     except ValueError as exc:
         print(f"secondear daw push: {exc}", file=sys.stderr)
         return 2
