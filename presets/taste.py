@@ -196,26 +196,27 @@ class TasteLog:
                 + "\n").encode("utf-8")  # fmt: skip
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as exc:
             raise PresetStoreError(f"cannot open the taste log {self.path}: {exc.strerror or exc}") from exc
+        start = None
         try:
             start = os.fstat(fd).st_size
             if start and os.pread(fd, 1, start - 1) != b"\n":
                 data = b"\n" + data  # an earlier writer died mid-line: never glue onto its remains
-            try:
-                written = os.write(fd, data)
-                if written != len(data):
-                    raise OSError(errno.ENOSPC, f"only {written} of {len(data)} bytes written")
-                os.fsync(fd)
-            except OSError as exc:
+            written = os.write(fd, data)
+            if written != len(data):
+                raise OSError(errno.ENOSPC, f"only {written} of {len(data)} bytes written")
+            os.fsync(fd)
+        except OSError as exc:
+            if start is not None:
                 try:
                     os.ftruncate(fd, start)
                 except OSError:
                     pass
-                why = "the disk is full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else (exc.strerror or str(exc))
-                raise PresetStoreError(f"cannot append to the taste log {self.path}: {why}; "
-                                       "the log is as it was") from exc  # fmt: skip
+            why = "the disk is full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else (exc.strerror or str(exc))
+            raise PresetStoreError(f"cannot append to the taste log {self.path}: {why}; "
+                                   "the log is as it was") from exc  # fmt: skip
         finally:
             os.close(fd)
 

@@ -8,7 +8,8 @@ Pure, no I/O: the summary comes in as plain data (the form of
 
 :func:`taste_adjusted` moves each suggestion's confidence towards what the engineer did
 with the same kind of move on the same role (else with the same rule), never drops or
-changes a move, re-ranks as the engine does, and says what it changed in the notes.
+changes a move, re-ranks as the engine does when it changed anything, and says what it
+changed in the notes.
 """
 
 from __future__ import annotations
@@ -93,5 +94,7 @@ def taste_adjusted(advice: Advice, summary: Mapping[str, Any], *, role: str) -> 
         notes.append(f"taste: {s.id} confidence {s.confidence:.2f} → {new:.2f} ({stats.get('accepted', 0)} accepted, "
                      f"{stats.get('tweaked', 0)} tweaked, {stats.get('rejected', 0)} rejected: {label})"
                      + (f"; usually tweaked by {usual}" if usual else ""))  # fmt: skip
+    if len(notes) == len(advice.notes):
+        return advice  # nothing known about these moves: the engine's answer as it was
     ranked = sorted(out, key=lambda x: (_SEVERITY_RANK[x.severity], -x.confidence))
     return replace(advice, suggestions=tuple(ranked), notes=tuple(notes))
