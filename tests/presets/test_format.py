@@ -10,6 +10,7 @@ import json
 import os
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -258,3 +259,20 @@ def test_records_validate_when_made():
 def test_provenance_of_keeps_only_the_file_name_and_plain_figures():
     prov = Provenance.of(file=os.path.join("home", "me", "secret project", "mix.wav"))
     assert prov.analyzed == Analyzed(file="mix.wav") and prov.suggestions == () and prov.context == PresetContext()
+
+
+GOLDEN = Path(__file__).with_name("golden")
+
+
+def test_the_golden_schema_1_file_still_reads_exactly():
+    """A file written by the first version of the format (kept in tests/presets/golden): every
+    later Second Ear must read it, to these values, and write it back the same."""
+    path = GOLDEN / "schema-1.json"
+    p = read_preset_file(path)
+    assert p.name == "Vox — verse" and p.schema_version == 1 and p.tags == ("vocal", "Verse")
+    assert p.created == datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+    assert p.chain.moves[1] == Move("peak", {"freq_hz": 300, "gain_db": -3, "q": 1})
+    assert p.chain.slots[2].state == b"\x00state" and p.chain.slots[2].params == {"ratio": 3.0}
+    assert p.provenance.analyzed.file == "vox.wav" and p.provenance.analyzed.summary["integrated_lufs"] == -18.53
+    assert p.provenance.context.destination == "spotify" and p.provenance.suggestions[0].id == "hpf"
+    assert dumps(p) == path.read_text(encoding="utf-8")
