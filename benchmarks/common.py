@@ -243,7 +243,7 @@ def race(contenders: dict[str, Callable[[], Any]], repeat: int, *, keep_results:
     best: dict[str, float] = {}
     results: dict[str, Any] = {}
     failed: dict[str, BaseException] = {}
-    for round_ in range(max(1, repeat)):
+    for _ in range(max(1, repeat)):
         for name, fn in contenders.items():
             if name in failed:
                 continue

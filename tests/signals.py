@@ -97,3 +97,21 @@ def drum_loop(rng: np.random.Generator, duration_s: float, sample_rate_hz: float
             out[0, k:j] += gain * hat[: j - k]
             out[1, k:j] += 0.8 * gain * hat[: j - k]
     return (out / np.abs(out).max() * 10 ** (-1 / 20)).astype(np.float32)
+
+
+def ffmpeg_ebur128(ffmpeg: str, path) -> dict[str, float]:
+    """Integrated loudness (LUFS) and true peak (dBTP) of a file by ffmpeg's ``ebur128``
+    filter: the independent second meter the tests compare with."""
+    import re
+    import subprocess
+
+    proc = subprocess.run(
+        [ffmpeg, "-nostats", "-hide_banner", "-i", str(path), "-filter_complex", "ebur128=peak=true", "-f", "null", "-"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = proc.stderr[proc.stderr.rfind("Summary:") :]
+    i = re.search(r"I:\s*(-?[\d.]+)\s+LUFS", summary)
+    tp = re.search(r"True peak:\s*Peak:\s*(-?[\d.]+)\s+dBFS", summary)
+    assert i and tp, summary
+    return {"integrated_lufs": float(i.group(1)), "true_peak_dbtp": float(tp.group(1))}

@@ -1,7 +1,9 @@
 """``secondear``: the command line. Everything the panel does, the command line does too.
 
-Subcommands
+Subcommands (without one: ``panel`` on the built-in demo session)
 -----------
+panel [FILE] [--role R] [--genre G] [--target T] [--intent TEXT] [--reference REF] [--watch DIR]
+    The panel: cards to accept, tweak or reject, A/B, export, presets, push to the DAW.
 analyze FILE... [--json]
     Measure files (or the built-in demo when no file is given).
 suggest FILE... [--role R] [--genre G] [--target T] [--reference REF] [--intent TEXT] [--json]
@@ -70,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_presets import add_presets_parser
 
     add_presets_parser(sub)
+    from .panel import add_panel_parser
+
+    add_panel_parser(sub)
     return parser
 
 
@@ -77,8 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``secondear`` console command."""
     tune_allocator()
     args = build_parser().parse_args(argv)
-    if args.command is None:
-        args = build_parser().parse_args(["analyze", *([] if argv is None else argv)])
+    if args.command is None:  # the main job: the panel (on the demo session)
+        args = build_parser().parse_args(["panel"])
     if args.command == "analyze":
         return _analyze(args)
     from .cli_suggest import run_apply_command, run_suggest_command
@@ -99,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         from .cli_presets import run_presets_command
 
         return run_presets_command(args)
+    if args.command == "panel":
+        from .panel import run_panel_command
+
+        return run_panel_command(args)
     if args.command in ("render", "ab"):
         from .cli_render import run_ab_command, run_render_command
 

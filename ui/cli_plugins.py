@@ -225,6 +225,13 @@ def _verify(args: argparse.Namespace) -> int:
         print(f"secondear: {exc}", file=sys.stderr)
         return 1
     report = verify_map(plugin, plugin_map, timeout_s=args.timeout or DEFAULT_VERIFY_TIMEOUT_S)
+    if report["ran"]:
+        from bridge.plugins.verdicts import record_verdict
+
+        try:
+            record_verdict(plugin, plugin_map, report)  # the panel and 'plugins list' show it
+        except OSError as exc:
+            print(f"secondear: the verdict could not be kept ({exc}); it is printed below", file=sys.stderr)
     if args.json:
         _print_json(report)
     else:
@@ -293,12 +300,18 @@ def _num(x: Any, digits: int = 6) -> str:
 
 
 def _summary(p: Any) -> dict[str, Any]:
+    from bridge.plugins.verdicts import map_and_verdict
+
+    plugin_map, how, report = map_and_verdict(p)
     return {
         "name": p.name, "vendor": p.vendor, "format": p.format, "identifier": p.identifier,
         "path": p.path, "category": p.category, "version": p.version, "channels": p.channels,
         "num_channels": p.num_channels, "latency_samples": p.latency_samples,
         "latency_sample_rate_hz": p.latency_sample_rate_hz,
         "num_parameters": len(p.sound_parameters),
+        "map": None if plugin_map is None else {"how": how, "kinds": sorted(plugin_map.get("kinds", {})),
+                                                "status": plugin_map.get("status")},
+        "verdict": None if report is None else {k: report.get(k) for k in ("status", "error_db")},
     }  # fmt: skip
 
 
@@ -307,15 +320,25 @@ def _failure(e: Any) -> dict[str, Any]:
 
 
 def _table(plugins: Sequence[Any]) -> str:
-    rows = [("name", "vendor", "format", "channels", "latency", "params", "path")]
-    rows += [(p.name, p.vendor or "-", p.format, p.channels, str(p.latency_samples), str(len(p.sound_parameters)), p.path)
-             for p in plugins]  # fmt: skip
-    widths = [max(len(r[i]) for r in rows) for i in range(6)]
+    from bridge.plugins.verdicts import map_and_verdict, verdict_label
+
+    rows = [("name", "vendor", "format", "channels", "latency", "params", "map verdict", "path")]
+    for p in plugins:
+        plugin_map, how, report = map_and_verdict(p)
+        if plugin_map is None:
+            verdict = "no map"
+        elif not plugin_map.get("kinds"):
+            verdict = "no move kinds"  # a reverb: nothing a suggestion puts on it
+        else:
+            verdict = verdict_label(report) + ("" if how == "shipped" else f" ({how})")
+        rows.append((p.name, p.vendor or "-", p.format, p.channels, str(p.latency_samples),
+                     str(len(p.sound_parameters)), verdict, p.path))  # fmt: skip
+    widths = [max(len(r[i]) for r in rows) for i in range(7)]
     right = {4, 5}
     out = []
     for r in rows:
-        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r[:6], widths))]
-        out.append("  ".join(cells) + "  " + r[6])
+        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r[:7], widths))]
+        out.append("  ".join(cells) + "  " + r[7])
     return "\n".join(out)
 
 

@@ -20,7 +20,7 @@ from bridge.audio_io import read_audio
 from bridge.demo import demo_mix
 from bridge.measure import analyze_file
 from bridge.render import render_move
-from signals import require_executable, write_float_wav, write_wav16
+from signals import ffmpeg_ebur128, require_executable, write_float_wav, write_wav16
 from ui.cli import main
 
 RATE = 48000
@@ -109,19 +109,6 @@ def test_suggest_text_lists_ids_and_reasons(capsys, demo_wav):
 # --------------------------------------------------------------------------- apply
 
 
-def _ffmpeg_summary(ffmpeg: str, path) -> dict[str, float]:
-    proc = subprocess.run(
-        [ffmpeg, "-nostats", "-hide_banner", "-i", str(path), "-filter_complex", "ebur128=peak=true", "-f", "null", "-"],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    summary = proc.stderr[proc.stderr.rfind("Summary:") :]
-    i = re.search(r"I:\s*(-?[\d.]+)\s+LUFS", summary)
-    tp = re.search(r"True peak:\s*Peak:\s*(-?[\d.]+)\s+dBFS", summary)
-    assert i and tp, summary
-    return {"integrated_lufs": float(i.group(1)), "true_peak_dbtp": float(tp.group(1))}
-
-
 @pytest.mark.ffmpeg
 def test_apply_target_spotify_lands_on_minus_14_under_minus_1_dbtp(capsys, demo_wav, tmp_path):
     ffmpeg = require_executable("ffmpeg")
@@ -130,7 +117,7 @@ def test_apply_target_spotify_lands_on_minus_14_under_minus_1_dbtp(capsys, demo_
     assert code == 0, err
     assert "loudness" in d["accepted"]
     _, ours = analyze_file(out)
-    theirs = _ffmpeg_summary(ffmpeg, out)
+    theirs = ffmpeg_ebur128(ffmpeg, out)
     figures = f"ours {ours.loudness.integrated_lufs:.2f} LUFS / {ours.levels.true_peak_dbtp:.2f} dBTP, ffmpeg {theirs}"
     assert ours.loudness.integrated_lufs == pytest.approx(-14.0, abs=0.5), figures
     assert theirs["integrated_lufs"] == pytest.approx(-14.0, abs=0.5), figures

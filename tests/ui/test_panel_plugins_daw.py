@@ -1,0 +1,88 @@
+"""The panel with the real parts: plugin maps' verdicts measured on real VST3s (zam-plugins
+from Debian, fetched by scripts/fetch-plugins), and accepted moves pushed into a real
+headless Ardour 7 session through the panel's DAW dialog, then read back over OSC."""
+
+from __future__ import annotations
+
+import pytest
+
+from bridge.daw import DawClient
+from bridge.plugins import scan_plugins
+from bridge.plugins.verdicts import cached_verdict
+from bridge.plugins.mapping import find_map
+from bridge.session import Session
+from tests.bridge.test_plugins_scan import require_fetched
+from tests.daw.ardour_session import start_ardour
+from ui.panel.dialogs import DawPushDialog, PluginVerdictsDialog
+from ui.panel.window import PanelWindow
+
+
+@pytest.fixture
+def window(qtbot):
+    s = Session.demo()
+    s.set_context(genre_name="pop", target="spotify")
+    w = PanelWindow(s)
+    qtbot.addWidget(w)
+    yield w
+    w.jobs.wait()
+
+
+def test_the_plugin_dialog_shows_and_measures_a_maps_verdict(window, qtbot, tmp_path, monkeypatch):
+    folder = require_fetched("ZamEQ2", "ZamCompX2")
+    index = tmp_path / "plugin-index.json"
+    monkeypatch.setenv("SECONDEAR_PLUGIN_INDEX", str(index))
+    report = scan_plugins([folder / "ZamEQ2.vst3", folder / "ZamCompX2.vst3"], index_path=index, remember=False)
+    assert {p.name for p in report.plugins} == {"ZamEQ2", "ZamCompX2"}
+
+    dialog = PluginVerdictsDialog(window)
+    qtbot.addWidget(dialog)
+    names = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
+    row = names.index("ZamEQ2")
+    verdict_col = len(dialog.COLUMNS) - 1
+    assert dialog.table.item(row, verdict_col).text() == "not verified"
+    assert "peak" in dialog.table.item(row, 4).text()
+
+    dialog.verify_row(row)
+    qtbot.waitUntil(lambda: dialog.table.item(row, verdict_col).text() != "not verified", timeout=120000)
+    text = dialog.table.item(row, verdict_col).text()
+    assert text.startswith("verified"), (text, dialog.message.text())
+    assert float(text.split()[1]) == pytest.approx(0.33, abs=0.05)  # ZamEQ2's measured worst error, dB
+    kept = cached_verdict(dialog.plugins[row], find_map("ZamEQ2"))
+    assert kept is not None and kept["status"] == "verified"
+    again = PluginVerdictsDialog(window)  # a new dialog reads the kept verdict
+    qtbot.addWidget(again)
+    assert again.table.item(row, verdict_col).text() == text
+
+
+def test_the_push_dialog_puts_accepted_moves_on_a_real_ardour_track(window, qtbot, tmp_path):
+    ardour = start_ardour(tmp_path / "ardour")
+    try:
+        comp = next(sid for sid, c in window.session.cards.items() if c.suggestion.move.kind == "compressor")
+        window.session.tweak(comp, threshold_db=-18.0, ratio=3.0)
+        dialog = DawPushDialog(window)
+        qtbot.addWidget(dialog)
+        assert dialog.profile_name() == "ardour" and dialog.port_spin.value() == 3819
+        dialog.port_spin.setValue(ardour.port)
+        dialog.list_tracks()
+        qtbot.waitUntil(lambda: dialog.track_combo.count() == 1, timeout=15000)
+        assert dialog.track() == "Vox"
+        dialog.push()
+        qtbot.waitUntil(lambda: "ZamCompX2" in dialog.report.toPlainText() or "failed" in dialog.report.toPlainText(),
+                        timeout=15000)  # fmt: skip
+        assert "failed" not in dialog.report.toPlainText(), dialog.report.toPlainText()
+        with DawClient("ardour", "127.0.0.1", ardour.port, timeout_s=3.0) as daw:
+            values = {p["name"]: p["value"] for p in daw.plugin_parameters("Vox", "ZamCompX2")}
+        assert values["Threshold"] == pytest.approx(-18.0, abs=0.01) and values["Ratio"] == pytest.approx(3.0, abs=0.01)
+    finally:
+        ardour.stop()
+
+
+def test_the_push_dialog_says_when_the_daw_is_not_running(window, qtbot):
+    window.session.accept("loudness")
+    dialog = DawPushDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.port_spin.setValue(9)  # nothing listens on the discard port
+    dialog.list_tracks()
+    qtbot.waitUntil(lambda: "failed" in dialog.report.toPlainText(), timeout=15000)
+    assert "ardour" in dialog.report.toPlainText().lower()
+    assert dialog.push_button.isEnabled()  # nothing hangs: the dialog is usable again

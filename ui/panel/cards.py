@@ -1,0 +1,217 @@
+"""A suggestion card: the move, why (with the measured numbers), and the engineer's answer.
+
+Each card shows the move in words, its severity and confidence, the sentence that says
+why, what it is predicted to change, and one editor per parameter (ranges and units from
+:data:`analyzers.moves.KINDS`). Accept, reject and reset are buttons; editing a value
+accepts the move with that value (a tweak). The card only emits signals: the window
+decides (through :class:`bridge.session.Session`) and then calls :meth:`set_status`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtWidgets import (
+    QAbstractSpinBox,
+    QDoubleSpinBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from analyzers.moves import KINDS, Move
+from analyzers.suggest import Suggestion
+
+from .style import COLOURS, SEVERITY_LABEL
+
+_UNITS = (("_dbtp", " dBTP"), ("_hz", " Hz"), ("_db_oct", " dB/oct"), ("_db", " dB"), ("_ms", " ms"),
+          ("_samples", " smp"))  # fmt: skip
+_LABELS = {"freq_hz": "freq", "gain_db": "gain", "threshold_db": "thresh", "attack_ms": "attack",
+           "release_ms": "release", "makeup_db": "makeup", "ceiling_dbtp": "ceiling", "side_gain_db": "side",
+           "mono_below_hz": "mono <", "delay_samples": "delay", "slope_db_oct": "slope"}  # fmt: skip
+_PREDICTED = {"integrated_lufs": ("integrated", "LUFS"), "true_peak_dbtp": ("true peak", "dBTP"),
+              "crest_db": ("crest", "dB"), "width": ("width", ""), "section_lufs": ("section", "LUFS")}  # fmt: skip
+
+
+def unit_suffix(param: str) -> str:
+    """The unit a parameter's name carries, as a spin box suffix (``freq_hz`` → `` Hz``)."""
+    if param == "ratio":
+        return ":1"
+    for end, unit in _UNITS:
+        if param.endswith(end):
+            return unit
+    return ""
+
+
+def predicted_text(predicted: Mapping[str, float]) -> str:
+    """``predicted`` in words: ``integrated −14.0 LUFS · band 315 Hz −4.2 dB``."""
+    parts = []
+    for key, value in predicted.items():
+        if key in _PREDICTED:
+            name, unit = _PREDICTED[key]
+            parts.append(f"{name} {value:+.1f}{(' ' + unit) if unit else ''}" if key == "width" else
+                         f"{name} {value:.1f} {unit}")  # fmt: skip
+        elif key.startswith("band_") and key.endswith("_change_db"):
+            hz_text = key[len("band_") : -len("_change_db")].removesuffix("_hz")
+            try:
+                hz = float(hz_text)
+            except ValueError:
+                continue
+            label = f"{hz / 1000:g} kHz" if hz >= 1000 else f"{hz:g} Hz"
+            parts.append(f"{label} {value:+.1f} dB")
+    return " · ".join(parts[:4])
+
+
+class SuggestionCard(QFrame):
+    """One suggestion; signals carry its id."""
+
+    accept_clicked = pyqtSignal(str)
+    reject_clicked = pyqtSignal(str)
+    reset_clicked = pyqtSignal(str)
+    tweaked = pyqtSignal(str, dict)
+    focused = pyqtSignal(str)
+
+    def __init__(self, suggestion: Suggestion, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.suggestion = suggestion
+        self.setObjectName("card")
+        self.setProperty("status", "pending")
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        s = suggestion
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(10, 8, 10, 8)
+        outer.setSpacing(4)
+
+        head = QHBoxLayout()
+        badge = QLabel(SEVERITY_LABEL.get(s.severity, s.severity))
+        badge.setStyleSheet(f"background: {COLOURS[s.severity]}; color: #111; border-radius: 3px; padding: 0 4px;"
+                            "font-weight: bold; font-size: 8pt;")  # fmt: skip
+        badge.setToolTip(f"severity: how far {s.aspect} is off")
+        head.addWidget(badge)
+        self.title = QLabel(s.move.describe())
+        self.title.setObjectName("cardTitle")
+        self.title.setWordWrap(True)
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        head.addWidget(self.title, 1)
+        self.status_label = QLabel("")
+        self.status_label.setStyleSheet("background: transparent;")
+        head.addWidget(self.status_label)
+        conf = QLabel(f"{s.confidence:.0%}")
+        conf.setToolTip("confidence: how sure Second Ear is that the move helps")
+        conf.setStyleSheet(f"color: {COLOURS['muted']}; background: transparent;")
+        head.addWidget(conf)
+        outer.addLayout(head)
+
+        why = QLabel(s.why)
+        why.setObjectName("why")
+        why.setWordWrap(True)
+        why.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        tip = f"answers: {s.aspect}"
+        if s.source:
+            tip += f"\nsource: {s.source}"
+        if s.region_s is not None:
+            tip += f"\nacts on {s.region_s[0]:.1f}–{s.region_s[1]:.1f} s only"
+        why.setToolTip(tip)
+        outer.addWidget(why)
+        pred = predicted_text(s.predicted)
+        if pred:
+            p = QLabel("predicted: " + pred)
+            p.setObjectName("why")
+            outer.addWidget(p)
+
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(4)
+        self.editors: dict[str, QDoubleSpinBox] = {}
+        shown = [n for n in KINDS[s.move.kind] if n != "channel"]
+        for i, name in enumerate(shown):
+            spec = KINDS[s.move.kind][name]
+            box = QDoubleSpinBox()
+            box.setRange(spec.low, spec.high)
+            box.setDecimals(0 if name in ("delay_samples", "slope_db_oct") else (2 if name == "q" else 1))
+            box.setSingleStep(_step(name))
+            if name == "freq_hz":
+                box.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+            box.setSuffix(unit_suffix(name))
+            box.setValue(float(s.move.params[name]))
+            box.setKeyboardTracking(False)
+            box.setToolTip(f"{name}: {spec.low:g}…{spec.high:g}" + (f" ({spec.doc})" if spec.doc else ""))
+            box.setObjectName(f"edit_{name}")
+            box.valueChanged.connect(lambda _v, n=name: self._edited(n))
+            label = QLabel(_LABELS.get(name, name))
+            label.setObjectName("why")
+            r, c = divmod(i, 3)
+            grid.addWidget(label, r, 2 * c)
+            grid.addWidget(box, r, 2 * c + 1)
+            self.editors[name] = box
+        grid.setColumnStretch(6, 1)
+        outer.addLayout(grid)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.accept_button = QPushButton("Accept")
+        self.accept_button.setObjectName("accept")
+        self.accept_button.setToolTip("accept the move as it stands (A)")
+        self.accept_button.clicked.connect(lambda: self.accept_clicked.emit(s.id))
+        self.reject_button = QPushButton("Reject")
+        self.reject_button.setObjectName("reject")
+        self.reject_button.setToolTip("reject the move (R)")
+        self.reject_button.clicked.connect(lambda: self.reject_clicked.emit(s.id))
+        self.reset_button = QPushButton("Reset")
+        self.reset_button.setToolTip("back to the proposed values, undecided")
+        self.reset_button.clicked.connect(lambda: self.reset_clicked.emit(s.id))
+        for b in (self.reset_button, self.reject_button, self.accept_button):
+            row.addWidget(b)
+        outer.addLayout(row)
+        self._updating = False
+
+    def _edited(self, _name: str) -> None:
+        if self._updating:
+            return
+        values = {n: box.value() for n, box in self.editors.items()}
+        self.tweaked.emit(self.suggestion.id, values)
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self.focused.emit(self.suggestion.id)
+        super().focusInEvent(event)
+
+    def set_status(self, status: str, move: Move | None = None) -> None:
+        """Show ``status`` and ``move``'s values (the proposed ones when None)."""
+        self.setProperty("status", status)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        shown = {"pending": "", "accepted": "✓ accepted", "tweaked": "✓ tweaked", "rejected": "✗ rejected"}
+        colour = {"accepted": COLOURS["accept"], "tweaked": COLOURS["accept"], "rejected": COLOURS["reject"]}
+        self.status_label.setText(shown[status])
+        self.status_label.setStyleSheet(f"background: transparent; color: {colour.get(status, COLOURS['muted'])};"
+                                        "font-weight: bold;")  # fmt: skip
+        m = move or self.suggestion.move
+        self._updating = True
+        try:
+            for name, box in self.editors.items():
+                box.setValue(float(m.params[name]))
+        finally:
+            self._updating = False
+        self.title.setText(m.describe())
+
+
+def _step(name: str) -> float:
+    if name == "freq_hz":
+        return 10.0
+    if name == "q":
+        return 0.1
+    if name in ("attack_ms",):
+        return 1.0
+    if name == "release_ms":
+        return 10.0
+    if name == "ratio":
+        return 0.5
+    if name == "slope_db_oct":
+        return 6.0
+    return 0.5

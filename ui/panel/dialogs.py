@@ -1,0 +1,390 @@
+"""The panel's dialogs: pushing moves into a DAW, the plugin maps' verdicts, presets.
+
+Each dialog is a thin face over the code the command line uses: ``daw push`` is
+:func:`bridge.daw.client.push_moves`, ``plugins verify`` is
+:func:`bridge.plugins.verify.verify_map` (its verdict kept by
+:mod:`bridge.plugins.verdicts`), ``presets save/load`` is :class:`presets.PresetStore`.
+Network and measurement work runs off the GUI thread.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from PyQt6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
+
+from .style import COLOURS
+
+if TYPE_CHECKING:
+    from .window import PanelWindow
+
+
+def daw_profiles() -> dict[str, dict[str, Any]]:
+    """The shipped DAW profiles by name (``ardour``, ``reaper``, …)."""
+    out = {}
+    folder = resources.files("bridge.daw").joinpath("profiles")
+    for f in sorted(folder.iterdir(), key=lambda p: p.name):
+        if f.name.endswith(".json"):
+            out[f.name[:-5]] = json.loads(f.read_text(encoding="utf-8"))
+    return out
+
+
+class DawPushDialog(QDialog):
+    """Choose the DAW, the track, and push the accepted moves (``secondear daw push``)."""
+
+    def __init__(self, window: PanelWindow) -> None:
+        super().__init__(window)
+        self.window_ = window
+        self.setWindowTitle("Push the accepted moves to the DAW")
+        self.profiles = daw_profiles()
+        form = QFormLayout()
+        self.profile_combo = QComboBox()
+        for name, p in self.profiles.items():
+            self.profile_combo.addItem(p.get("title", name), name)
+        self.profile_combo.currentIndexChanged.connect(self._profile_changed)
+        form.addRow("DAW", self.profile_combo)
+        self.status_label = QLabel("")
+        self.status_label.setWordWrap(True)
+        self.status_label.setObjectName("why")
+        form.addRow("", self.status_label)
+        self.host_edit = QLineEdit("127.0.0.1")
+        form.addRow("Host", self.host_edit)
+        self.port_spin = QSpinBox()
+        self.port_spin.setRange(1, 65535)
+        form.addRow("Port", self.port_spin)
+        track_row = QHBoxLayout()
+        self.track_combo = QComboBox()
+        self.track_combo.setEditable(True)
+        self.track_combo.setToolTip("the track's name or number as the DAW shows it")
+        track_row.addWidget(self.track_combo, 1)
+        self.list_button = QPushButton("List tracks")
+        self.list_button.clicked.connect(self.list_tracks)
+        track_row.addWidget(self.list_button)
+        form.addRow("Track", track_row)
+        moves = window.session.chosen_moves(whole_file_only=True)
+        self.moves_label = QLabel("\n".join(f"• {m.describe()}" for m in moves))
+        form.addRow("Moves", self.moves_label)
+        self.report = QPlainTextEdit()
+        self.report.setReadOnly(True)
+        self.report.setMaximumHeight(140)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.push_button = buttons.addButton("Push", QDialogButtonBox.ButtonRole.ActionRole)
+        self.push_button.clicked.connect(self.push)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.report)
+        layout.addWidget(buttons)
+        ardour = self.profile_combo.findData("ardour")
+        self.profile_combo.setCurrentIndex(max(0, ardour))
+        self._profile_changed()
+
+    def profile_name(self) -> str:
+        return self.profile_combo.currentData()
+
+    def _profile_changed(self) -> None:
+        p = self.profiles[self.profile_name()]
+        self.port_spin.setValue(int(p.get("default_port", 9000)) or 9000)
+        self.status_label.setText(p.get("status", ""))
+
+    def _client(self):
+        from bridge.daw.client import DawClient
+
+        return DawClient(self.profile_name(), self.host_edit.text().strip() or "127.0.0.1", self.port_spin.value(),
+                         timeout_s=1.0, attempts=2)  # fmt: skip
+
+    def list_tracks(self) -> None:
+        def work():
+            with self._client() as c:
+                return c.list_tracks()
+
+        def done(tracks) -> None:
+            self.track_combo.clear()
+            for t in tracks:
+                self.track_combo.addItem(f"{t.get('number')}: {t.get('name')}", t.get("name"))
+            self.report.appendPlainText(f"{len(tracks)} track(s) listed")
+
+        self._run(work, done)
+
+    def track(self) -> str:
+        """The track as listed (its name), or as typed."""
+        i = self.track_combo.currentIndex()
+        text = self.track_combo.currentText().strip()
+        if i >= 0 and text == self.track_combo.itemText(i) and self.track_combo.itemData(i) is not None:
+            return str(self.track_combo.itemData(i))
+        return text
+
+    def push(self) -> None:
+        from bridge.daw.client import push_moves
+
+        track = self.track()
+        if not track:
+            self.report.appendPlainText("name the track first (List tracks asks the DAW)")
+            return
+        moves = self.window_.session.chosen_moves(whole_file_only=True)
+        target: int | str = int(track) if track.isdigit() else track
+
+        def work():
+            with self._client() as c:
+                return push_moves(c, target, moves)
+
+        def done(report) -> None:
+            for r in report:
+                sets = ", ".join(f"{s.get('name')}={s.get('value'):.3g}" if isinstance(s.get("value"), float)
+                                 else str(s) for s in r["set"])  # fmt: skip
+                line = f"{r['target']}: {'; '.join(r['moves'])} → {sets}"
+                if r.get("unmatched"):
+                    line += f" (not set: {', '.join(r['unmatched'])})"
+                self.report.appendPlainText(line)
+            self.window_.status(f"pushed {len(moves)} move(s) to {self.profile_name()} track {track}")
+
+        self._run(work, done)
+
+    def _run(self, work, done) -> None:
+        self.push_button.setEnabled(False)
+        self.list_button.setEnabled(False)
+
+        def finish() -> None:
+            self.push_button.setEnabled(True)
+            self.list_button.setEnabled(True)
+
+        def ok(result) -> None:
+            finish()
+            done(result)
+
+        def bad(exc) -> None:
+            finish()
+            self.report.appendPlainText(f"failed: {exc}")
+
+        self.window_.jobs.start(work, ok, bad)
+
+
+class PluginVerdictsDialog(QDialog):
+    """Every scanned plugin, its parameter map and the map's measured verdict; verify one."""
+
+    COLUMNS = ("Plugin", "Format", "Channels", "Map", "Move kinds", "Verdict")
+
+    def __init__(self, window: PanelWindow) -> None:
+        super().__init__(window)
+        self.window_ = window
+        self.setWindowTitle("Plugin maps and their verdicts")
+        self.resize(820, 460)
+        layout = QVBoxLayout(self)
+        note = QLabel("A map is trusted only as far as it was measured: 'verified' ≤ 0.5 dB from what the move "
+                      "intends, 'approximate' ≤ 2 dB, else 'failed' (secondear plugins verify NAME).")  # fmt: skip
+        note.setWordWrap(True)
+        note.setObjectName("why")
+        layout.addWidget(note)
+        self.table = QTableWidget(0, len(self.COLUMNS))
+        self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        layout.addWidget(self.table, 1)
+        self.message = QLabel("")
+        self.message.setObjectName("why")
+        layout.addWidget(self.message)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.verify_button = buttons.addButton("Verify selected", QDialogButtonBox.ButtonRole.ActionRole)
+        self.verify_button.clicked.connect(self.verify_selected)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.plugins: list[Any] = []
+        self.load()
+
+    def load(self) -> None:
+        from bridge.plugins import default_index_path, load_index
+        from bridge.plugins.verdicts import map_and_verdict
+
+        try:
+            index = load_index()
+        except Exception as exc:  # noqa: BLE001 - an unreadable index is shown, not fatal
+            self.message.setText(f"the plugin index cannot be read: {exc}")
+            return
+        self.plugins = list(index.plugins)
+        if not self.plugins:
+            self.message.setText(f"the plugin index ({default_index_path()}) is empty: run 'secondear plugins scan'")
+        self.table.setRowCount(len(self.plugins))
+        for row, p in enumerate(self.plugins):
+            plugin_map, how, report = map_and_verdict(p)
+            kinds = ", ".join(sorted((plugin_map or {}).get("kinds", {})))
+            self._set_row(row, (p.name, p.format, p.channels, how if plugin_map is not None else "none", kinds or "—"),
+                          report, plugin_map)  # fmt: skip
+
+    def _set_row(self, row: int, cells, report, plugin_map) -> None:
+        from bridge.plugins.verdicts import verdict_label
+
+        for col, text in enumerate(cells):
+            self.table.setItem(row, col, QTableWidgetItem(str(text)))
+        if plugin_map is None or not plugin_map.get("kinds"):
+            label, colour = "—", COLOURS["muted"]
+        else:
+            label = verdict_label(report)
+            status = None if report is None else report.get("status")
+            colour = {"verified": COLOURS["ok"], "approximate": COLOURS["warn"], "failed": COLOURS["bad"]}.get(
+                status, COLOURS["muted"])  # fmt: skip
+        item = QTableWidgetItem(label)
+        item.setForeground(_brush(colour))
+        if report is not None and report.get("reason"):
+            item.setToolTip(str(report["reason"]))
+        self.table.setItem(row, len(self.COLUMNS) - 1, item)
+
+    def verify_selected(self) -> None:
+        rows = sorted({i.row() for i in self.table.selectedIndexes()})
+        if not rows:
+            self.message.setText("select a plugin first")
+            return
+        row = rows[0]
+        plugin = self.plugins[row]
+        self.verify_row(row)
+        self.message.setText(f"verifying {plugin.name}: rendering test signals through it…")
+
+    def verify_row(self, row: int) -> None:
+        from bridge.plugins.verdicts import map_and_verdict, record_verdict
+        from bridge.plugins.verify import verify_map
+
+        plugin = self.plugins[row]
+        plugin_map, _how, _ = map_and_verdict(plugin)
+        if plugin_map is None or not plugin_map.get("kinds"):
+            self.message.setText(f"{plugin.name} has no map with move kinds: nothing to verify")
+            return
+
+        def work():
+            report = verify_map(plugin, plugin_map)
+            if report["ran"]:
+                record_verdict(plugin, plugin_map, report)
+            return report
+
+        def done(report) -> None:
+            self.verify_button.setEnabled(True)
+            cells = [self.table.item(row, c).text() for c in range(len(self.COLUMNS) - 1)]
+            self._set_row(row, cells, report, plugin_map)
+            self.message.setText(f"{plugin.name}: {report['status']}" + (f" — {report['reason']}" if report.get(
+                "reason") else ""))  # fmt: skip
+
+        def bad(exc) -> None:
+            self.verify_button.setEnabled(True)
+            self.message.setText(f"verifying {plugin.name} failed: {exc}")
+
+        self.verify_button.setEnabled(False)
+        self.window_.jobs.start(work, done, bad)
+
+
+def _brush(colour: str):
+    from PyQt6.QtGui import QBrush, QColor
+
+    return QBrush(QColor(colour))
+
+
+class SavePresetDialog(QDialog):
+    """Name, tags and notes for the accepted chain; saved with its provenance."""
+
+    def __init__(self, window: PanelWindow) -> None:
+        super().__init__(window)
+        self.setWindowTitle("Save the chain as a preset")
+        form = QFormLayout(self)
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("e.g. Vocal — warm and clear")
+        form.addRow("Name", self.name_edit)
+        self.tags_edit = QLineEdit()
+        self.tags_edit.setPlaceholderText("comma-separated: vocal, eq")
+        form.addRow("Tags", self.tags_edit)
+        self.notes_edit = QLineEdit()
+        form.addRow("Notes", self.notes_edit)
+        moves = window.session.chosen_moves(whole_file_only=True)
+        form.addRow("Chain", QLabel("\n".join(f"• {m.describe()}" for m in moves)))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def values(self) -> tuple[str, list[str], str]:
+        tags = [t.strip() for t in self.tags_edit.text().split(",") if t.strip()]
+        return self.name_edit.text().strip(), tags, self.notes_edit.text().strip()
+
+
+def preset_from_session(session: Any, name: str, tags: list[str], notes: str) -> Any:
+    """The :class:`presets.Preset` of the session's accepted chain, with its provenance."""
+    from presets import Preset, Provenance
+
+    provenance = Provenance.of(file=session.source, analysis=session.analysis, context=session.context,
+                               suggestions=[s for s in session.chosen() if s.aspect != "preset"])  # fmt: skip
+    return Preset(name=name, chain=session.chain(), tags=tuple(tags), notes=notes, provenance=provenance)
+
+
+def save_preset(window: PanelWindow, store: Any = None) -> None:
+    """Ask for a name and save; a name in use asks before replacing."""
+    from presets import PresetError, PresetExistsError, PresetStore
+
+    dialog = SavePresetDialog(window)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return
+    name, tags, notes = dialog.values()
+    store = store or PresetStore()
+    try:
+        preset = preset_from_session(window.session, name, tags, notes)
+        try:
+            entry = store.save(preset)
+        except PresetExistsError:
+            from PyQt6.QtWidgets import QMessageBox
+
+            answer = QMessageBox.question(window, "Second Ear", f"A preset named {name!r} exists. Replace it?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+            entry = store.save(preset, overwrite=True)
+    except PresetError as exc:
+        window.error("the preset was not saved", exc)
+        return
+    window.status(f"saved preset {entry.name!r} ({entry.slots} slot{'s' if entry.slots != 1 else ''}) in {entry.path}")
+
+
+def load_preset(window: PanelWindow, store: Any = None, name: str | None = None) -> None:
+    """Add a preset's moves to the session as accepted cards (ask for the name when None)."""
+    from presets import PresetError, PresetStore
+
+    if window.session is None:
+        return
+    store = store or PresetStore()
+    if name is None:
+        from PyQt6.QtWidgets import QInputDialog
+
+        entries = [e for e in store.list() if e.error is None]
+        if not entries:
+            window.status("no presets yet: accept moves and save one (Ctrl+S)")
+            return
+        labels = [f"{e.name}  ({e.origin}, {e.slots} slot{'s' if e.slots != 1 else ''})" for e in entries]
+        choice, ok = QInputDialog.getItem(window, "Load a preset", "Preset", labels, 0, False)
+        if not ok:
+            return
+        name = entries[labels.index(choice)].name
+    try:
+        preset = store.load(name)
+    except PresetError as exc:
+        window.error("the preset cannot be loaded", exc)
+        return
+    moves = list(preset.chain.moves)
+    if not moves:
+        window.status(f"preset {preset.name!r} holds no moves Second Ear can render")
+        return
+    window.session.add_moves(moves, label=f"preset '{preset.name}'", source=preset.source or "")
+    window.undo_stack.clear()
+    window.refresh()
+    window.status(f"loaded preset {preset.name!r}: {len(moves)} move(s) added as accepted cards")
