@@ -21,6 +21,8 @@ def _context_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--intent", default="", metavar="TEXT", help='the engineer words, e.g. "warmer but not muddy, more glue"')
     p.add_argument("--no-progress", action="store_true", help="never draw a progress bar on stderr")
     p.add_argument("--focus", metavar="FILE", help="with several files: the track to keep clear of masking (default: the first)")
+    p.add_argument("--no-taste", action="store_true",
+                   help="do not nudge confidences by your past decisions (the taste log, see README)")  # fmt: skip
 
 
 def add_suggest_parser(sub) -> None:
@@ -57,6 +59,34 @@ def expand(paths: list[str]) -> list[str]:
         else:
             out.append(p)
     return out
+
+
+def taste_summary(args) -> dict | None:
+    """The taste log's summary (None with ``--no-taste`` or an empty log); a log that
+    cannot be read is reported and not used."""
+    if getattr(args, "no_taste", False):
+        return None
+    from presets import PresetError, TasteLog
+
+    try:
+        summary = TasteLog().summary()
+    except PresetError as exc:
+        print(f"secondear: the taste log is not used: {exc}", file=sys.stderr)
+        return None
+    return summary if summary.get("decisions") else None
+
+
+def advise(analysis, ctx, args):
+    """The engine's advice, nudged by the taste summary in ``args.taste`` when there is one."""
+    from analyzers.suggest import suggest
+
+    advice = suggest(analysis, ctx)
+    taste = getattr(args, "taste", None)
+    if taste:
+        from analyzers.suggest.taste import taste_adjusted
+
+        advice = taste_adjusted(advice, taste, role=ctx.role.name)
+    return advice
 
 
 def _make_context(args, reference):
@@ -97,7 +127,6 @@ def _reference(args):
 def _suggest_one(path: str, args_dict: dict, reference) -> dict[str, Any]:
     """Worker: measure one file and suggest (runs in a process of the pool)."""
     from analyzers.report import analysis_to_dict
-    from analyzers.suggest import suggest
     from bridge.errors import AudioReadError
     from bridge.measure import analyze_file
 
@@ -107,7 +136,7 @@ def _suggest_one(path: str, args_dict: dict, reference) -> dict[str, Any]:
     except AudioReadError as exc:
         return {"path": path, "error": str(exc)}
     ctx = _make_context(args, reference)
-    advice = suggest(analysis, ctx)
+    advice = advise(analysis, ctx, args)
     return {
         "path": path,
         "analysis": analysis_to_dict(analysis, path=path),
@@ -147,6 +176,7 @@ def _prepare(args, verb: str) -> tuple[Any, list[str]] | int:
     reference, code = _reference(args)
     if code:
         return code
+    args.taste = taste_summary(args)
     files = expand(args.files)
     if not files:
         print(f"secondear: no audio files to {verb}", file=sys.stderr)
@@ -186,7 +216,7 @@ def _apply_one(path: str, out_path: str, args_dict: dict, reference, album_gain_
                extra: list[dict] | None = None) -> dict[str, Any]:  # fmt: skip
     from dataclasses import replace as _replace
 
-    from analyzers.suggest import Suggestion, suggest
+    from analyzers.suggest import Suggestion
     from bridge.apply import ApplyError, run_apply
     from bridge.errors import AudioReadError, BridgeError
 
@@ -202,7 +232,7 @@ def _apply_one(path: str, out_path: str, args_dict: dict, reference, album_gain_
             shift = c.destination.lufs - album_gain_lufs
             c = replace(c, destination=replace(c.destination, lufs=analysis.loudness.integrated_lufs + shift))
         target = None if c.destination is None else (c.destination.lufs, c.destination.ceiling_dbtp)
-        advice = suggest(analysis, c)
+        advice = advise(analysis, c, args)
         if extra:  # cross-track moves (polarity, delay, masking cuts) found across the files
             advice = _replace(advice, suggestions=advice.suggestions + tuple(Suggestion.from_dict(d) for d in extra))
         return advice, target

@@ -281,3 +281,25 @@ def test_album_mode_keeps_the_track_to_track_difference(capsys, album, tmp_path)
 def test_album_needs_a_target(capsys, album, tmp_path):
     code, _, err = run(capsys, "apply", album / "a.wav", album / "b.wav", "-o", tmp_path / "m", "--album")
     assert code == 2 and "--target" in err
+
+
+def test_suggest_is_nudged_by_the_taste_log_unless_told_not_to(capsys, demo_wav):
+    """Five rejected mix compressors in the taste log ($SECONDEAR_TASTE_FILE, private to the
+    test) lower the compressor's confidence; --no-taste gives the engine's own figure."""
+    from analyzers.suggest import Suggestion
+    from presets import Decision, TasteLog
+
+    code, plain, _ = run_json(capsys, "suggest", demo_wav, "--genre", "pop", "--no-taste")
+    assert code == 0
+    comp = next(s for s in plain["suggestions"] if s["kind"] == "compressor")
+    sug = Suggestion.from_dict(comp)
+    log = TasteLog()
+    for _ in range(5):
+        log.append(Decision(verdict="rejected", suggestion_id=sug.id, kind="compressor", proposed=dict(sug.move.params),
+                            role="mix", genre="pop"))  # fmt: skip
+    code, nudged, _ = run_json(capsys, "suggest", demo_wav, "--genre", "pop")
+    after = next(s for s in nudged["suggestions"] if s["id"] == comp["id"])
+    assert after["confidence"] < comp["confidence"] - 0.05
+    assert any(n.startswith(f"taste: {comp['id']}") for n in nudged["notes"])
+    code, again, _ = run_json(capsys, "suggest", demo_wav, "--genre", "pop", "--no-taste")
+    assert next(s for s in again["suggestions"] if s["id"] == comp["id"])["confidence"] == comp["confidence"]

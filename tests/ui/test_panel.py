@@ -268,3 +268,41 @@ def test_decisions_reach_the_taste_log_and_nudge_the_next_session(qtbot, measure
     w2.show_session(second)
     assert w2.session.cards["comp"].suggestion.confidence < before
     assert "taste: comp" in w2.notes_label.text()
+
+
+def _odd_inputs(rng):
+    rate = 48000
+    stereo = pink_noise(rng, 4.0, rate) * 0.2
+    with_nan = stereo.copy()
+    with_nan[:, 1000:1010] = np.nan
+    return {
+        "mono": (stereo[:1], rate, None),
+        "surround-5.1": (np.vstack([stereo, stereo * 0.5, stereo[:1] * 0.1, stereo[:1] * 0.3]), rate, None),
+        "nan-samples": (with_nan, rate, "NaN/Inf samples"),
+        "8khz": (pink_noise(rng, 4.0, 8000) * 0.2, 8000, None),
+        "silence": (np.zeros((2, rate * 2), dtype=np.float32), rate, None),
+    }
+
+
+@pytest.mark.parametrize("kind", ["mono", "surround-5.1", "nan-samples", "8khz", "silence"])
+def test_odd_audio_opens_with_its_warnings_shown_and_nothing_lost(window, qtbot, tmp_path, rng, kind):
+    audio, rate, warning = _odd_inputs(rng)[kind]
+    path = tmp_path / f"{kind}.wav"
+    write_float_wav(path, audio, rate)
+    with qtbot.waitSignal(window.session_shown, timeout=30000):
+        window.open_file(str(path))
+    s = window.session
+    assert s.source == str(path) and s.audio.shape[0] == audio.shape[0] and window.last_error == ""
+    assert list(window.cards) == list(s.cards)
+    if warning:
+        assert warning in window.notes_label.text()
+    if kind == "silence":
+        assert window.cards == {} and window.count_label.text() == "Nothing to suggest: no signal above the −70 LUFS gate. Leave it."
+        assert window.meters.values["integrated"].text() == "–"
+    # whatever came in, accepting what is proposed renders an A/B or says why not
+    if s.cards:
+        window.accept_all()
+        window.audition()
+        qtbot.waitUntil(lambda: window.audition_result is not None or bool(window.last_error), timeout=30000)
+        if window.audition_result is not None:
+            assert window.audition_result.a.shape[0] == audio.shape[0]

@@ -96,12 +96,10 @@ def _run_qt(session: Any, args: argparse.Namespace) -> int:
     app.setStyleSheet(STYLE_SHEET)
     from presets import PresetError, TasteLog
 
+    from ..cli_suggest import taste_summary
+
     taste = TasteLog()
-    try:
-        summary = taste.summary()
-    except PresetError as exc:
-        print(f"secondear: the taste log is not used: {exc}", file=sys.stderr)
-        summary = None
+    summary = taste_summary(args)
     window = PanelWindow(on_decision=None, taste=summary)
 
     def keep(decision: Any) -> None:

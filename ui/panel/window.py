@@ -454,11 +454,13 @@ class PanelWindow(QMainWindow):
             self.cards[sid] = w
             w.set_status(c.status, c.move)
         if not s.cards:
-            empty = "Nothing to change: every figure is inside its tolerance. Leave it." if s.advice.leave_alone else ""
-            self.count_label.setText(empty)
+            whole = next((x for x in s.advice.leave_alone if x.aspect == "everything"), None)
+            self.count_label.setText(f"Nothing to suggest: {whole.why}. Leave it." if whole else
+                                     "Nothing to change: every figure is inside its tolerance. Leave it.")  # fmt: skip
         leave = s.advice.leave_alone
         self.leave_label.setText("\n".join(f"• {x.why}" for x in leave) or "—")
-        self.notes_label.setText("\n".join(f"Note: {n}" for n in s.advice.notes))
+        self.notes_label.setText("\n".join([*(f"Warning: {w}" for w in a.warnings),
+                                            *(f"Note: {n}" for n in s.advice.notes)]))  # fmt: skip
         self._counts()
         self.ab_label.setText("render A/B to compare, loudness-matched" if s.chosen() else
                               "accept a move, then render A/B")  # fmt: skip
