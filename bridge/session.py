@@ -264,15 +264,24 @@ class Session:
             target = (self.context.destination.lufs, self.context.destination.ceiling_dbtp)
         return apply_suggestions(self.audio, self.sample_rate_hz, self.analysis, self.chosen(), loudness_target=target)
 
-    def export(self, path: str | os.PathLike[str]) -> Path:
-        """Render and write ``path`` (WAV/FLAC/AIFF by its suffix), atomically."""
+    def export(self, path: str | os.PathLike[str], *, chain: Any = None) -> Path:
+        """Render and write ``path`` (WAV/FLAC/AIFF by its suffix), atomically.
+
+        ``chain`` (a :class:`~bridge.chain.Chain` with plugin slots, from
+        :func:`bridge.plugins.placement.place_moves`) renders through those plugins, tails
+        included; without it the built-in render (:meth:`render`: sections and the
+        closed-loop loudness move too)."""
         from .apply import write_audio
+        from .chain import PluginSlotSpec, build_slots, render_slots
 
         if not self.chosen():
             raise SessionError("nothing accepted yet: there is nothing to render")
         if Path(self.source).exists() and Path(path).resolve() == Path(self.source).resolve():
             raise SessionError(f"{path} is the session's own audio: write the result somewhere else")
-        y, _ = self.render()
+        if chain is not None and any(isinstance(s, PluginSlotSpec) for s in chain.slots):
+            y = render_slots(self.audio, self.sample_rate_hz, build_slots(chain)).audio
+        else:
+            y, _ = self.render()
         write_audio(path, y, self.sample_rate_hz)
         return Path(path)
 

@@ -4,6 +4,7 @@ headless Ardour 7 session through the panel's DAW dialog, then read back over OS
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from bridge.daw import DawClient
@@ -86,3 +87,44 @@ def test_the_push_dialog_says_when_the_daw_is_not_running(window, qtbot):
     qtbot.waitUntil(lambda: "failed" in dialog.report.toPlainText(), timeout=15000)
     assert "ardour" in dialog.report.toPlainText().lower()
     assert dialog.push_button.isEnabled()  # nothing hangs: the dialog is usable again
+
+
+def test_eq_moves_audition_on_the_engineers_plugin_as_on_the_built_ins(window, qtbot, tmp_path, monkeypatch):
+    """"EQ on: ZamEQ2" puts the accepted shelf and bell on the real plugin (dual mono, in a
+    worker process); what B changes in the 1/3-octave bands matches the built-in render
+    within 0.5 dB, and the export goes through the plugin too."""
+    from analyzers import analyze
+
+    folder = require_fetched("ZamEQ2")
+    index = tmp_path / "plugin-index.json"
+    monkeypatch.setenv("SECONDEAR_PLUGIN_INDEX", str(index))
+    scan_plugins([folder / "ZamEQ2.vst3"], index_path=index, remember=False)
+    window.load_plugin_choices()
+    labels = [window.eq_combo.itemText(i) for i in range(window.eq_combo.count())]
+    assert labels[0] == "built-in" and labels[1].startswith("ZamEQ2 · ")
+    assert window.dyn_combo.count() == 1  # ZamEQ2 realises no dynamics
+
+    for sid, c in window.session.cards.items():
+        if c.suggestion.move.kind in ("high_shelf", "peak"):
+            window.accept(sid)
+    changes = {}
+    for choice in (0, 1):
+        window.eq_combo.setCurrentIndex(choice)
+        window._placement_changed()
+        window.audition()
+        qtbot.waitUntil(lambda: window.audition_result is not None, timeout=60000)
+        r = window.audition_result
+        a, b = analyze(r.a, 48000).spectrum, analyze(r.b, 48000).spectrum
+        changes[choice] = np.array([(bv - av) if av is not None and bv is not None else 0.0
+                                    for av, bv in zip(a.level_db, b.level_db)])  # fmt: skip
+        names = [s["name"] for s in r.slots]
+        assert ("ZamEQ2" in names) == (choice == 1), names
+    assert "B on ZamEQ2" in window.ab_label.text()
+    audible = np.abs(changes[0]) > 0.5
+    assert audible.any()
+    assert np.abs(changes[1] - changes[0])[audible].max() < 0.5, (changes[0][audible], changes[1][audible])
+
+    done = []
+    window.export_to(str(tmp_path / "on-zameq2.wav"), on_done=done.append)
+    qtbot.waitUntil(lambda: bool(done) or bool(window.last_error), timeout=60000)
+    assert done, window.last_error

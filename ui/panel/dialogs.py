@@ -321,13 +321,15 @@ class SavePresetDialog(QDialog):
         return self.name_edit.text().strip(), tags, self.notes_edit.text().strip()
 
 
-def preset_from_session(session: Any, name: str, tags: list[str], notes: str) -> Any:
-    """The :class:`presets.Preset` of the session's accepted chain, with its provenance."""
+def preset_from_session(session: Any, name: str, tags: list[str], notes: str, chain: Any = None) -> Any:
+    """The :class:`presets.Preset` of the session's accepted chain (or ``chain``, the moves
+    placed on the chosen plugins), with its provenance."""
     from presets import Preset, Provenance
 
     provenance = Provenance.of(file=session.source, analysis=session.analysis, context=session.context,
                                suggestions=[s for s in session.chosen() if s.aspect != "preset"])  # fmt: skip
-    return Preset(name=name, chain=session.chain(), tags=tuple(tags), notes=notes, provenance=provenance)
+    return Preset(name=name, chain=chain if chain is not None else session.chain(), tags=tuple(tags), notes=notes,
+                  provenance=provenance)  # fmt: skip
 
 
 def save_preset(window: PanelWindow, store: Any = None) -> None:
@@ -340,7 +342,7 @@ def save_preset(window: PanelWindow, store: Any = None) -> None:
     name, tags, notes = dialog.values()
     store = store or PresetStore()
     try:
-        preset = preset_from_session(window.session, name, tags, notes)
+        preset = preset_from_session(window.session, name, tags, notes, window.current_chain())
         try:
             entry = store.save(preset)
         except PresetExistsError:

@@ -257,8 +257,13 @@ class PanelWindow(QMainWindow):
     def _audition_bar(self) -> QWidget:
         bar = QFrame()
         bar.setObjectName("card")
-        row = QHBoxLayout(bar)
-        row.setContentsMargins(8, 6, 8, 6)
+        rows = QVBoxLayout(bar)
+        rows.setContentsMargins(8, 6, 8, 6)
+        rows.setSpacing(4)
+        row = QHBoxLayout()
+        second = QHBoxLayout()
+        rows.addLayout(row)
+        rows.addLayout(second)
         lab = QLabel("Region")
         lab.setObjectName("meterName")
         row.addWidget(lab)
@@ -288,19 +293,35 @@ class PanelWindow(QMainWindow):
         self.play_button.setToolTip("play the region in a loop; switch A/B while it plays (Space: play/stop)")
         self.play_button.clicked.connect(self.toggle_play)
         row.addWidget(self.play_button)
+        self.eq_combo = QComboBox()
+        self.eq_combo.setToolTip("where the EQ moves render: the built-in filters, or one of your plugins through "
+                                 "its parameter map (its measured verdict beside it)")  # fmt: skip
+        self.dyn_combo = QComboBox()
+        self.dyn_combo.setToolTip("where the compressor and limiter moves render: built-in, or one of your plugins")
+        for label, combo in (("EQ on", self.eq_combo), ("Dynamics on", self.dyn_combo)):
+            lab = QLabel(label)
+            lab.setObjectName("meterName")
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(22)
+            second.addWidget(lab)
+            second.addWidget(combo)
+            combo.activated.connect(lambda _i: self._placement_changed())
+        self.load_plugin_choices()
         self.ab_label = QLabel("accept a move, then render A/B")
         self.ab_label.setObjectName("why")
+        self.ab_label.setWordWrap(True)
         row.addWidget(self.ab_label, 1)
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("render the whole file with the accepted moves (Ctrl+E)")
         self.export_button.clicked.connect(self.export_dialog)
-        row.addWidget(self.export_button)
+        second.addStretch(1)
+        second.addWidget(self.export_button)
         self.preset_button = QPushButton("Save preset…")
         self.preset_button.clicked.connect(self.save_preset_dialog)
-        row.addWidget(self.preset_button)
+        second.addWidget(self.preset_button)
         self.push_button = QPushButton("Push to DAW…")
         self.push_button.clicked.connect(self.push_dialog)
-        row.addWidget(self.push_button)
+        second.addWidget(self.push_button)
         return bar
 
     # -- sessions ------------------------------------------------------------------------
@@ -527,6 +548,57 @@ class PanelWindow(QMainWindow):
         if sid is not None and self.session is not None and sid in self.session.cards:
             fn(sid)
 
+    # -- where the moves render ------------------------------------------------------------
+
+    def load_plugin_choices(self) -> None:
+        """Fill "EQ on" and "Dynamics on" from the plugin index: every plugin whose map
+        realises those kinds, with its kept verdict."""
+        from bridge.plugins.placement import DYNAMICS_KINDS, EQ_KINDS, realises
+
+        choices: list[tuple[Any, Any, str]] = []
+        try:
+            from bridge.plugins import load_index
+            from bridge.plugins.verdicts import map_and_verdict, verdict_label
+
+            for p in load_index().plugins:
+                plugin_map, _how, report = map_and_verdict(p)
+                if plugin_map is not None:
+                    choices.append((p, plugin_map, verdict_label(report)))
+        except Exception as exc:  # noqa: BLE001 - an unreadable index leaves the built-ins
+            self.status(f"the plugin index cannot be read ({exc}): moves render on the built-ins")
+        for combo, kinds in ((self.eq_combo, EQ_KINDS), (self.dyn_combo, DYNAMICS_KINDS)):
+            keep = combo.currentText()
+            combo.clear()
+            combo.addItem("built-in", None)
+            for p, plugin_map, verdict in choices:
+                if realises(plugin_map, kinds):
+                    combo.addItem(f"{p.name} · {verdict}", (p, plugin_map))
+            i = combo.findText(keep)
+            combo.setCurrentIndex(max(0, i))
+
+    def placements(self) -> list[tuple[Any, Any]]:
+        """The chosen plugins and their maps (EQ first), none for the built-ins."""
+        return [c.currentData() for c in (self.eq_combo, self.dyn_combo) if c.currentData() is not None]
+
+    def current_chain(self) -> Any:
+        """The chain the accepted moves make, on the chosen plugins (the rest built in)."""
+        places = self.placements()
+        if not places:
+            return self.session.chain()
+        from bridge.plugins.placement import place_moves
+
+        return place_moves(self.session.chosen_moves(whole_file_only=True), places,
+                           sample_rate_hz=self.session.sample_rate_hz)  # fmt: skip
+
+    def _placement_changed(self) -> None:
+        self.audition_result = None
+        self.stop_playback()
+        for b in (self.a_button, self.b_button, self.play_button):
+            b.setEnabled(False)
+        names = [c.currentText() for c in (self.eq_combo, self.dyn_combo) if c.currentData() is not None]
+        self.ab_label.setText(f"moves on {' and '.join(names)}: render A/B again" if names else
+                              "moves on the built-ins: render A/B again")  # fmt: skip
+
     # -- audition ------------------------------------------------------------------------
 
     def audition(self) -> None:
@@ -545,6 +617,11 @@ class PanelWindow(QMainWindow):
             self.status("nothing accepted yet: accept or tweak a suggestion to audition it")
             return
         session = self.session
+        try:
+            chain = self.current_chain()
+        except Exception as exc:  # noqa: BLE001 - a map that cannot take the moves: said, nothing renders
+            self.error("the moves cannot go on the chosen plugin", exc)
+            return
         self.stop_playback()
         self.audition_button.setEnabled(False)
         self.status("rendering A/B…")
@@ -560,7 +637,12 @@ class PanelWindow(QMainWindow):
             self.audition_button.setEnabled(True)
             self.error("the A/B render failed", exc)
 
-        self.jobs.start(lambda: session.audition(region), done, failed)
+        def work():
+            from bridge.chain import build_slots
+
+            return session.audition(region, slots=build_slots(chain))
+
+        self.jobs.start(work, done, failed)
 
     def _show_audition(self, r) -> None:
         for b in (self.a_button, self.b_button, self.play_button):
@@ -571,6 +653,11 @@ class PanelWindow(QMainWindow):
             louder = "B" if r.offset_db > 0 else "A"
             text = (f"A {r.a_lufs:.1f} · B {r.b_lufs:.1f} LUFS → {louder} turned down {abs(r.offset_db):.1f} dB; "
                     f"matched to {abs(r.matched_a_lufs - r.matched_b_lufs):.2f} LU")  # fmt: skip
+        plugins = [s["name"] for s in r.slots if s.get("kind") not in (None, "builtin")]
+        if plugins:
+            text += f" · B on {', '.join(dict.fromkeys(plugins))}"
+        if r.latency_samples:
+            text += f" (latency {r.latency_samples} samples compensated)"
         if r.warnings:
             text += " · " + "; ".join(r.warnings)
         self.ab_label.setText(text)
@@ -614,6 +701,7 @@ class PanelWindow(QMainWindow):
     def export_to(self, path: str, on_done: Callable[[Path], None] | None = None) -> None:
         """Render the whole file with the chosen moves into ``path`` (off the GUI thread)."""
         session = self.session
+        chain = self.current_chain()
 
         def done(p) -> None:
             self.status(f"wrote {p}")
@@ -621,7 +709,7 @@ class PanelWindow(QMainWindow):
                 on_done(p)
 
         self.status(f"rendering {Path(path).name}…")
-        self.jobs.start(lambda: session.export(path), done, lambda exc: self.error("the export failed", exc))
+        self.jobs.start(lambda: session.export(path, chain=chain), done, lambda exc: self.error("the export failed", exc))
 
     def export_dialog(self) -> None:
         if self.session is None or not self.session.chosen():
@@ -658,6 +746,7 @@ class PanelWindow(QMainWindow):
         from .dialogs import PluginVerdictsDialog
 
         PluginVerdictsDialog(self).exec()
+        self.load_plugin_choices()  # verdicts measured there show in "EQ on" / "Dynamics on"
 
     def watch_dialog(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Watch a bounce folder")

@@ -1,0 +1,50 @@
+"""Placing accepted moves on the engineer's plugins (real zam-plugins, scanned here)."""
+
+from __future__ import annotations
+
+import pytest
+
+from analyzers.moves import parse_move
+from bridge.chain import BuiltinSlot, PluginSlotSpec
+from bridge.plugins import scan_plugins
+from bridge.plugins.mapping import map_for, map_moves
+from bridge.plugins.placement import DYNAMICS_KINDS, EQ_KINDS, place_moves, realises
+from tests.bridge.test_plugins_scan import require_fetched
+
+MOVES = ["highpass freq_hz=40", "peak freq_hz=300 gain_db=-3", "peak freq_hz=2000 gain_db=2",
+         "peak freq_hz=5000 gain_db=1", "high_shelf freq_hz=8000 gain_db=2",
+         "compressor threshold_db=-18 ratio=2", "limiter ceiling_dbtp=-1"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def zam(tmp_path_factory):
+    folder = require_fetched("ZamEQ2", "ZamCompX2")
+    report = scan_plugins([folder / "ZamEQ2.vst3", folder / "ZamCompX2.vst3"], remember=False,
+                          index_path=tmp_path_factory.mktemp("index") / "plugin-index.json")  # fmt: skip
+    return {p.name: (p, map_for(p)) for p in report.plugins}
+
+
+def _describe(chain):
+    return [(s.name, [m.kind for m in s.moves]) if isinstance(s, PluginSlotSpec) else ("builtin", s.move.kind)
+            for s in chain.slots]  # fmt: skip
+
+
+def test_moves_go_on_the_plugins_that_realise_them_the_rest_built_in(zam):
+    chain = place_moves([parse_move(t) for t in MOVES], [zam["ZamEQ2"], zam["ZamCompX2"]], sample_rate_hz=48000)
+    # ZamEQ2 has two bells and two shelves, no high-pass: the third bell overflows onto the
+    # built-in filters right after it (EQ filters commute), the limiter has no plugin here
+    assert _describe(chain) == [
+        ("builtin", "highpass"), ("ZamEQ2", ["peak", "peak", "high_shelf"]), ("builtin", "peak"),
+        ("ZamCompX2", ["compressor"]), ("builtin", "limiter"),
+    ]  # fmt: skip
+    eq_slot = chain.slots[1]
+    plugin, plugin_map = zam["ZamEQ2"]
+    assert dict(eq_slot.params) == map_moves(eq_slot.moves, plugin, plugin_map, sample_rate_hz=48000)
+    assert sorted(m.kind for m in chain.moves) == sorted(parse_move(t).kind for t in MOVES)  # nothing lost
+
+
+def test_without_plugins_everything_is_built_in_and_kinds_are_checked(zam):
+    chain = place_moves([parse_move(t) for t in MOVES], [], sample_rate_hz=48000)
+    assert all(isinstance(s, BuiltinSlot) for s in chain.slots) and len(chain.slots) == len(MOVES)
+    assert realises(zam["ZamEQ2"][1], EQ_KINDS) and not realises(zam["ZamEQ2"][1], DYNAMICS_KINDS)
+    assert realises(zam["ZamCompX2"][1], DYNAMICS_KINDS) and not realises(None, EQ_KINDS)
