@@ -68,7 +68,10 @@ def _run_serve(args: argparse.Namespace) -> int:
         return 2
     logging.basicConfig(level=logging.INFO, format="secondear: %(levelname)s %(name)s: %(message)s")
     try:
-        server = BridgeServer(BridgeSession(version=__version__), host=args.host, port=args.port, allow=args.allow)
+        from presets import TasteLog
+
+        server = BridgeServer(BridgeSession(version=__version__, on_decision=TasteLog().append), host=args.host,
+                              port=args.port, allow=args.allow)  # fmt: skip
     except ValueError as exc:
         print(f"secondear daw serve: {exc}", file=sys.stderr)
         return 2

@@ -62,19 +62,9 @@ def _version() -> str:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Decision:
-    """An engineer's verdict on one suggestion; ``time_s`` is seconds since the epoch."""
-
-    track: str
-    suggestion_id: str
-    verdict: str  # "accept" or "reject"
-    time_s: float
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class _Track:
     path: str
-    role: str
+    context: object  # analyzers.context.Context
     analysis: object  # analyzers.Analysis
     advice: object  # analyzers.suggest.Advice
 
@@ -91,17 +81,23 @@ class BridgeSession:
     measure : callable, optional
         ``measure(path) -> Analysis``; :func:`bridge.measure.analyze_file` by default
         (tests inject a fake).
+    on_decision : callable, optional
+        Called with each :class:`presets.taste.Decision` (``secondear daw serve`` appends
+        them to the taste log, as the panel does); an exception from it is logged, and the
+        decision still stands.
     """
 
     def __init__(self, *, version: str | None = None, max_audio_bytes: int = MAX_AUDIO_BYTES,
-                 measure: Callable[[str], object] | None = None) -> None:  # fmt: skip
+                 measure: Callable[[str], object] | None = None,
+                 on_decision: Callable[[object], object] | None = None) -> None:  # fmt: skip
         self.version = version or _version()
         self.max_audio_bytes = int(max_audio_bytes)
         self._measure = measure or _measure_file
+        self._on_decision = on_decision
         self._lock = threading.Lock()
         self._tracks: dict[str, _Track] = {}
         self._selected: str | None = None
-        self._decisions: deque[Decision] = deque(maxlen=MAX_DECISIONS)
+        self._decisions: deque[tuple[str, object]] = deque(maxlen=MAX_DECISIONS)
 
     # -- reading state
     @property
@@ -109,7 +105,8 @@ class BridgeSession:
         with self._lock:
             return self._selected
 
-    def decisions(self) -> tuple[Decision, ...]:
+    def decisions(self) -> tuple[tuple[str, object], ...]:
+        """``(track, presets.taste.Decision)`` pairs, oldest first (the last 10 000)."""
         with self._lock:
             return tuple(self._decisions)
 
@@ -147,7 +144,7 @@ class BridgeSession:
         advice = suggest(analysis, ctx)
         with self._lock:
             self._tracks.pop(event.track, None)
-            self._tracks[event.track] = _Track(path=path, role=ctx.role.name, analysis=analysis, advice=advice)
+            self._tracks[event.track] = _Track(path=path, context=ctx, analysis=analysis, advice=advice)
             while len(self._tracks) > MAX_TRACKS:
                 self._tracks.pop(next(iter(self._tracks)))
             self._selected = event.track
@@ -165,26 +162,34 @@ class BridgeSession:
                 "no analyzed track is selected: send /secondear/analyze <track> <path> first"
                 if name is None else f"track {name!r} is selected but not analyzed: send /secondear/analyze first"
             )  # fmt: skip
-        ctx = make_context(role_name=track.role, intent=event.text)
+        ctx = make_context(role_name=track.context.role.name, intent=event.text)
         advice = suggest(track.analysis, ctx)
         with self._lock:
             if self._tracks.get(name) is track:
-                self._tracks[name] = _Track(path=track.path, role=track.role, analysis=track.analysis, advice=advice)
+                self._tracks[name] = _Track(path=track.path, context=ctx, analysis=track.analysis, advice=advice)
         return _advice_replies(name, track.analysis, advice)
 
     def _decide(self, event: Accept | Reject) -> tuple[Reply, ...]:
-        verdict = "accept" if isinstance(event, Accept) else "reject"
+        from presets.taste import Decision
+
+        verdict = "accepted" if isinstance(event, Accept) else "rejected"
         with self._lock:
             name = self._selected
             track = self._tracks.get(name) if name is not None else None
             if track is None:
-                raise BridgeError(f"nothing to {verdict}: no analyzed track is selected")
-            ids = [s.id for s in track.advice.suggestions]
-            if event.suggestion_id not in ids:
+                raise BridgeError(f"nothing to {verdict[:-2]}: no analyzed track is selected")
+            found = [s for s in track.advice.suggestions if s.id == event.suggestion_id]
+            if not found:
+                ids = [s.id for s in track.advice.suggestions]
                 raise BridgeError(f"track {name!r} has no suggestion {event.suggestion_id!r}; "
                                   f"its suggestions: {', '.join(ids) or 'none'}")  # fmt: skip
-            self._decisions.append(Decision(track=name, suggestion_id=event.suggestion_id,
-                                            verdict=verdict, time_s=time.time()))  # fmt: skip
+            decision = Decision.of(found[0], verdict, context=track.context)
+            self._decisions.append((name, decision))
+        if self._on_decision is not None:
+            try:
+                self._on_decision(decision)
+            except Exception as exc:  # noqa: BLE001 - the taste log failing must not lose the verdict
+                log.warning("decision on %s not kept: %s", event.suggestion_id, exc)
         return (codec.ok(event.suggestion_id),)
 
 
@@ -193,6 +198,11 @@ _ADDRESS_OF = {
     Intent: "/secondear/intent", Accept: "/secondear/accept", Reject: "/secondear/reject",
     ReplyTo: "/secondear/reply_to",
 }  # fmt: skip
+
+
+def address_of(event: Event) -> str:
+    """The OSC address an event came in on (for error replies)."""
+    return _ADDRESS_OF.get(type(event), "")
 
 
 def _advice_replies(track: str, analysis, advice) -> tuple[Reply, ...]:

@@ -136,8 +136,8 @@ def test_analyze_accept_reject_and_intent(server, client, rumbly_vocal):
     (ok,) = client.ask(msg("/secondear/reject", "hpf"))
     assert ok.params == ["hpf"]
     d = server.handler.decisions()
-    assert [(x.track, x.suggestion_id, x.verdict) for x in d] == [("Vox", "hpf", "accept"), ("Vox", "hpf", "reject")]
-    assert abs(d[0].time_s - time.time()) < 60
+    assert [(t, x.suggestion_id, x.verdict) for t, x in d] == [("Vox", "hpf", "accepted"), ("Vox", "hpf", "rejected")]
+    assert abs(d[0][1].time.timestamp() - time.time()) < 60 and d[0][1].role == "vocal" and d[0][1].kind == "highpass"
 
     (summary,) = client.ask(msg("/secondear/intent", "warmer"))
     n2 = summary.params[3]

@@ -28,6 +28,9 @@ def add_panel_parser(sub: Any) -> None:
 
     _context_args(p)
     p.add_argument("--watch", metavar="FOLDER", help="analyze every bounce that lands in FOLDER")
+    p.add_argument("--listen", nargs="?", const=9000, type=int, metavar="PORT",
+                   help="answer /secondear/analyze, select, intent, accept, reject from the DAW on 127.0.0.1:PORT "
+                        "(default 9000), as 'daw serve' does")  # fmt: skip
     p.add_argument("--accept", metavar="all|ID,ID", help="accept these suggestions on opening")
     p.add_argument("--screenshot", metavar="OUT.png", help="draw the panel off screen into OUT.png and exit")
     p.add_argument("--size", default="1280x800", metavar="WxH", help="window size for --screenshot (default 1280x800)")
@@ -112,6 +115,14 @@ def _run_qt(session: Any, args: argparse.Namespace) -> int:
     window.show_session(session)
     if args.watch:
         window.watch(args.watch)
+    if args.listen is not None:
+        from bridge.errors import BridgeError
+
+        try:
+            window.listen(args.listen)
+        except BridgeError as exc:
+            print(f"secondear: {exc}", file=sys.stderr)
+            return 1
     if args.screenshot:
         try:
             w, h = (int(v) for v in args.size.lower().split("x"))

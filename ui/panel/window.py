@@ -149,6 +149,8 @@ class PanelWindow(QMainWindow):
         self._action(e, "&Reject the focused card", QKeySequence("R"), lambda: self._on_focused(self.reject))
         d = self.menuBar().addMenu("&DAW")
         self._action(d, "&Push the accepted moves…", QKeySequence("Ctrl+P"), self.push_dialog)
+        self.listen_action = self._action(d, "&Listen for the DAW on 127.0.0.1:9000", None, self._toggle_listen)
+        self.listen_action.setCheckable(True)
         p = self.menuBar().addMenu("&Plugins")
         self._action(p, "Parameter maps and their &verdicts…", None, self.plugins_dialog)
 
@@ -326,8 +328,8 @@ class PanelWindow(QMainWindow):
 
     # -- sessions ------------------------------------------------------------------------
 
-    def show_session(self, session: Session) -> None:
-        """Make ``session`` the one shown (added to the source list when new)."""
+    def show_session(self, session: Session, *, label: str | None = None) -> None:
+        """Make ``session`` the one shown (added to the source list, as ``label``, when new)."""
         session.on_decision = self.on_decision
         if self.taste and session.taste is None:
             session.taste = self.taste
@@ -341,7 +343,7 @@ class PanelWindow(QMainWindow):
         key = session.source
         if key not in self.sessions:
             self.sessions[key] = session
-            self.source_combo.addItem(_short(key), key)
+            self.source_combo.addItem(label or _short(key), key)
         self.source_combo.setCurrentIndex(self.source_combo.findData(key))
         self._show_context(session)
         self.refresh()
@@ -778,6 +780,39 @@ class PanelWindow(QMainWindow):
             thread.join(timeout=5)
             self.watcher = None
 
+    def listen(self, port: int = 9000, host: str = "127.0.0.1") -> Any:
+        """Answer the bridge's OSC address space (``/secondear/analyze`` …) from this panel;
+        returns the server (its ``address`` is where it listens)."""
+        from .listener import start_listening
+
+        self.stop_listening()
+        self.osc_server = start_listening(self, host=host, port=port)
+        h, p = self.osc_server.address
+        self.listen_action.setChecked(True)
+        self.listen_action.setText(f"&Listen for the DAW on {h}:{p}")
+        self.status(f"listening for the DAW on {h}:{p} (/secondear/analyze, select, intent, accept, reject)")
+        return self.osc_server
+
+    def stop_listening(self) -> None:
+        server = getattr(self, "osc_server", None)
+        if server is not None:
+            server.close()
+            self.osc_server = None
+        self.listen_action.setChecked(False)
+
+    def _toggle_listen(self) -> None:
+        from bridge.errors import BridgeError
+
+        if getattr(self, "osc_server", None) is not None:
+            self.stop_listening()
+            self.status("no longer listening for the DAW")
+            return
+        try:
+            self.listen()
+        except BridgeError as exc:
+            self.listen_action.setChecked(False)
+            self.error("cannot listen for the DAW", exc)
+
     def _open_bounce(self, path: str) -> None:
         self.status(f"new bounce: {Path(path).name}; measuring…")
         self.open_file(path)
@@ -807,6 +842,7 @@ class PanelWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.stop_playback()
         self.stop_watching()
+        self.stop_listening()
         self.jobs.wait(10000)
         super().closeEvent(event)
 

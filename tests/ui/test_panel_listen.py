@@ -1,0 +1,136 @@
+"""The panel answering the DAW over OSC (``secondear panel --listen``): real UDP on
+127.0.0.1, liblo's ``oscsend`` as an independent sender, python-osc for the replies."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+
+import numpy as np
+import pytest
+from pythonosc.osc_message import OscMessage
+from pythonosc.osc_message_builder import OscMessageBuilder
+
+from bridge.errors import BridgeError
+from bridge.session import Session
+from signals import pink_noise, require_executable, sine, write_wav16
+from ui.panel.window import PanelWindow
+
+RATE = 48000
+
+
+def msg(address: str, *args) -> bytes:
+    b = OscMessageBuilder(address=address)
+    for a in args:
+        b.add_arg(a)
+    return b.build().dgram
+
+
+class Inbox:
+    """A loopback UDP socket whose replies are collected without blocking the GUI thread
+    (the panel answers on it: the test must keep Qt's event loop turning)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.setblocking(False)
+        self.got: list[OscMessage] = []
+
+    def poll(self) -> list[OscMessage]:
+        while True:
+            try:
+                data, _ = self.sock.recvfrom(65536)
+            except BlockingIOError:
+                return self.got
+            self.got.append(OscMessage(data))
+
+
+@pytest.fixture
+def panel(qtbot):
+    w = PanelWindow(Session.demo())
+    qtbot.addWidget(w)
+    server = w.listen(port=0)
+    yield w, server.address
+    w.stop_listening()
+    w.jobs.wait()
+
+
+@pytest.fixture(scope="module")
+def vocal(tmp_path_factory):
+    """Pink noise with a 40 Hz rumble: as a vocal it earns a high-pass (hpf)."""
+    x = pink_noise(np.random.default_rng(1), 3.0, RATE, level_dbfs=-20.0) + sine(40.0, -12.0, 3.0, RATE)
+    path = tmp_path_factory.mktemp("listen") / "vox.wav"
+    write_wav16(path, x, RATE)
+    return path
+
+
+def _ask(qtbot, inbox, address, data, count, timeout=30000):
+    start = len(inbox.got)
+    inbox.sock.sendto(data, address)
+    qtbot.waitUntil(lambda: len(inbox.poll()) >= start + count, timeout=timeout)
+    return inbox.got[start : start + count]
+
+
+def test_an_analyze_from_the_daw_opens_in_the_panel_and_decisions_come_back(panel, qtbot, vocal):
+    w, address = panel
+    inbox = Inbox()
+    (summary,) = _ask(qtbot, inbox, address, msg("/secondear/analyze", "Vox", str(vocal), "vocal"), 1)
+    assert summary.address == "/secondear/summary"
+    track, lufs, peak, n = summary.params
+    assert track == "Vox" and n == len(w.session.cards) >= 1
+    assert w.session.source == str(vocal.resolve()) and w.source_combo.currentText() == "Vox — vox.wav"
+    assert w.role_combo.currentText() == "vocal"
+    assert lufs == pytest.approx(w.session.analysis.loudness.integrated_lufs, abs=1e-3)
+    qtbot.waitUntil(lambda: len(inbox.poll()) >= 1 + n)
+    ids = [m.params[1] for m in inbox.got[1 : 1 + n]]
+    assert ids == list(w.session.cards) and "hpf" in ids
+
+    (ok,) = _ask(qtbot, inbox, address, msg("/secondear/accept", "hpf"), 1)
+    assert ok.params == ["hpf"] and w.session.cards["hpf"].status == "accepted"
+    assert w.cards["hpf"].status_label.text() == "✓ accepted"
+    w.undo_stack.undo()  # a decision from the DAW is undoable like a click
+    assert w.session.cards["hpf"].status == "pending"
+    (ok,) = _ask(qtbot, inbox, address, msg("/secondear/reject", "hpf"), 1)
+    assert w.session.cards["hpf"].status == "rejected"
+    (err,) = _ask(qtbot, inbox, address, msg("/secondear/accept", "nope"), 1)
+    assert err.address == "/secondear/error" and "hpf" in err.params[1]
+
+    (summary,) = _ask(qtbot, inbox, address, msg("/secondear/intent", "warmer"), 1)
+    assert w.intent_edit.text() == "warmer" and any(sid.startswith("warmer") for sid in w.session.cards)
+    base = next(i for i, m in enumerate(inbox.got) if m is summary)
+    qtbot.waitUntil(lambda: len(inbox.poll()) >= base + 1 + summary.params[3])  # its suggestions
+    assert [m.address for m in inbox.got[base + 1 :]] == ["/secondear/suggestion"] * summary.params[3]
+    (err,) = _ask(qtbot, inbox, address, msg("/secondear/intent", "zzzqqq"), 1)
+    assert err.address == "/secondear/error" and "zzzqqq" in err.params[1] and w.session.context.intent == "warmer"
+
+    (ok,) = _ask(qtbot, inbox, address, msg("/secondear/select", "Vox"), 1)
+    assert ok.address == "/secondear/ok"
+    (err,) = _ask(qtbot, inbox, address, msg("/secondear/select", "Bass"), 1)
+    assert err.address == "/secondear/error" and "Vox" in err.params[1]
+
+
+def test_liblo_oscsend_drives_the_panel_and_bad_paths_are_refused(panel, qtbot, vocal, tmp_path):
+    oscsend = require_executable("oscsend")
+    w, (host, port) = panel
+    subprocess.run([oscsend, host, str(port), "/secondear/analyze", "sss", "Lead", str(vocal), "vocal"],
+                   check=True, timeout=10)  # fmt: skip
+    qtbot.waitUntil(lambda: w.source_combo.currentText() == "Lead — vox.wav", timeout=30000)
+    inbox = Inbox()
+    before = w.session
+    for bad in ("relative/vox.wav", str(tmp_path), "/dev/zero"):
+        (err,) = _ask(qtbot, inbox, (host, port), msg("/secondear/analyze", "X", bad), 1)
+        assert err.address == "/secondear/error", bad
+    assert w.session is before  # nothing was opened
+
+
+def test_the_port_in_use_is_a_clear_error(qtbot):
+    taken = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    taken.bind(("127.0.0.1", 0))
+    try:
+        w = PanelWindow(Session.demo())
+        qtbot.addWidget(w)
+        with pytest.raises(BridgeError, match="another port"):
+            w.listen(port=taken.getsockname()[1])
+        assert not w.listen_action.isChecked()
+    finally:
+        taken.close()
