@@ -69,7 +69,52 @@ class _Track:
     advice: object  # analyzers.suggest.Advice
 
 
-class BridgeSession:
+class EventHandler:
+    """The address space's dispatch: one method per request, problems as ``/secondear/error``.
+
+    Subclasses answer ``analyze``, ``select``, ``intent`` and ``decide`` (accept and reject);
+    :class:`BridgeSession` keeps the tracks itself, the panel's handler
+    (``ui/panel/listener.py``) acts on the panel. ``version`` is sent in ``/secondear/pong``.
+    """
+
+    version: str = "0+unknown"
+
+    def __call__(self, event: Event) -> Iterable[Reply]:
+        """The replies to ``event``; problems the engineer can fix become ``/secondear/error``."""
+        address = address_of(event)
+        try:
+            if isinstance(event, Ping):
+                return (codec.pong(self.version),)
+            if isinstance(event, Analyze):
+                return self.analyze(event)
+            if isinstance(event, Select):
+                self.select(event)
+                return (codec.ok(event.track),)
+            if isinstance(event, Intent):
+                return self.intent(event)
+            if isinstance(event, (Accept, Reject)):
+                self.decide(event)
+                return (codec.ok(event.suggestion_id),)
+            if isinstance(event, BadMessage):
+                return (codec.error(event.address, event.message),)
+        except (BridgeError, ValueError) as exc:  # AudioReadError, ParameterError, UnknownNameError
+            return (codec.error(address, str(exc)),)
+        return (codec.error(address, f"{type(event).__name__} is not handled here"),)
+
+    def analyze(self, event: Analyze) -> Iterable[Reply]:
+        raise NotImplementedError
+
+    def select(self, event: Select) -> None:
+        raise NotImplementedError
+
+    def intent(self, event: Intent) -> Iterable[Reply]:
+        raise NotImplementedError
+
+    def decide(self, event: Accept | Reject) -> None:
+        raise NotImplementedError
+
+
+class BridgeSession(EventHandler):
     """Turns events into replies. Thread-safe: the server calls it from two workers.
 
     Parameters
@@ -110,30 +155,12 @@ class BridgeSession:
         with self._lock:
             return tuple(self._decisions)
 
-    # -- the handler
-    def __call__(self, event: Event) -> Iterable[Reply]:
-        """The replies to ``event``; problems the engineer can fix become ``/secondear/error``."""
-        address = _ADDRESS_OF.get(type(event), "")
-        try:
-            if isinstance(event, Ping):
-                return (codec.pong(self.version),)
-            if isinstance(event, Analyze):
-                return self._analyze(event)
-            if isinstance(event, Select):
-                with self._lock:
-                    self._selected = event.track
-                return (codec.ok(event.track),)
-            if isinstance(event, Intent):
-                return self._intent(event)
-            if isinstance(event, (Accept, Reject)):
-                return self._decide(event)
-            if isinstance(event, BadMessage):
-                return (codec.error(event.address, event.message),)
-        except (BridgeError, ValueError) as exc:  # AudioReadError, ParameterError, UnknownNameError
-            return (codec.error(address, str(exc)),)
-        return (codec.error(address, f"{type(event).__name__} is not handled by the session"),)
+    # -- the requests
+    def select(self, event: Select) -> None:
+        with self._lock:
+            self._selected = event.track
 
-    def _analyze(self, event: Analyze) -> tuple[Reply, ...]:
+    def analyze(self, event: Analyze) -> tuple[Reply, ...]:
         from analyzers.context import make_context
         from analyzers.suggest import suggest
 
@@ -150,7 +177,7 @@ class BridgeSession:
             self._selected = event.track
         return _advice_replies(event.track, analysis, advice)
 
-    def _intent(self, event: Intent) -> tuple[Reply, ...]:
+    def intent(self, event: Intent) -> tuple[Reply, ...]:
         from analyzers.context import make_context
         from analyzers.suggest import suggest
 
@@ -169,7 +196,7 @@ class BridgeSession:
                 self._tracks[name] = _Track(path=track.path, context=ctx, analysis=track.analysis, advice=advice)
         return _advice_replies(name, track.analysis, advice)
 
-    def _decide(self, event: Accept | Reject) -> tuple[Reply, ...]:
+    def decide(self, event: Accept | Reject) -> None:
         from presets.taste import Decision
 
         verdict = "accepted" if isinstance(event, Accept) else "rejected"
@@ -190,7 +217,6 @@ class BridgeSession:
                 self._on_decision(decision)
             except Exception as exc:  # noqa: BLE001 - the taste log failing must not lose the verdict
                 log.warning("decision on %s not kept: %s", event.suggestion_id, exc)
-        return (codec.ok(event.suggestion_id),)
 
 
 _ADDRESS_OF = {

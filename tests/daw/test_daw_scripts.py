@@ -50,6 +50,35 @@ def _env(tmp: Path) -> dict[str, str]:
     return dict(os.environ, XDG_CONFIG_HOME=str(cfg), XDG_CACHE_HOME=str(cache))
 
 
+def start_export_action(tmp_path: Path, url: str, log) -> tuple[subprocess.Popen, Path]:
+    """Make a headless Ardour session (tracks Vox, Gtr) and run the export action in Ardour's
+    Lua interpreter, sending to ``url``; returns the process and the export folder."""
+    lua = require_executable("ardour7-lua")
+    new_session = require_executable("ardour7-new_session")
+    env = _env(tmp_path)
+    subprocess.run([new_session, str(tmp_path / "sess"), "s"], env=env, check=True, timeout=60, capture_output=True)
+    harness = tmp_path / "harness.lua"
+    harness.write_text(HARNESS)
+    export = tmp_path / "export"
+    export.mkdir()
+    proc = subprocess.Popen([lua, str(harness), str(tmp_path / "sess"), "s", str(ARDOUR_SCRIPT), url, str(export)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
+                            start_new_session=True)  # fmt: skip
+    return proc, export
+
+
+def stop_export_action(proc: subprocess.Popen, timeout_s: float) -> None:
+    """Wait for the Lua process, then kill its process group if it is still there."""
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        pass
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, 9)
+            proc.wait()
+
+
 def test_lua_scripts_compile(tmp_path):
     lua = require_executable("ardour7-lua")
     probe = tmp_path / "parse.lua"
@@ -68,27 +97,12 @@ def test_ardour_header_is_an_editor_action():
 
 
 def test_ardour_script_exports_and_bridge_receives_analyze(tmp_path):
-    lua = require_executable("ardour7-lua")
-    new_session = require_executable("ardour7-new_session")
-    env = _env(tmp_path)
-    subprocess.run([new_session, str(tmp_path / "sess"), "s"], env=env, check=True, timeout=60, capture_output=True)
-    harness = tmp_path / "harness.lua"
-    harness.write_text(HARNESS)
-    export = tmp_path / "export"
-    export.mkdir()
     session = BridgeSession(version="test")
     with BridgeServer(session, host="127.0.0.1", port=0) as server:
         host, port = server.address
         with open(tmp_path / "ardour.log", "w") as log:
-            proc = subprocess.Popen([lua, str(harness), str(tmp_path / "sess"), "s", str(ARDOUR_SCRIPT),
-                                     f"osc.udp://127.0.0.1:{port}/", str(export)], env=env, stdout=log,
-                                    stderr=subprocess.STDOUT, cwd=tmp_path, start_new_session=True)  # fmt: skip
-            try:
-                proc.wait(timeout=90)
-            finally:
-                if proc.poll() is None:
-                    os.killpg(proc.pid, 9)
-                    proc.wait()
+            proc, export = start_export_action(tmp_path, f"osc.udp://127.0.0.1:{port}/", log)
+            stop_export_action(proc, 90)
         end = time.monotonic() + 20
         while session.selected is None and time.monotonic() < end:
             time.sleep(0.05)

@@ -9,21 +9,14 @@ import subprocess
 import numpy as np
 import pytest
 from pythonosc.osc_message import OscMessage
-from pythonosc.osc_message_builder import OscMessageBuilder
 
 from bridge.errors import BridgeError
 from bridge.session import Session
 from signals import pink_noise, require_executable, sine, write_wav16
+from tests.bridge.test_osc_server import msg
 from ui.panel.window import PanelWindow
 
 RATE = 48000
-
-
-def msg(address: str, *args) -> bytes:
-    b = OscMessageBuilder(address=address)
-    for a in args:
-        b.add_arg(a)
-    return b.build().dgram
 
 
 class Inbox:
@@ -140,31 +133,15 @@ def test_a_real_ardour_export_action_opens_in_the_panel(panel, qtbot, tmp_path):
     """Ardour 7's own Lua interpreter runs scripts/daw/ardour_export_to_secondear.lua on a
     headless session: it exports track Vox and sends /secondear/analyze through
     ARDOUR.LuaOSC to the panel, which opens the bounce as the session "Vox — …"."""
-    import os
+    from tests.daw.test_daw_scripts import start_export_action, stop_export_action
 
-    from tests.daw.test_daw_scripts import ARDOUR_SCRIPT, HARNESS, _env
-
-    lua = require_executable("ardour7-lua")
-    new_session = require_executable("ardour7-new_session")
     w, (host, port) = panel
-    env = _env(tmp_path)
-    subprocess.run([new_session, str(tmp_path / "sess"), "s"], env=env, check=True, timeout=60, capture_output=True)
-    harness = tmp_path / "harness.lua"
-    harness.write_text(HARNESS)
-    export = tmp_path / "export"
-    export.mkdir()
     with open(tmp_path / "ardour.log", "w") as log:
-        proc = subprocess.Popen([lua, str(harness), str(tmp_path / "sess"), "s", str(ARDOUR_SCRIPT),
-                                 f"osc.udp://{host}:{port}/", str(export)], env=env, stdout=log,
-                                stderr=subprocess.STDOUT, cwd=tmp_path, start_new_session=True)  # fmt: skip
+        proc, export = start_export_action(tmp_path, f"osc.udp://{host}:{port}/", log)
         try:
             qtbot.waitUntil(lambda: w.source_combo.currentText().startswith("Vox — secondear-Vox-"), timeout=90000)
         finally:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, 9)
-                proc.wait()
+            stop_export_action(proc, 30)
     (bounce,) = sorted(export.glob("secondear-Vox-*.wav"))
     assert w.session.source == str(bounce.resolve())
     assert w.session.analysis.duration_s >= 1.0  # the exported range: one second at least

@@ -23,15 +23,15 @@ the GUI thread (a queued signal) while the worker waits for the answer, at most
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
 from bridge.errors import BridgeError
 from bridge.osc import codec
-from bridge.osc.codec import Accept, Analyze, BadMessage, Event, Intent, Ping, Reject, Reply, Select
-from bridge.osc.server import MAX_AUDIO_BYTES, address_of, check_audio_path
+from bridge.osc.codec import Accept, Analyze, Intent, Reject, Reply, Select
+from bridge.osc.server import MAX_AUDIO_BYTES, EventHandler, check_audio_path
 
 if TYPE_CHECKING:
     from .window import PanelWindow
@@ -48,8 +48,9 @@ class _Call:
         self.error: BaseException | None = None
 
 
-class PanelBridge(QObject):
-    """The OSC event handler that acts on a :class:`~.window.PanelWindow`."""
+class PanelBridge(QObject, EventHandler):
+    """The OSC event handler that acts on a :class:`~.window.PanelWindow` (the dispatch and
+    the error replies are :class:`bridge.osc.server.EventHandler`'s)."""
 
     _call = pyqtSignal(object)
 
@@ -81,30 +82,9 @@ class PanelBridge(QObject):
             raise call.error
         return call.result
 
-    # -- the handler (server worker threads) ----------------------------------------------
+    # -- the requests (server worker threads) -------------------------------------------
 
-    def __call__(self, event: Event) -> Iterable[Reply]:
-        address = address_of(event)
-        try:
-            if isinstance(event, Ping):
-                return (codec.pong(self.version),)
-            if isinstance(event, Analyze):
-                return self._analyze(event)
-            if isinstance(event, Select):
-                self.on_gui(lambda: self._select(event.track))
-                return (codec.ok(event.track),)
-            if isinstance(event, Intent):
-                return self.on_gui(lambda: self._intent(event.text))
-            if isinstance(event, (Accept, Reject)):
-                self.on_gui(lambda: self._decide(event))
-                return (codec.ok(event.suggestion_id),)
-            if isinstance(event, BadMessage):
-                return (codec.error(event.address, event.message),)
-        except (BridgeError, ValueError) as exc:  # AudioReadError, ParameterError, SessionError
-            return (codec.error(address, str(exc)),)
-        return (codec.error(address, f"{type(event).__name__} is not handled by the panel"),)
-
-    def _analyze(self, event: Analyze) -> tuple[Reply, ...]:
+    def analyze(self, event: Analyze) -> tuple[Reply, ...]:
         from analyzers.context import make_context
         from bridge.session import Session
 
@@ -129,6 +109,17 @@ class PanelBridge(QObject):
             return _advice_replies(event.track, w.session)
 
         return self.on_gui(show)
+
+    def select(self, event: Select) -> None:
+        self.on_gui(lambda: self._select(event.track))
+
+    def intent(self, event: Intent) -> tuple[Reply, ...]:
+        return self.on_gui(lambda: self._intent(event.text))
+
+    def decide(self, event: Accept | Reject) -> None:
+        self.on_gui(lambda: self._decide(event))
+
+    # -- on the GUI thread ------------------------------------------------------------------
 
     def _select(self, track: str) -> None:
         key = self.tracks.get(track)
