@@ -306,3 +306,18 @@ def test_odd_audio_opens_with_its_warnings_shown_and_nothing_lost(window, qtbot,
         qtbot.waitUntil(lambda: window.audition_result is not None or bool(window.last_error), timeout=30000)
         if window.audition_result is not None:
             assert window.audition_result.a.shape[0] == audio.shape[0]
+
+
+def test_keyboard_a_and_r_decide_the_card_in_focus(window, qtbot):
+    comp = _first(window, ("compressor",))
+    card = window.cards[comp]
+    qtbot.mouseClick(card, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: card.hasFocus())
+    qtbot.keyClick(card, Qt.Key.Key_A)
+    assert window.session.cards[comp].status == "accepted"
+    qtbot.keyClick(card, Qt.Key.Key_R)
+    assert window.session.cards[comp].status == "rejected"
+    # typing in the words field is typing, not deciding
+    window.intent_edit.setFocus()
+    qtbot.keyClicks(window.intent_edit, "a")
+    assert window.intent_edit.text() == "a" and window.session.cards[comp].status == "rejected"
