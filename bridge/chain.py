@@ -15,7 +15,7 @@ The form (``schema`` 1)::
 ``moves`` in a plugin slot is provenance only (what the parameters were mapped from, so that
 ``secondear render --chain`` can predict the response); ``params`` and ``state_b64`` are
 what the plugin gets. A built-in slot is a :class:`~analyzers.moves.Move`, rendered in
-process by :func:`bridge.render.render_move`.
+process by :mod:`bridge.render` (:func:`~bridge.render.render_in_order`).
 
 Safety: a chain file is data, and nothing read from it may make Second Ear load a library
 from an arbitrary place. :func:`build_slots` accepts a plugin slot only when its path
@@ -349,17 +349,16 @@ def render_slots(audio: np.ndarray, sample_rate_hz: float, slots: Sequence[Any],
     ``snapshot=True`` also returns the host's :meth:`~bridge.plugins.host.ChainHost.snapshot`.
     """
     from .plugins.host import ChainHost, PluginSlot
-    from .render import render_move
+    from .render import render_in_order
 
     x = np.ascontiguousarray(audio, dtype=np.float32)
     if not any(isinstance(s, PluginSlot) for s in slots):
-        y = x
-        reports = []
-        for i, m in enumerate(slots):
-            y = render_move(y, sample_rate_hz, m)
-            reports.append({"index": i, "name": m.kind, "kind": "builtin", "status": "ok", "mode": "builtin",
-                            "latency_samples": 0, "tail_samples": 0})  # fmt: skip
-        return SlotsRender(y, tuple(reports), 0, 0, None)
+        # in slot order, runs of pedalboard moves as one Pedalboard (the same samples as a
+        # render_move each, one pass over the audio per run instead of per move)
+        y = render_in_order(x, sample_rate_hz, slots)
+        reports = tuple({"index": i, "name": m.kind, "kind": "builtin", "status": "ok", "mode": "builtin",
+                         "latency_samples": 0, "tail_samples": 0} for i, m in enumerate(slots))  # fmt: skip
+        return SlotsRender(y, reports, 0, 0, None)
     own = host is None
     h = ChainHost() if own else host
     try:
