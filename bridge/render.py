@@ -22,6 +22,7 @@ these moves; output length equals input length.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 
 import numpy as np
@@ -185,7 +186,7 @@ def true_peak_dbtp(x: np.ndarray) -> float:
 
 #: Above this length (seconds) a Butterworth filter runs as a recursion (scipy's sosfilt,
 #: worth its half-second import); below, as an exact FFT convolution that needs no scipy.
-RECURSIVE_FILTER_ABOVE_S = 20.0
+RECURSIVE_FILTER_ABOVE_S = 90.0
 _IIR_BLOCK = 1 << 16
 
 
@@ -204,7 +205,10 @@ def butterworth(x: np.ndarray, rate: float, corner_hz: float, order: int, *, hig
 
     sections = butterworth_sections(order, corner_hz, rate, highpass=highpass)
     if method is None:
-        method = "iir" if x.shape[-1] > RECURSIVE_FILTER_ABOVE_S * rate else "fir"
+        # sosfilt's import costs 0.3–0.8 s (scipy.signal parses its docstrings at import):
+        # worth it only once paid, or for audio long enough that the FIR costs more
+        paid = "scipy.signal" in sys.modules
+        method = "iir" if paid or x.shape[-1] > RECURSIVE_FILTER_ABOVE_S * rate else "fir"
     if method == "iir":
         from scipy.signal import sosfilt
 
