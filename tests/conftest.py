@@ -21,3 +21,15 @@ def _private_user_data(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("user-data")
     monkeypatch.setenv("SECONDEAR_PRESET_DIR", str(home / "presets"))
     monkeypatch.setenv("SECONDEAR_TASTE_FILE", str(home / "taste.jsonl"))
+
+
+@pytest.fixture(scope="module")
+def ardour(tmp_path_factory):
+    """A real headless Ardour 7 session for the module (tests/daw/ardour_session.py): track
+    "Vox" with ZamCompX2, its OSC surface on 127.0.0.1; stopped with its process group."""
+    from tests.daw.ardour_session import start_ardour
+
+    session = start_ardour(tmp_path_factory.mktemp("ardour"))
+    yield session
+    if session.proc.poll() is None:
+        session.stop()

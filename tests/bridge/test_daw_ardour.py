@@ -21,14 +21,6 @@ from bridge.errors import BridgeError, DawLinkError
 from tests.daw.ardour_session import ArdourSession, _group_alive, start_ardour  # noqa: F401
 
 
-@pytest.fixture(scope="module")
-def ardour(tmp_path_factory):
-    session = start_ardour(tmp_path_factory.mktemp("ardour"))
-    yield session
-    if session.proc.poll() is None:
-        session.stop()
-
-
 def test_ardour_session_end_to_end(ardour):
     """List strips, gain −6 dB and back, a Move onto ZamCompX2's threshold, bypass/enable."""
     print(f"\nArdour session ready in {ardour.started_s:.2f} s (scan + new session + luasession), port {ardour.port}")

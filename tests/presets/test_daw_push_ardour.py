@@ -10,16 +10,7 @@ import json
 import pytest
 
 from bridge.daw import DawClient
-from tests.daw.ardour_session import start_ardour
 from ui.cli import main
-
-
-@pytest.fixture(scope="module")
-def ardour(tmp_path_factory):
-    session = start_ardour(tmp_path_factory.mktemp("ardour-presets"))
-    yield session
-    if session.proc.poll() is None:
-        session.stop()
 
 
 def test_push_a_factory_preset_into_ardour(ardour, capsys, tmp_path, monkeypatch):
