@@ -176,20 +176,13 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from bridge.plugins import default_index_path, find_plugins, load_index
+    from bridge.plugins import default_index_path, find_plugins, load_index, not_found_message
 
     path = default_index_path()
     index = load_index(path)
-    hits, close = find_plugins(index.plugins, args.name)
+    hits, _ = find_plugins(index.plugins, args.name)
     if not hits:
-        if not index.plugins:
-            print(f"secondear: no plugin named {args.name!r}: the plugin index ({path}) holds no plugin; "
-                  "run 'secondear plugins scan'", file=sys.stderr)  # fmt: skip
-        elif close:
-            print(f"secondear: no plugin named {args.name!r}; did you mean: {', '.join(close)}?", file=sys.stderr)
-        else:
-            print(f"secondear: no plugin named {args.name!r}; 'secondear plugins list' lists the "
-                  f"{len(index.plugins)} known", file=sys.stderr)  # fmt: skip
+        print(f"secondear: {not_found_message(index, args.name, path)}", file=sys.stderr)
         return 2
     if args.json:
         _print_json(hits[0].to_dict() if len(hits) == 1 else [p.to_dict() for p in hits])
@@ -203,17 +196,15 @@ def _show(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     from analyzers.moves import Move
-    from bridge.plugins import default_index_path, find_plugins, load_index
+    from bridge.plugins import default_index_path, find_plugins, load_index, not_found_message
     from bridge.plugins.mapping import MappingError, map_for
     from bridge.plugins.verify import DEFAULT_VERIFY_TIMEOUT_S, verify_map
 
     path = default_index_path()
     index = load_index(path)
-    hits, close = find_plugins(index.plugins, args.name)
+    hits, _ = find_plugins(index.plugins, args.name)
     if not hits:
-        hint = (f"did you mean: {', '.join(close)}?" if close else
-                f"the plugin index ({path}) has {len(index.plugins)}; run 'secondear plugins scan' first")  # fmt: skip
-        print(f"secondear: no plugin named {args.name!r}; {hint}", file=sys.stderr)
+        print(f"secondear: {not_found_message(index, args.name, path)}", file=sys.stderr)
         return 2
     if args.timeout is not None and args.timeout <= 0:
         print("secondear: --timeout must be more than 0 seconds", file=sys.stderr)

@@ -158,18 +158,15 @@ def _brief(slot: Any) -> dict[str, Any]:
 
 def _plugin_chain(name: str, moves: list, rate: float) -> Any:
     from bridge.chain import Chain, PluginSlotSpec
-    from bridge.plugins import default_index_path, find_plugins, load_index
+    from bridge.plugins import default_index_path, find_plugins, load_index, not_found_message
     from bridge.plugins.mapping import MappingError, map_for, map_moves
     from bridge.render import order_moves
 
-    index = load_index()
-    hits, close = find_plugins(index.plugins, name)
+    path = default_index_path()
+    index = load_index(path)
+    hits, _ = find_plugins(index.plugins, name)
     if not hits:
-        if not index.plugins:
-            return _err(f"no plugin named {name!r}: the plugin index ({default_index_path()}) holds no plugin; "
-                        "run 'secondear plugins scan'", 2)  # fmt: skip
-        hint = f"did you mean: {', '.join(close)}?" if close else "'secondear plugins list' lists the known ones"
-        return _err(f"no plugin named {name!r}; {hint}", 2)
+        return _err(not_found_message(index, name, path), 2)
     plugin = hits[0]
     try:
         plugin_map = map_for(plugin)

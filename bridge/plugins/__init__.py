@@ -18,6 +18,7 @@ from .index import (
     default_index_path,
     find_plugins,
     load_index,
+    not_found_message,
     save_index,
 )
 from .records import BundleEntry, Fingerprint, ParameterInfo, PluginInfo
@@ -27,6 +28,6 @@ __all__ = [
     "DEFAULT_TIMEOUT_S", "SCHEMA_VERSION", "BundleEntry", "Fingerprint", "ParameterInfo",
     "PluginIndex", "PluginIndexError", "PluginInfo", "ScanReport", "UnsupportedIndexSchemaError",
     "bundle_fingerprint", "default_index_path", "describe_bundle", "fetch_cache_dir",
-    "fetched_plugin_folder", "find_bundles", "find_plugins", "load_index", "plugin_folders",
+    "fetched_plugin_folder", "find_bundles", "find_plugins", "load_index", "not_found_message", "plugin_folders",
     "save_index", "scan_plugins", "standard_folders",
 ]  # fmt: skip

@@ -179,3 +179,15 @@ def find_plugins(plugins: Iterable[PluginInfo], name: str) -> tuple[list[PluginI
         if by_key[k] not in out:
             out.append(by_key[k])
     return [], out[:5]
+
+
+def not_found_message(index: PluginIndex, name: str, path: str | os.PathLike[str] | None = None) -> str:
+    """Why no plugin matches ``name``, and what to do: the nearest names, or how many the
+    index holds, or that it is empty and must be scanned (``path``: the index file)."""
+    _, close = find_plugins(index.plugins, name)
+    if not index.plugins:
+        where = f" ({path})" if path is not None else ""
+        return f"no plugin named {name!r}: the plugin index{where} holds no plugin; run 'secondear plugins scan'"
+    if close:
+        return f"no plugin named {name!r}; did you mean: {', '.join(close)}?"
+    return f"no plugin named {name!r}; 'secondear plugins list' lists the {len(index.plugins)} known"
