@@ -157,7 +157,10 @@ def _list(args: argparse.Namespace) -> int:
     path = default_index_path()
     index = load_index(path)
     if args.json:
-        _print_json({"index": str(path), "plugins": [_summary(p) for p in index.plugins],
+        from bridge.plugins.verdicts import read_verdicts
+
+        verdicts = read_verdicts()
+        _print_json({"index": str(path), "plugins": [_summary(p, verdicts) for p in index.plugins],
                      "failed": [_failure(e) for e in index.failed]})  # fmt: skip
         return 0
     if not index.bundles:
@@ -290,10 +293,10 @@ def _num(x: Any, digits: int = 6) -> str:
     return f"{v:.{digits}g}"
 
 
-def _summary(p: Any) -> dict[str, Any]:
+def _summary(p: Any, verdicts: Any = None) -> dict[str, Any]:
     from bridge.plugins.verdicts import map_and_verdict
 
-    plugin_map, how, report = map_and_verdict(p)
+    plugin_map, how, report = map_and_verdict(p, entries=verdicts)
     return {
         "name": p.name, "vendor": p.vendor, "format": p.format, "identifier": p.identifier,
         "path": p.path, "category": p.category, "version": p.version, "channels": p.channels,
@@ -311,11 +314,12 @@ def _failure(e: Any) -> dict[str, Any]:
 
 
 def _table(plugins: Sequence[Any]) -> str:
-    from bridge.plugins.verdicts import map_and_verdict, verdict_label
+    from bridge.plugins.verdicts import map_and_verdict, read_verdicts, verdict_label
 
+    verdicts = read_verdicts()
     rows = [("name", "vendor", "format", "channels", "latency", "params", "map verdict", "path")]
     for p in plugins:
-        plugin_map, how, report = map_and_verdict(p)
+        plugin_map, how, report = map_and_verdict(p, entries=verdicts)
         if plugin_map is None:
             verdict = "no map"
         elif not plugin_map.get("kinds"):

@@ -74,12 +74,20 @@ def record_verdict(plugin: PluginInfo, plugin_map: Mapping[str, Any], report: Ma
     return p
 
 
+def read_verdicts(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Every kept entry (read once, then given to :func:`cached_verdict` as ``entries``)."""
+    return _read(Path(path) if path is not None else default_verdicts_path())
+
+
 def cached_verdict(plugin: PluginInfo, plugin_map: Mapping[str, Any], *,
-                   path: str | os.PathLike[str] | None = None) -> dict[str, Any] | None:  # fmt: skip
+                   path: str | os.PathLike[str] | None = None,
+                   entries: Mapping[str, Any] | None = None) -> dict[str, Any] | None:  # fmt: skip
     """The kept report for ``plugin`` with ``plugin_map``, or None (never verified, or the
-    bundle or the map changed since)."""
-    p = Path(path) if path is not None else default_verdicts_path()
-    entry = _read(p).get(_key(plugin))
+    bundle or the map changed since). ``entries`` (:func:`read_verdicts`) saves reading the
+    file again for each plugin of a listing."""
+    if entries is None:
+        entries = read_verdicts(path)
+    entry = entries.get(_key(plugin))
     if not isinstance(entry, dict) or not isinstance(entry.get("report"), dict):
         return None
     if {k: entry.get(k) for k in ("fingerprint", "map_hash")} != _stamp(plugin, plugin_map):
@@ -95,17 +103,19 @@ def verdict_label(report: Mapping[str, Any] | None) -> str:
     return f"{report.get('status', '?')}" + ("" if err is None else f" {err:.2f} dB")
 
 
-def map_and_verdict(plugin: PluginInfo, *, path: str | os.PathLike[str] | None = None
+def map_and_verdict(plugin: PluginInfo, *, path: str | os.PathLike[str] | None = None,
+                    entries: Mapping[str, Any] | None = None
                     ) -> tuple[dict[str, Any] | None, str, dict[str, Any] | None]:  # fmt: skip
     """``(map, how, report)``: the plugin's map (None when it has none), ``"shipped"``,
-    ``"inferred"`` or the reason there is none, and the kept verification report."""
+    ``"inferred"`` or the reason there is none, and the kept verification report
+    (``entries``: as for :func:`cached_verdict`)."""
     from .mapping import MappingError, find_map, map_for
 
     shipped = find_map(plugin)
     if shipped is not None:
-        return shipped, "shipped", cached_verdict(plugin, shipped, path=path)
+        return shipped, "shipped", cached_verdict(plugin, shipped, path=path, entries=entries)
     try:
         inferred = map_for(plugin)
     except MappingError as exc:
         return None, str(exc), None
-    return inferred, "inferred", cached_verdict(plugin, inferred, path=path)
+    return inferred, "inferred", cached_verdict(plugin, inferred, path=path, entries=entries)

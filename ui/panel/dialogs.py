@@ -212,7 +212,7 @@ class PluginVerdictsDialog(QDialog):
 
     def load(self) -> None:
         from bridge.plugins import default_index_path, load_index
-        from bridge.plugins.verdicts import map_and_verdict
+        from bridge.plugins.verdicts import map_and_verdict, read_verdicts
 
         try:
             index = load_index()
@@ -223,8 +223,9 @@ class PluginVerdictsDialog(QDialog):
         if not self.plugins:
             self.message.setText(f"the plugin index ({default_index_path()}) is empty: run 'secondear plugins scan'")
         self.table.setRowCount(len(self.plugins))
+        verdicts = read_verdicts()
         for row, p in enumerate(self.plugins):
-            plugin_map, how, report = map_and_verdict(p)
+            plugin_map, how, report = map_and_verdict(p, entries=verdicts)
             kinds = ", ".join(sorted((plugin_map or {}).get("kinds", {})))
             self._set_row(row, (p.name, p.format, p.channels, how if plugin_map is not None else "none", kinds or "—"),
                           report, plugin_map)  # fmt: skip

@@ -560,10 +560,11 @@ class PanelWindow(QMainWindow):
         choices: list[tuple[Any, Any, str]] = []
         try:
             from bridge.plugins import load_index
-            from bridge.plugins.verdicts import map_and_verdict, verdict_label
+            from bridge.plugins.verdicts import map_and_verdict, read_verdicts, verdict_label
 
+            verdicts = read_verdicts()
             for p in load_index().plugins:
-                plugin_map, _how, report = map_and_verdict(p)
+                plugin_map, _how, report = map_and_verdict(p, entries=verdicts)
                 if plugin_map is not None:
                     choices.append((p, plugin_map, verdict_label(report)))
         except Exception as exc:  # noqa: BLE001 - an unreadable index leaves the built-ins
