@@ -362,20 +362,21 @@ class PanelWindow(QMainWindow):
         self.reference_label.setText(f"ref: {_short(d['reference'])}" if d["reference"] else "no reference")
 
     def open_demo(self) -> None:
-        self._load(lambda: Session.demo(), "the demo")
+        taste = self.taste
+        self._load(lambda: Session.demo(taste=taste), "the demo")
 
     def open_file(self, path: str) -> None:
         """Read and measure ``path`` off the GUI thread, then show it."""
         ctx = self.session.context if self.session is not None else None
+        taste = self.taste
 
         def work(progress):
-            from bridge.audio_io import probe, read_audio
+            from bridge.audio_io import read_audio
 
             progress(0, 2)
-            probe(path)
-            audio, rate = read_audio(path)
+            audio, rate = read_audio(path)  # probes the file itself: an unreadable one raises here
             progress(1, 2)
-            s = Session(audio, float(rate), os.fspath(path))
+            s = Session(audio, float(rate), os.fspath(path), taste=taste)  # suggested once, with taste
             if ctx is not None:
                 s.context = ctx
             s.measure()
