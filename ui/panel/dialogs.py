@@ -9,8 +9,6 @@ Network and measurement work runs off the GUI thread.
 
 from __future__ import annotations
 
-import json
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from PyQt6.QtWidgets import (
@@ -38,13 +36,10 @@ if TYPE_CHECKING:
 
 
 def daw_profiles() -> dict[str, dict[str, Any]]:
-    """The shipped DAW profiles by name (``ardour``, ``reaper``, …)."""
-    out = {}
-    folder = resources.files("bridge.daw").joinpath("profiles")
-    for f in sorted(folder.iterdir(), key=lambda p: p.name):
-        if f.name.endswith(".json"):
-            out[f.name[:-5]] = json.loads(f.read_text(encoding="utf-8"))
-    return out
+    """The shipped DAW profiles by name (``ardour``, ``reaper``, …), as ``daw push`` loads them."""
+    from bridge.daw.client import PROFILE_NAMES, load_profile
+
+    return {name: load_profile(name) for name in PROFILE_NAMES}
 
 
 class DawPushDialog(QDialog):
