@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from ..context import Context
-from ..moves import Move
+from ..moves import KINDS, Move
 from ..records import Analysis
 from .common import confidence, severity
 from .records import LeaveAlone, Suggestion
@@ -176,15 +176,24 @@ def loudness(analysis: Analysis, ctx: Context, *, change_lu: float | None = None
     note = ""
     if dest is not None and dest.normalises in ("both", "down") and need < 0 and change_lu is None:
         note = f"; {dest.name} would turn it down by {-need:.1f} dB anyway, so this only keeps the true peak honest"
+    wanted, reaches = need, "reaches"
+    for kind in ("gain", "limiter"):  # the move's own range bounds it: as far as one move goes
+        if kind == "gain" or tp + need > ceiling - LIMITER_MARGIN_DB:
+            spec = KINDS[kind]["gain_db"]
+            need = min(spec.high, max(spec.low, need))
+    if need != wanted:
+        target, reaches = lo + need, "moves it towards"
+        note += (f"; {wanted:+.1f} dB would be needed, more than one move should do ({need:+.0f} dB): "
+                 "fix the level where the audio is made")  # fmt: skip
     if tp + need <= ceiling - LIMITER_MARGIN_DB:
         move = Move("gain", {"gain_db": round(need, 2)})
-        why = f"integrated {lo:.1f} LUFS; {need:+.1f} dB of gain reaches {goal} with the true peak at {tp + need:.1f} dBTP{note}"
+        why = f"integrated {lo:.1f} LUFS; {need:+.1f} dB of gain {reaches} {goal} with the true peak at {tp + need:.1f} dBTP{note}"
         predicted = {"integrated_lufs": round(target, 2), "true_peak_dbtp": round(tp + need, 2)}
     else:
         over = tp + need - ceiling
         move = Move("limiter", {"ceiling_dbtp": ceiling, "gain_db": round(need, 2), "release_ms": 100.0})
         why = (
-            f"integrated {lo:.1f} LUFS, true peak {tp:.1f} dBTP: {need:+.1f} dB reaches {goal}, "
+            f"integrated {lo:.1f} LUFS, true peak {tp:.1f} dBTP: {need:+.1f} dB {reaches} {goal}, "
             f"but the peaks would go {over:.1f} dB over {ceiling:g} dBTP, so a limiter holds them "
             f"(about {over:.1f} dB of peak reduction){note}"
         )

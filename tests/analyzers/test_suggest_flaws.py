@@ -314,3 +314,21 @@ def test_a_bump_is_answered_by_a_bell_at_the_bump(name, role):
         assert s.move.kind == "peak", f"{s.id}: {s.move.describe()} answers the {band:g} Hz bump"
         assert octaves(s.move.params["freq_hz"], band) <= THIRD_OCTAVE, f"{s.id}: {s.move.describe()} for {band:g} Hz"
         assert s.move.params["gain_db"] < 0
+
+
+@pytest.mark.parametrize("kind", ["gain", "limiter"])
+def test_a_loudness_gap_beyond_one_move_is_met_halfway_and_said(kind):
+    """Spotify's −14 LUFS from a bounce near −50 LUFS: the move stops at its own range
+    (+24 dB), is predicted there, and says how much more it would take, instead of failing
+    (with clicks at −10 dBFS the drive needs the limiter, whose range is the same)."""
+    from analyzers.suggest import suggest
+
+    x = np.random.default_rng(3).standard_normal((2, 4 * RATE)).astype(np.float32) * np.float32(0.003)
+    if kind == "limiter":
+        x[:, :: RATE // 2] = np.float32(10 ** (-10 / 20))
+    a = analyze(x, RATE)
+    s = suggest(a, make_context(target="spotify")).by_id("loudness")
+    need = -14.0 - a.loudness.integrated_lufs
+    assert need > 26 and s.move.kind == kind and s.move.params["gain_db"] == 24.0
+    assert s.predicted["integrated_lufs"] == pytest.approx(a.loudness.integrated_lufs + 24.0, abs=0.01)
+    assert f"{need:+.1f} dB would be needed" in s.why and "moves it towards" in s.why
