@@ -321,3 +321,21 @@ def test_keyboard_a_and_r_decide_the_card_in_focus(window, qtbot):
     window.intent_edit.setFocus()
     qtbot.keyClicks(window.intent_edit, "a")
     assert window.intent_edit.text() == "a" and window.session.cards[comp].status == "rejected"
+
+
+def test_a_new_bounce_of_the_same_file_replaces_its_session(window, qtbot, tmp_path, rng):
+    path = tmp_path / "bounce.wav"
+    noise = pink_noise(rng, 4.0, 48000)
+    write_float_wav(path, noise * 0.05, 48000)
+    window.open_file(str(path))
+    qtbot.waitUntil(lambda: window.session.source == str(path) or bool(window.last_error), timeout=30000)
+    assert window.last_error == ""
+    quiet = window.session.analysis.loudness.integrated_lufs
+    write_float_wav(path, noise * 0.4, 48000)  # bounced again, 18.06 dB louder
+    with qtbot.waitSignal(window.session_shown, timeout=30000):
+        window.open_file(str(path))
+    assert window.source_combo.count() == 2  # the demo and this file, not a second entry
+    window.source_combo.activated.emit(0)  # to the demo and back: the new bounce is kept
+    window.source_combo.activated.emit(1)
+    assert window.session.source == str(path)
+    assert window.session.analysis.loudness.integrated_lufs == pytest.approx(quiet + 18.06, abs=0.05)

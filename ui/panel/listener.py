@@ -100,10 +100,6 @@ class PanelBridge(QObject, EventHandler):
             session.set_context(role_name=role, genre_name=d.get("genre"),
                                 target=None if target is None else target["name"])  # fmt: skip
             self.tracks[event.track] = session.source
-            w.sessions.pop(session.source, None)  # a new bounce of the same file replaces the old one
-            i = w.source_combo.findData(session.source)
-            if i >= 0:
-                w.source_combo.removeItem(i)
             w.show_session(session, label=f"{event.track} — {_name(session.source)}")
             w.status(f"from the DAW: {event.track} ({_name(session.source)}), {len(session.cards)} suggestions")
             return _advice_replies(event.track, w.session)

@@ -329,7 +329,8 @@ class PanelWindow(QMainWindow):
     # -- sessions ------------------------------------------------------------------------
 
     def show_session(self, session: Session, *, label: str | None = None) -> None:
-        """Make ``session`` the one shown (added to the source list, as ``label``, when new)."""
+        """Make ``session`` the one shown: added to the source list (as ``label``), or in place
+        of the session of the same source."""
         session.on_decision = self.on_decision
         if self.taste and session.taste is None:
             session.taste = self.taste
@@ -341,10 +342,14 @@ class PanelWindow(QMainWindow):
         self.audition_result = None
         self.undo_stack.clear()
         key = session.source
-        if key not in self.sessions:
-            self.sessions[key] = session
+        self.sessions[key] = session  # a new measurement of the same file (a new bounce) replaces the old
+        i = self.source_combo.findData(key)
+        if i < 0:
             self.source_combo.addItem(label or _short(key), key)
-        self.source_combo.setCurrentIndex(self.source_combo.findData(key))
+            i = self.source_combo.count() - 1
+        elif label:
+            self.source_combo.setItemText(i, label)
+        self.source_combo.setCurrentIndex(i)
         self._show_context(session)
         self.refresh()
         self.session_shown.emit()
