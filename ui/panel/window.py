@@ -337,9 +337,8 @@ class PanelWindow(QMainWindow):
             session.suggest()
         elif session.advice is None:
             session.suggest()
-        self.stop_playback()
         self.session = session
-        self.audition_result = None
+        self._ab_stale()
         self.undo_stack.clear()
         key = session.source
         self.sessions[key] = session  # a new measurement of the same file (a new bounce) replaces the old
@@ -423,7 +422,7 @@ class PanelWindow(QMainWindow):
             self.error("that context cannot be used", exc)
             return
         self.undo_stack.clear()
-        self.audition_result = None
+        self._ab_stale()
         self.refresh()
         self.status(f"suggested again: {len(self.session.cards)} suggestions")
 
@@ -498,12 +497,17 @@ class PanelWindow(QMainWindow):
         c = self.session.card(suggestion_id)
         self.cards[suggestion_id].set_status(c.status, c.move)
         self.spectrum.set_moves(self.session.chosen_moves(whole_file_only=True))
+        self._ab_stale("changed: render A/B again" if self.session.chosen() else "accept a move, then render A/B")
+        self._counts()
+
+    def _ab_stale(self, message: str | None = None) -> None:
+        """The rendered A/B no longer matches the decisions: drop it, stop, say so."""
         self.audition_result = None
         self.stop_playback()
         for b in (self.a_button, self.b_button, self.play_button):
             b.setEnabled(False)
-        self.ab_label.setText("changed: render A/B again" if self.session.chosen() else "accept a move, then render A/B")
-        self._counts()
+        if message is not None:
+            self.ab_label.setText(message)
 
     def _counts(self) -> None:
         if self.session is None or not self.session.cards:
@@ -600,13 +604,9 @@ class PanelWindow(QMainWindow):
                            sample_rate_hz=self.session.sample_rate_hz)  # fmt: skip
 
     def _placement_changed(self) -> None:
-        self.audition_result = None
-        self.stop_playback()
-        for b in (self.a_button, self.b_button, self.play_button):
-            b.setEnabled(False)
         names = [c.currentText() for c in (self.eq_combo, self.dyn_combo) if c.currentData() is not None]
-        self.ab_label.setText(f"moves on {' and '.join(names)}: render A/B again" if names else
-                              "moves on the built-ins: render A/B again")  # fmt: skip
+        self._ab_stale(f"moves on {' and '.join(names)}: render A/B again" if names else
+                       "moves on the built-ins: render A/B again")  # fmt: skip
 
     # -- audition ------------------------------------------------------------------------
 
