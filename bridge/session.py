@@ -4,7 +4,7 @@ A :class:`Session` holds the audio, its :class:`~analyzers.Analysis`, the contex
 engineer set (role, genre, destination, reference, intent words), the engine's
 :class:`~analyzers.suggest.Advice`, and the engineer's answer to each suggestion
 (accepted, tweaked with the final parameters, rejected, or not yet decided; each answer is
-a :class:`presets.taste.Decision` for the taste log). From those
+a :class:`analyzers.suggest.records.Decision` for the taste log). From those
 answers it builds the :class:`~bridge.chain.Chain` that is auditioned, rendered, pushed
 to the DAW and saved as a preset.
 
@@ -28,7 +28,7 @@ from analyzers.context import Context, make_context
 from analyzers.moves import Move
 from analyzers.suggest import Advice, Suggestion, suggest
 
-from presets.taste import Decision
+from analyzers.suggest.records import Decision
 
 from .errors import BridgeError
 
@@ -71,7 +71,7 @@ class Session:
     source : str
         A path, or a label such as the demo's.
     on_decision : callable, optional
-        Called with each :class:`presets.taste.Decision` as it is made (the taste log,
+        Called with each :class:`analyzers.suggest.records.Decision` as it is made (the taste log,
         :class:`presets.taste.TasteLog`).
     taste : mapping, optional
         The engineer's taste summary (:func:`presets.taste.summarize`): confidences are

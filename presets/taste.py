@@ -1,6 +1,6 @@
 """The engineer's taste: a log of decisions on suggestions, and a summary of it.
 
-Each :class:`Decision` (accepted, tweaked with the final parameters, or rejected) is one
+Each :class:`analyzers.suggest.records.Decision` (accepted, tweaked with the final parameters, or rejected) is one
 JSON line appended to ``taste.jsonl`` in Second Ear's user data folder
 (:func:`presets.store.data_dir`; ``$SECONDEAR_TASTE_FILE`` or the ``path`` argument move
 it). An append is one ``write`` on a file opened with ``O_APPEND``, then ``fsync``; if it
@@ -25,21 +25,16 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from analyzers.suggest.taste import rule_id as _rule_id
+from analyzers.errors import ParameterError
+from analyzers.suggest.records import DECISION_SCHEMA_VERSION, VERDICTS, Decision
 
 from .errors import PresetFormatError, PresetStoreError
 from .store import data_dir
 
-if TYPE_CHECKING:
-    from analyzers.context import Context
-    from analyzers.moves import Move
-    from analyzers.suggest.records import Suggestion
-
-#: The line format this code reads and writes (``v`` in each line).
-TASTE_SCHEMA_VERSION = 1
+#: The line format this code reads and writes (``v`` in each line): a Decision's ``to_dict``.
+TASTE_SCHEMA_VERSION = DECISION_SCHEMA_VERSION
 #: The environment variable that moves the taste log.
 ENV_TASTE_FILE = "SECONDEAR_TASTE_FILE"
-VERDICTS = ("accepted", "tweaked", "rejected")
 #: Lines longer than this are skipped as damaged (bytes).
 MAX_LINE_BYTES = 64 * 1024
 #: Parameters whose tweaks the summary reports (median of final − proposed).
@@ -50,115 +45,6 @@ def default_taste_path() -> Path:
     """``$SECONDEAR_TASTE_FILE``, else ``taste.jsonl`` in :func:`presets.store.data_dir`."""
     env = os.environ.get(ENV_TASTE_FILE)
     return Path(env).expanduser() if env else data_dir() / "taste.jsonl"
-
-
-def _params(value: object, where: str) -> Mapping[str, float]:
-    if not isinstance(value, Mapping):
-        raise PresetFormatError(f"{where} must be an object of parameter values, not {value!r}")
-    out = {}
-    for k, v in value.items():
-        if not isinstance(k, str) or isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise PresetFormatError(f"{where}.{k} = {v!r} is not a finite number")
-        out[k] = float(v)
-    return MappingProxyType(out)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Decision:
-    """The engineer's verdict on one suggestion.
-
-    Attributes
-    ----------
-    verdict : str
-        ``accepted``, ``tweaked`` (``final`` holds the parameters kept) or ``rejected``.
-    suggestion_id : str
-        The suggestion's id in its answer (``eq-315``).
-    kind : str
-        The move's kind (``peak``, ``compressor``…).
-    proposed : mapping of str to float
-        The move's parameters as suggested (units in the names).
-    final : mapping of str to float or None
-        What the engineer kept, for ``tweaked`` (required then, None otherwise).
-    rule_id : str
-        The rule the suggestion came from (default: from the id, see
-        :func:`analyzers.suggest.taste.rule_id`).
-    time : datetime
-        When, timezone-aware (UTC by default: now).
-    role, genre : str or None
-        The context the suggestion was made in.
-    """
-
-    verdict: str
-    suggestion_id: str
-    kind: str
-    proposed: Mapping[str, float] = field(default_factory=dict)
-    final: Mapping[str, float] | None = None
-    rule_id: str = ""
-    time: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-    role: str | None = None
-    genre: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.verdict not in VERDICTS:
-            raise PresetFormatError(f"verdict {self.verdict!r} is not one of {', '.join(VERDICTS)}")
-        for name in ("suggestion_id", "kind"):
-            v = getattr(self, name)
-            if not isinstance(v, str) or not v or len(v) > 200:
-                raise PresetFormatError(f"{name} must be a non-empty string, not {v!r}")
-        for name in ("role", "genre"):
-            v = getattr(self, name)
-            if v is not None and (not isinstance(v, str) or len(v) > 200):
-                raise PresetFormatError(f"{name} must be a string or None, not {v!r}")
-        object.__setattr__(self, "proposed", _params(self.proposed, "proposed"))
-        if self.verdict == "tweaked":
-            if self.final is None:
-                raise PresetFormatError("a tweaked decision needs the final parameters ('final')")
-            object.__setattr__(self, "final", _params(self.final, "final"))
-        elif self.final is not None:
-            raise PresetFormatError(f"'final' is only for tweaked decisions, not {self.verdict}")
-        if not isinstance(self.rule_id, str) or len(self.rule_id) > 200:
-            raise PresetFormatError(f"rule_id must be a string, not {self.rule_id!r}")
-        if not self.rule_id:
-            object.__setattr__(self, "rule_id", _rule_id(self.suggestion_id))
-        if not isinstance(self.time, datetime) or self.time.tzinfo is None:
-            raise PresetFormatError(f"time must be a timezone-aware datetime, not {self.time!r}")
-
-    @classmethod
-    def of(cls, suggestion: Suggestion, verdict: str, *, final: Move | Mapping[str, float] | None = None,
-           context: Context | None = None, time: datetime | None = None) -> Decision:  # fmt: skip
-        """From a :class:`~analyzers.suggest.Suggestion`, the verdict, the tweaked move (or
-        its parameters) and the :class:`~analyzers.context.Context`."""
-        fin = None if final is None else dict(getattr(final, "params", final))
-        return cls(verdict=verdict, suggestion_id=suggestion.id, kind=suggestion.move.kind,
-                   proposed=dict(suggestion.move.params), final=fin,
-                   time=time or datetime.now(timezone.utc),
-                   role=None if context is None else context.role.name,
-                   genre=None if context is None or context.genre is None else context.genre.name)  # fmt: skip
-
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"v": TASTE_SCHEMA_VERSION, "time": self.time.astimezone(timezone.utc).isoformat(),
-                             "verdict": self.verdict, "suggestion_id": self.suggestion_id, "rule_id": self.rule_id,
-                             "kind": self.kind, "proposed": dict(self.proposed), "role": self.role,
-                             "genre": self.genre}  # fmt: skip
-        if self.final is not None:
-            d["final"] = dict(self.final)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Any) -> Decision:
-        """The inverse of :meth:`to_dict`; PresetFormatError for anything else."""
-        if not isinstance(d, Mapping):
-            raise PresetFormatError("a decision is a JSON object")
-        v = d.get("v")
-        if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= TASTE_SCHEMA_VERSION:
-            raise PresetFormatError(f"decision line version {v!r}: this reads 1…{TASTE_SCHEMA_VERSION}")
-        try:
-            when = datetime.fromisoformat(str(d.get("time")))
-        except ValueError:
-            raise PresetFormatError(f"time {d.get('time')!r} is not ISO 8601") from None
-        return cls(verdict=d.get("verdict"), suggestion_id=d.get("suggestion_id"), kind=d.get("kind"),
-                   proposed=d.get("proposed", {}), final=d.get("final"), rule_id=d.get("rule_id", ""),
-                   time=when, role=d.get("role"), genre=d.get("genre"))  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +122,7 @@ class TasteLog:
                 if len(line) > MAX_LINE_BYTES:
                     raise PresetFormatError("line too long")
                 out.append(Decision.from_dict(json.loads(line.decode("utf-8"))))
-            except (PresetFormatError, ValueError, RecursionError):
+            except (PresetFormatError, ParameterError, ValueError, RecursionError):
                 skipped += 1
         return TasteRead(tuple(out), skipped)
 

@@ -7,6 +7,6 @@ one concern per module (``corrective``, ``tonal``, ``dynamics``, ``stereo``, ``i
 
 from .engine import MAX_SUGGESTIONS, suggest
 from .intent import Wish, parse_intent
-from .records import Advice, LeaveAlone, Suggestion
+from .records import Advice, Decision, LeaveAlone, Suggestion
 
-__all__ = ["MAX_SUGGESTIONS", "Advice", "LeaveAlone", "Suggestion", "Wish", "parse_intent", "suggest"]
+__all__ = ["MAX_SUGGESTIONS", "Advice", "Decision", "LeaveAlone", "Suggestion", "Wish", "parse_intent", "suggest"]

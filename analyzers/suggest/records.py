@@ -1,13 +1,28 @@
-"""What the suggestion engine answers with."""
+"""What the suggestion engine answers with (:class:`Advice` of :class:`Suggestion` and
+:class:`LeaveAlone`), and what the engineer answers back (:class:`Decision`)."""
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
+from datetime import datetime, timezone
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
+from ..errors import ParameterError
 from ..moves import Move
 
+if TYPE_CHECKING:
+    from ..context import Context
+
 SEVERITIES = ("low", "medium", "high")
+#: What the engineer can say of a suggestion (a :class:`Decision`'s ``verdict``).
+VERDICTS = ("accepted", "tweaked", "rejected")
+#: The version of :meth:`Decision.to_dict`'s form (``v``; the taste log's lines).
+DECISION_SCHEMA_VERSION = 1
+_SUFFIX = re.compile(r"-(\d+(\.\d+)?k?|\d+)$")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -109,3 +124,126 @@ class Advice:
                 return s
         known = ", ".join(s.id for s in self.suggestions) or "none"
         raise KeyError(f"no suggestion {suggestion_id!r}; the ids are: {known}")
+
+
+def rule_id(suggestion_id: str) -> str:
+    """The rule a suggestion id comes from: the id without its band or counter suffix.
+
+    ``"eq-315"`` → ``"eq"``, ``"tone-2.5k"`` → ``"tone"``, ``"less-muddy-2"`` →
+    ``"less-muddy"``, ``"hpf"`` → ``"hpf"``, ``"mask-bass-250"`` → ``"mask-bass"``.
+    """
+    rid = suggestion_id
+    while True:
+        stripped = _SUFFIX.sub("", rid)
+        if stripped == rid or not stripped:
+            return rid
+        rid = stripped
+
+
+def _params(value: object, where: str) -> Mapping[str, float]:
+    if not isinstance(value, Mapping):
+        raise ParameterError(f"{where} must be an object of parameter values, not {value!r}")
+    out = {}
+    for k, v in value.items():
+        if not isinstance(k, str) or isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise ParameterError(f"{where}.{k} = {v!r} is not a finite number")
+        out[k] = float(v)
+    return MappingProxyType(out)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Decision:
+    """The engineer's verdict on one suggestion.
+
+    Attributes
+    ----------
+    verdict : str
+        ``accepted``, ``tweaked`` (``final`` holds the parameters kept) or ``rejected``.
+    suggestion_id : str
+        The suggestion's id in its answer (``eq-315``).
+    kind : str
+        The move's kind (``peak``, ``compressor``…).
+    proposed : mapping of str to float
+        The move's parameters as suggested (units in the names).
+    final : mapping of str to float or None
+        What the engineer kept, for ``tweaked`` (required then, None otherwise).
+    rule_id : str
+        The rule the suggestion came from (default: from the id, see
+        :func:`analyzers.suggest.taste.rule_id`).
+    time : datetime
+        When, timezone-aware (UTC by default: now).
+    role, genre : str or None
+        The context the suggestion was made in.
+    """
+
+    verdict: str
+    suggestion_id: str
+    kind: str
+    proposed: Mapping[str, float] = field(default_factory=dict)
+    final: Mapping[str, float] | None = None
+    rule_id: str = ""
+    time: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    role: str | None = None
+    genre: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ParameterError(f"verdict {self.verdict!r} is not one of {', '.join(VERDICTS)}")
+        for name in ("suggestion_id", "kind"):
+            v = getattr(self, name)
+            if not isinstance(v, str) or not v or len(v) > 200:
+                raise ParameterError(f"{name} must be a non-empty string, not {v!r}")
+        for name in ("role", "genre"):
+            v = getattr(self, name)
+            if v is not None and (not isinstance(v, str) or len(v) > 200):
+                raise ParameterError(f"{name} must be a string or None, not {v!r}")
+        object.__setattr__(self, "proposed", _params(self.proposed, "proposed"))
+        if self.verdict == "tweaked":
+            if self.final is None:
+                raise ParameterError("a tweaked decision needs the final parameters ('final')")
+            object.__setattr__(self, "final", _params(self.final, "final"))
+        elif self.final is not None:
+            raise ParameterError(f"'final' is only for tweaked decisions, not {self.verdict}")
+        if not isinstance(self.rule_id, str) or len(self.rule_id) > 200:
+            raise ParameterError(f"rule_id must be a string, not {self.rule_id!r}")
+        if not self.rule_id:
+            object.__setattr__(self, "rule_id", rule_id(self.suggestion_id))
+        if not isinstance(self.time, datetime) or self.time.tzinfo is None:
+            raise ParameterError(f"time must be a timezone-aware datetime, not {self.time!r}")
+
+    @classmethod
+    def of(cls, suggestion: Suggestion, verdict: str, *, final: Move | Mapping[str, float] | None = None,
+           context: Context | None = None, time: datetime | None = None) -> Decision:  # fmt: skip
+        """From a :class:`~analyzers.suggest.Suggestion`, the verdict, the tweaked move (or
+        its parameters) and the :class:`~analyzers.context.Context`."""
+        fin = None if final is None else dict(getattr(final, "params", final))
+        return cls(verdict=verdict, suggestion_id=suggestion.id, kind=suggestion.move.kind,
+                   proposed=dict(suggestion.move.params), final=fin,
+                   time=time or datetime.now(timezone.utc),
+                   role=None if context is None else context.role.name,
+                   genre=None if context is None or context.genre is None else context.genre.name)  # fmt: skip
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"v": DECISION_SCHEMA_VERSION, "time": self.time.astimezone(timezone.utc).isoformat(),
+                             "verdict": self.verdict, "suggestion_id": self.suggestion_id, "rule_id": self.rule_id,
+                             "kind": self.kind, "proposed": dict(self.proposed), "role": self.role,
+                             "genre": self.genre}  # fmt: skip
+        if self.final is not None:
+            d["final"] = dict(self.final)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Any) -> Decision:
+        """The inverse of :meth:`to_dict`; :class:`~analyzers.errors.ParameterError` for anything else."""
+        if not isinstance(d, Mapping):
+            raise ParameterError("a decision is a JSON object")
+        v = d.get("v")
+        if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= DECISION_SCHEMA_VERSION:
+            raise ParameterError(f"decision line version {v!r}: this reads 1…{DECISION_SCHEMA_VERSION}")
+        try:
+            when = datetime.fromisoformat(str(d.get("time")))
+        except ValueError:
+            raise ParameterError(f"time {d.get('time')!r} is not ISO 8601") from None
+        return cls(verdict=d.get("verdict"), suggestion_id=d.get("suggestion_id"), kind=d.get("kind"),
+                   proposed=d.get("proposed", {}), final=d.get("final"), rule_id=d.get("rule_id", ""),
+                   time=when, role=d.get("role"), genre=d.get("genre"))  # fmt: skip

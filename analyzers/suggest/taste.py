@@ -14,12 +14,11 @@ changed in the notes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from .records import Advice
+from .records import Advice, rule_id
 
 #: Fewer decisions than this on a (kind, role) or a rule change nothing.
 MIN_DECISIONS = 3
@@ -28,21 +27,6 @@ MAX_SHIFT = 0.2
 #: Decisions at which the shift reaches half its weight (``n / (n + HALF_WEIGHT_AT)``).
 HALF_WEIGHT_AT = 5
 _SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
-_SUFFIX = re.compile(r"-(\d+(\.\d+)?k?|\d+)$")
-
-
-def rule_id(suggestion_id: str) -> str:
-    """The rule a suggestion id comes from: the id without its band or counter suffix.
-
-    ``"eq-315"`` → ``"eq"``, ``"tone-2.5k"`` → ``"tone"``, ``"less-muddy-2"`` →
-    ``"less-muddy"``, ``"hpf"`` → ``"hpf"``, ``"mask-bass-250"`` → ``"mask-bass"``.
-    """
-    rid = suggestion_id
-    while True:
-        stripped = _SUFFIX.sub("", rid)
-        if stripped == rid or not stripped:
-            return rid
-        rid = stripped
 
 
 def _shift(stats: Mapping[str, Any]) -> tuple[float, int]:

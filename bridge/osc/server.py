@@ -127,7 +127,7 @@ class BridgeSession(EventHandler):
         ``measure(path) -> Analysis``; :func:`bridge.measure.analyze_file` by default
         (tests inject a fake).
     on_decision : callable, optional
-        Called with each :class:`presets.taste.Decision` (``secondear daw serve`` appends
+        Called with each :class:`analyzers.suggest.records.Decision` (``secondear daw serve`` appends
         them to the taste log, as the panel does); an exception from it is logged, and the
         decision still stands.
     """
@@ -151,7 +151,7 @@ class BridgeSession(EventHandler):
             return self._selected
 
     def decisions(self) -> tuple[tuple[str, object], ...]:
-        """``(track, presets.taste.Decision)`` pairs, oldest first (the last 10 000)."""
+        """``(track, analyzers.suggest.records.Decision)`` pairs, oldest first (the last 10 000)."""
         with self._lock:
             return tuple(self._decisions)
 
@@ -197,7 +197,7 @@ class BridgeSession(EventHandler):
         return _advice_replies(name, track.analysis, advice)
 
     def decide(self, event: Accept | Reject) -> None:
-        from presets.taste import Decision
+        from analyzers.suggest.records import Decision
 
         verdict = "accepted" if isinstance(event, Accept) else "rejected"
         with self._lock:

@@ -53,19 +53,6 @@ def test_decisions_append_as_json_lines_and_read_back(tmp_path):
     assert got.decisions == (a, t, r) and got.skipped_lines == 0
 
 
-def test_decisions_validate():
-    with pytest.raises(PresetFormatError, match="needs the final parameters"):
-        Decision(verdict="tweaked", suggestion_id="eq-315", kind="peak")
-    with pytest.raises(PresetFormatError, match="only for tweaked"):
-        Decision(verdict="accepted", suggestion_id="eq-315", kind="peak", final={"gain_db": 1.0})
-    with pytest.raises(PresetFormatError, match="is not one of accepted, tweaked, rejected"):
-        Decision(verdict="maybe", suggestion_id="x", kind="peak")
-    with pytest.raises(PresetFormatError, match="not a finite number"):
-        Decision(verdict="accepted", suggestion_id="x", kind="peak", proposed={"gain_db": float("inf")})
-    with pytest.raises(PresetFormatError, match="timezone-aware"):
-        Decision(verdict="accepted", suggestion_id="x", kind="peak", time=datetime(2026, 1, 1))
-
-
 def test_damaged_and_newer_lines_are_skipped_and_a_torn_line_is_not_glued_onto(tmp_path):
     log = TasteLog(tmp_path / "taste.jsonl")
     good = Decision(verdict="accepted", suggestion_id="hpf", kind="highpass", time=T0)
