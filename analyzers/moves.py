@@ -88,6 +88,11 @@ KINDS: Mapping[str, Mapping[str, Param]] = MappingProxyType(
     }
 )
 
+#: The kinds an EQ realises (an "EQ" plugin is chosen for these).
+EQ_KINDS = ("highpass", "lowpass", "peak", "low_shelf", "high_shelf")
+#: The kinds a dynamics processor realises (a "dynamics" plugin is chosen for these).
+DYNAMICS_KINDS = ("compressor", "limiter")
+
 _INTEGER_PARAMS = {"channel", "delay_samples"}
 _SLOPES = (6.0, 12.0, 18.0, 24.0)
 
@@ -137,6 +142,11 @@ class Move:
                     raise ParameterError(f"{self.kind} needs {name} ({p.low:g}…{p.high:g})")
                 values[name] = p.default
         object.__setattr__(self, "params", MappingProxyType(values))
+
+    def __reduce__(self) -> tuple[type[Move], tuple[str, dict[str, float]]]:
+        """Pickled as kind and plain parameters (a mapping proxy does not pickle): moves and the
+        suggestions holding them cross to worker processes."""
+        return (Move, (self.kind, dict(self.params)))
 
     def __getitem__(self, name: str) -> float:
         return self.params[name]

@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from analyzers import Analysis, analyze
+from analyzers.context import Context, Destination
 from analyzers.moves import Move
 from analyzers.suggest import Advice, Suggestion
-from analyzers.spectrum import NOMINAL_CENTRES_HZ
 
+from .advise import advise, album_context
 from .audio_io import read_audio
+from .checks import Check, checks_for
 from .errors import BridgeError
 from .render import render_chain, render_move, render_region, true_peak_dbtp
 
@@ -32,22 +35,6 @@ LOUDNESS_TOLERANCE_LU = 0.1
 
 class ApplyError(BridgeError):
     """Accepted ids that do not exist, an output that cannot be written."""
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    """One predicted figure against its measurement after rendering."""
-
-    suggestion_id: str
-    figure: str
-    before: float | None
-    predicted: float
-    measured: float | None
-
-    def to_dict(self) -> dict:
-        r = lambda v: None if v is None else round(v, 2)  # noqa: E731
-        return {"id": self.suggestion_id, "figure": self.figure, "before": r(self.before),
-                "predicted": r(self.predicted), "measured": r(self.measured)}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,11 +72,12 @@ def select(advice: Advice, accept: str, *, strict: bool = True) -> list[Suggesti
 
 def apply_suggestions(
     audio: np.ndarray, sample_rate_hz: float, before: Analysis, chosen: Sequence[Suggestion],
-    *, loudness_target: tuple[float, float] | None = None,
+    *, destination: Destination | None = None,
 ) -> tuple[np.ndarray, list[str]]:  # fmt: skip
     """Render ``chosen`` onto ``audio``; returns the result and warnings.
 
-    ``loudness_target`` = (LUFS, ceiling dBTP) makes the loudness move closed-loop.
+    ``destination`` (its loudness in LUFS and true-peak ceiling in dBTP) makes the loudness
+    move closed-loop; without one, the loudness move's own gain is the goal.
     """
     warnings: list[str] = []
     whole = [s for s in chosen if s.region_s is None and s.id != "loudness"]
@@ -102,7 +90,7 @@ def apply_suggestions(
         y = render_region(y, sample_rate_hz, moves, region)
     level = next((s for s in chosen if s.id == "loudness"), None)
     if level is not None:
-        y = _closed_loop_loudness(y, sample_rate_hz, level.move, loudness_target, warnings)
+        y = _closed_loop_loudness(y, sample_rate_hz, level.move, destination, warnings)
     peak = float(np.abs(y).max()) if y.size else 0.0
     if peak > 1.0:
         warnings.append(f"the result peaks at {20 * math.log10(peak):+.1f} dBFS: accept a limiter (--target) "
@@ -110,15 +98,16 @@ def apply_suggestions(
     return y, warnings
 
 
-def _closed_loop_loudness(y, rate, move: Move, target, warnings) -> np.ndarray:
+def _closed_loop_loudness(y: np.ndarray, rate: float, move: Move, destination: Destination | None,
+                          warnings: list[str]) -> np.ndarray:  # fmt: skip
     now = analyze(y, rate).loudness.integrated_lufs
     if now is None:
         warnings.append("no loudness left to adjust after the other moves")
         return y
-    if target is None:
+    if destination is None:
         goal_lufs, ceiling = now + move.params["gain_db"], -1.0
     else:
-        goal_lufs, ceiling = target
+        goal_lufs, ceiling = destination.lufs, destination.ceiling_dbtp
     if move.kind == "limiter":
         ceiling = move.params["ceiling_dbtp"]
     drive = goal_lufs - now
@@ -154,61 +143,41 @@ def write_audio(path: str | os.PathLike[str], audio: np.ndarray, sample_rate_hz:
         raise ApplyError(f"could not write {p}: {exc}") from exc
 
 
-def checks_for(chosen: Sequence[Suggestion], before: Analysis, after: Analysis) -> list[Check]:
-    """Predicted against measured, for every figure each suggestion predicted."""
-    out = []
-    for s in chosen:
-        for key, predicted in s.predicted.items():
-            b, m = _figure(before, key, s), _figure(after, key, s)
-            if key.startswith("band_") and b is not None and m is not None:
-                m = m - b  # a band's measured change
-                b = 0.0
-            out.append(Check(s.id, key, b, float(predicted), m))
-    return out
-
-
-def _figure(a: Analysis, key: str, s: Suggestion) -> float | None:
-    if key == "integrated_lufs":
-        return a.loudness.integrated_lufs
-    if key == "true_peak_dbtp":
-        return a.levels.true_peak_dbtp
-    if key == "crest_db":
-        return a.levels.crest_db
-    if key == "width":
-        return a.stereo.width
-    if key == "correlation":
-        return a.stereo.correlation
-    if key == "section_lufs" and s.region_s is not None:
-        return None  # measured by the caller on the region (needs the samples)
-    if key.startswith("band_"):
-        nominal = float(key.split("_")[1])
-        j = list(NOMINAL_CENTRES_HZ).index(nominal)
-        lv, tot = a.spectrum.level_db[j], a.spectrum.total_dbfs
-        return None if lv is None or tot is None else lv + tot
-    return None
-
-
-def load(path: str | os.PathLike[str]) -> tuple[np.ndarray, float]:
-    """Read a whole file for rendering."""
-    return read_audio(path)
-
-
 def run_apply(
-    path: str | os.PathLike[str], out_path: str | os.PathLike[str], advice_for, accept: str, *, strict: bool = True,
+    path: str | os.PathLike[str], out_path: str | os.PathLike[str], context: Context, *, accept: str = "all",
+    taste: Mapping[str, Any] | None = None, album_lufs: float | None = None, extra: Sequence[Suggestion] = (),
+    strict: bool = True,
 ) -> tuple[Advice, ApplyReport]:  # fmt: skip
-    """The whole ``apply``: read, measure, suggest (``advice_for(analysis)``), render the
-    accepted moves, write, read back, measure again, compare.
+    """The whole ``apply``: read, measure, advise in ``context`` (:func:`bridge.advise.advise`,
+    with ``taste``), render the accepted moves, write, read back, measure again, compare.
 
-    ``advice_for`` returns ``(advice, loudness_target)`` for an analysis, where
-    ``loudness_target`` is ``(lufs, ceiling_dbtp)`` or None.
+    Parameters
+    ----------
+    context : Context
+        Role, genre, destination, reference and intent words.
+    accept : str
+        ``all``, ``none`` or ``id,id,…`` (:func:`select`).
+    taste : mapping, optional
+        The engineer's taste summary: confidences nudged as in ``suggest``.
+    album_lufs : float, optional
+        The album's loudness (LUFS): the loudness move then changes this track by the album's
+        gain, keeping track-to-track levels (:func:`bridge.advise.album_context`).
+    extra : sequence of Suggestion
+        Suggestions found elsewhere (cross-track moves between several files), added to the
+        advice before accepting.
+    strict : bool
+        False with several files: ids this file does not have are skipped.
     """
     if Path(out_path).resolve() == Path(path).resolve():
         raise ApplyError(f"-o {out_path} is the input file: write the result somewhere else")
-    audio, rate = load(path)
+    audio, rate = read_audio(path)
     before = analyze(audio, rate)
-    advice, target = advice_for(before)
+    ctx = album_context(context, album_lufs=album_lufs, track_lufs=before.loudness.integrated_lufs)
+    advice = advise(before, ctx, taste=taste)
+    if extra:
+        advice = replace(advice, suggestions=advice.suggestions + tuple(extra))
     chosen = select(advice, accept, strict=strict)
-    rendered, warnings = apply_suggestions(audio, rate, before, chosen, loudness_target=target)
+    rendered, warnings = apply_suggestions(audio, rate, before, chosen, destination=ctx.destination)
     write_audio(out_path, rendered, rate)
     written, _ = read_audio(out_path)
     after = analyze(written, rate)

@@ -21,6 +21,8 @@ import numpy as np
 
 from .errors import AudioReadError
 
+#: File name suffixes taken for audio when a folder is listed or watched (lower case).
+AUDIO_SUFFIXES = frozenset({".wav", ".wave", ".flac", ".aif", ".aiff", ".mp3", ".ogg", ".m4a"})
 #: Frames read at a time: 2^16 (1.4 s at 48 kHz), 512 KiB per stereo block.
 BLOCK_FRAMES = 1 << 16
 

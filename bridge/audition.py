@@ -111,7 +111,7 @@ def audition(audio: np.ndarray, sample_rate_hz: float, slots: Sequence[Any], *,
         The region starts after the audio ends, or is shorter than 0.4 s (loudness needs
         one 400 ms block).
     """
-    from .chain import render_slots
+    from .slots import render_slots
 
     x = np.ascontiguousarray(audio, dtype=np.float32)
     rate = float(sample_rate_hz)

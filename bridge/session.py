@@ -1,21 +1,25 @@
-"""One engineer's session with one piece of audio: what the panel shows, without Qt.
+"""One engineer's session with one piece of audio, and the open sessions: what the panel,
+the OSC server and the command line share, without Qt.
 
-A :class:`Session` holds the audio, its :class:`~analyzers.Analysis`, the context the
-engineer set (role, genre, destination, reference, intent words), the engine's
-:class:`~analyzers.suggest.Advice`, and the engineer's answer to each suggestion
-(accepted, tweaked with the final parameters, rejected, or not yet decided; each answer is
-a :class:`analyzers.suggest.records.Decision` for the taste log). From those
-answers it builds the :class:`~bridge.chain.Chain` that is auditioned, rendered, pushed
-to the DAW and saved as a preset.
+A :class:`Session` holds the audio (read when it is first needed), its
+:class:`~analyzers.Analysis`, the context the engineer set (role, genre, destination,
+reference, intent words), the engine's :class:`~analyzers.suggest.Advice` (made by
+:func:`bridge.advise.advise`, with the engineer's taste), and the engineer's answer to each
+suggestion (accepted, tweaked with the final parameters, rejected, or not yet decided; each
+answer is a :class:`~analyzers.suggest.Decision` for the taste log). From those answers it
+builds the :class:`~bridge.chain.Chain` that is auditioned, rendered, pushed to the DAW and
+saved as a preset.
 
-The panel (``ui/panel``) is a thin Qt layer over this class; the command line uses the
-same pieces (``analyze``, ``suggest``, ``apply``, ``ab``), so everything the panel does
-can be done without it. Nothing here touches Qt, so it is tested directly.
+A :class:`SessionRegistry` keeps the open sessions by key — a file's path, or a DAW track's
+name — and which one is selected: the panel's source list and the OSC server's tracks are
+one such registry each.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,11 +30,17 @@ import numpy as np
 from analyzers import Analysis, analyze
 from analyzers.context import Context, make_context
 from analyzers.moves import Move
-from analyzers.suggest import Advice, Suggestion, suggest
+from analyzers.suggest import Advice, Decision, Suggestion
 
-from analyzers.suggest.records import Decision
-
+from .advise import ContextRequest, advise
+from .apply import apply_suggestions, write_audio
+from .audio_io import read_audio
+from .audition import Audition, audition
+from .chain import Chain, PluginSlotSpec, chain_from_moves
+from .slots import build_slots, render_slots
+from .demo import DEMO_NAME, DEMO_SAMPLE_RATE_HZ, demo_mix
 from .errors import BridgeError
+from .measure import Progress, analyze_file
 
 #: What the engineer said of a suggestion.
 STATUSES = ("pending", "accepted", "tweaked", "rejected")
@@ -65,8 +75,9 @@ class Session:
 
     Parameters
     ----------
-    audio : ndarray
-        float32 ``(channels, samples)``.
+    audio : ndarray or None
+        float32 ``(channels, samples)``; None: read from ``source`` when first needed
+        (:meth:`samples`), so a session that is only advised never holds its audio.
     sample_rate_hz : float
     source : str
         A path, or a label such as the demo's.
@@ -78,7 +89,7 @@ class Session:
         nudged by past decisions (:func:`analyzers.suggest.taste.taste_adjusted`).
     """
 
-    audio: np.ndarray
+    audio: np.ndarray | None
     sample_rate_hz: float
     source: str
     on_decision: Callable[[Decision], object] | None = None
@@ -94,25 +105,44 @@ class Session:
     @classmethod
     def demo(cls, **kwargs: Any) -> Session:
         """The built-in demo mix (``bridge.demo``), measured."""
-        from .demo import DEMO_NAME, DEMO_SAMPLE_RATE_HZ, demo_mix
-
         s = cls(demo_mix(), float(DEMO_SAMPLE_RATE_HZ), DEMO_NAME, **kwargs)
         s.measure()
         return s
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str], **kwargs: Any) -> Session:
-        """Read and measure ``path`` (raises :class:`bridge.errors.AudioReadError`)."""
-        from .audio_io import read_audio
+    def from_file(cls, path: str | os.PathLike[str], *, load_audio: bool = True, progress: Progress | None = None,
+                  **kwargs: Any) -> Session:  # fmt: skip
+        """Measure ``path`` and advise in the session's context.
 
-        audio, rate = read_audio(path)
-        s = cls(audio, float(rate), os.fspath(path), **kwargs)
-        s.measure()
+        ``load_audio=False`` measures the file in blocks (memory bounded whatever its
+        length) and reads the samples only when a render needs them; the OSC server's
+        sessions are made so. Raises :class:`bridge.errors.AudioReadError`.
+        """
+        if load_audio:
+            audio, rate = read_audio(path)
+            s = cls(audio, float(rate), os.fspath(path), **kwargs)
+            s.measure()
+            return s
+        info, analysis = analyze_file(path, progress=progress)
+        s = cls(None, float(info.sample_rate_hz), os.fspath(path), analysis=analysis, **kwargs)
+        s.suggest()
         return s
+
+    def samples(self) -> np.ndarray:
+        """The audio, read from :attr:`source` the first time it is needed.
+
+        Raises :class:`bridge.errors.AudioReadError` (the file went away or changed rate)."""
+        if self.audio is None:
+            audio, rate = read_audio(self.source)
+            if float(rate) != self.sample_rate_hz:
+                raise SessionError(f"{self.source} is now at {rate:g} Hz, not {self.sample_rate_hz:g} Hz as measured: "
+                                   "open it again")  # fmt: skip
+            self.audio = audio
+        return self.audio
 
     def measure(self) -> Analysis:
         """Measure the audio (again) and suggest with the current context."""
-        self.analysis = analyze(self.audio, self.sample_rate_hz)
+        self.analysis = analyze(self.samples(), self.sample_rate_hz)
         self.suggest()
         return self.analysis
 
@@ -124,24 +154,27 @@ class Session:
         """Change the context and suggest again. Unknown names raise
         :class:`analyzers.errors.ParameterError` before anything changes; the answers to
         suggestions whose id and kind are unchanged are kept."""
-        from analyzers.suggest import parse_intent
+        request = ContextRequest(role=role_name, genre=genre_name, target=target, intent=intent,
+                                 reference_path=reference_name)  # fmt: skip
+        return self.use_context(request.check(reference=reference))
 
-        ctx = make_context(role_name=role_name, genre_name=genre_name, target=target, reference=reference,
-                           reference_name=reference_name, intent=intent)  # fmt: skip
-        if intent.strip():
-            parse_intent(intent)  # an unknown word is an error here, not a silent nothing
-        self.context = ctx
+    def use_context(self, context: Context) -> Advice:
+        """Suggest again in ``context`` (already resolved: :meth:`bridge.advise.ContextRequest.check`)."""
+        self.context = context
         return self.suggest()
 
-    def suggest(self) -> Advice:
-        """Run the engine on the analysis with the current context."""
-        if self.analysis is None:
-            self.analysis = analyze(self.audio, self.sample_rate_hz)
-        self.advice = suggest(self.analysis, self.context)
-        if self.taste:
-            from analyzers.suggest.taste import taste_adjusted
+    def with_intent(self, intent: str) -> Advice:
+        """The same context with other intent words, suggested again (ParameterError for an
+        unknown word, before anything changes)."""
+        request = replace(ContextRequest.of(self.context), intent=intent)
+        return self.use_context(request.check(reference=self.context.reference))
 
-            self.advice = taste_adjusted(self.advice, self.taste, role=self.context.role.name)
+    def suggest(self) -> Advice:
+        """Run the engine (:func:`bridge.advise.advise`: with the taste summary) on the
+        analysis with the current context."""
+        if self.analysis is None:
+            self.analysis = analyze(self.samples(), self.sample_rate_hz)
+        self.advice = advise(self.analysis, self.context, taste=self.taste)
         old = self.cards
         self.cards = {sid: c for sid, c in old.items() if c.suggestion.aspect == PRESET_ASPECT}
         for s in self.advice.suggestions:
@@ -228,25 +261,20 @@ class Session:
     def chosen_moves(self, *, whole_file_only: bool = False) -> list[Move]:
         return [s.move for s in self.chosen() if not (whole_file_only and s.region_s is not None)]
 
-    def chain(self) -> Any:
+    def chain(self) -> Chain:
         """The built-in :class:`~bridge.chain.Chain` of the chosen moves (whole-file ones;
         a move meant for one section is rendered by :meth:`render`, not by a chain)."""
-        from .chain import chain_from_moves
-
         return chain_from_moves(self.chosen_moves(whole_file_only=True))
 
-    def audition(self, region_s: tuple[float, float] | None = None, *, slots: Sequence[Any] | None = None) -> Any:
+    def audition(self, region_s: tuple[float, float] | None = None, *, slots: Sequence[Any] | None = None) -> Audition:
         """A/B of the chosen moves against the original, loudness-matched
         (:func:`bridge.audition.audition`); ``slots`` overrides the built-in chain (a
         chain with plugin slots, from :func:`bridge.chain.build_slots`)."""
-        from .audition import audition
-        from .chain import build_slots
-
         if slots is None:
             if not self.chosen():
                 raise SessionError("nothing accepted yet: accept or tweak a suggestion to audition it")
             slots = build_slots(self.chain())
-        result = audition(self.audio, self.sample_rate_hz, slots, region_s=region_s)
+        result = audition(self.samples(), self.sample_rate_hz, slots, region_s=region_s)
         sectional = [s.id for s in self.chosen() if s.region_s is not None]
         if sectional:
             result = replace(result, warnings=result.warnings + (
@@ -255,31 +283,24 @@ class Session:
 
     def render(self) -> tuple[np.ndarray, list[str]]:
         """The whole audio with the chosen moves (sections and closed-loop loudness too)."""
-        from .apply import apply_suggestions
-
         if self.analysis is None:
             self.measure()
-        target = None
-        if self.context.destination is not None:
-            target = (self.context.destination.lufs, self.context.destination.ceiling_dbtp)
-        return apply_suggestions(self.audio, self.sample_rate_hz, self.analysis, self.chosen(), loudness_target=target)
+        return apply_suggestions(self.samples(), self.sample_rate_hz, self.analysis, self.chosen(),
+                                 destination=self.context.destination)  # fmt: skip
 
-    def export(self, path: str | os.PathLike[str], *, chain: Any = None) -> Path:
+    def export(self, path: str | os.PathLike[str], *, chain: Chain | None = None) -> Path:
         """Render and write ``path`` (WAV/FLAC/AIFF by its suffix), atomically.
 
         ``chain`` (a :class:`~bridge.chain.Chain` with plugin slots, from
         :func:`bridge.plugins.placement.place_moves`) renders through those plugins, tails
         included; without it the built-in render (:meth:`render`: sections and the
         closed-loop loudness move too)."""
-        from .apply import write_audio
-        from .chain import PluginSlotSpec, build_slots, render_slots
-
         if not self.chosen():
             raise SessionError("nothing accepted yet: there is nothing to render")
         if Path(self.source).exists() and Path(path).resolve() == Path(self.source).resolve():
             raise SessionError(f"{path} is the session's own audio: write the result somewhere else")
         if chain is not None and any(isinstance(s, PluginSlotSpec) for s in chain.slots):
-            y = render_slots(self.audio, self.sample_rate_hz, build_slots(chain)).audio
+            y = render_slots(self.samples(), self.sample_rate_hz, build_slots(chain)).audio
         else:
             y, _ = self.render()
         write_audio(path, y, self.sample_rate_hz)
@@ -292,3 +313,72 @@ def counts(cards: Mapping[str, Card]) -> dict[str, int]:
     for c in cards.values():
         out[c.status] += 1
     return out
+
+
+class SessionRegistry:
+    """The open sessions by key (a file's path, or a DAW track's name), oldest first, and the
+    selected one. Thread-safe; at most ``max_sessions`` are kept (the oldest go first).
+
+    Parameters
+    ----------
+    max_sessions : int
+        How many sessions are kept.
+    """
+
+    def __init__(self, *, max_sessions: int = 256) -> None:
+        if max_sessions < 1:
+            raise ValueError(f"max_sessions={max_sessions} must be at least 1")
+        self.max_sessions = max_sessions
+        self._lock = threading.Lock()
+        self._sessions: OrderedDict[str, Session] = OrderedDict()
+        self._selected: str | None = None
+
+    def put(self, key: str, session: Session, *, select: bool = True) -> None:
+        """Keep ``session`` under ``key`` (a new measurement of the same source replaces the
+        old one); select it unless told otherwise."""
+        with self._lock:
+            self._sessions.pop(key, None)
+            self._sessions[key] = session
+            while len(self._sessions) > self.max_sessions:
+                gone, _ = self._sessions.popitem(last=False)
+                if gone == self._selected:
+                    self._selected = None
+            if select:
+                self._selected = key
+
+    def get(self, key: str) -> Session | None:
+        with self._lock:
+            return self._sessions.get(key)
+
+    def select(self, key: str | None) -> Session | None:
+        """Select ``key`` (None: nothing); the session, or None when the key is not open."""
+        with self._lock:
+            self._selected = key if key in self._sessions else None
+            return None if self._selected is None else self._sessions[self._selected]
+
+    @property
+    def selected_key(self) -> str | None:
+        with self._lock:
+            return self._selected
+
+    @property
+    def selected(self) -> Session | None:
+        with self._lock:
+            return None if self._selected is None else self._sessions.get(self._selected)
+
+    def key_of(self, session: Session) -> str | None:
+        """The key ``session`` is kept under (None: not kept)."""
+        with self._lock:
+            return next((k for k, s in self._sessions.items() if s is session), None)
+
+    def keys(self) -> list[str]:
+        with self._lock:
+            return list(self._sessions)
+
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._sessions
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._sessions)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-AUDIO_SUFFIXES = frozenset({".wav", ".wave", ".flac", ".aif", ".aiff", ".mp3", ".ogg", ".m4a"})
+from .audio_io import AUDIO_SUFFIXES
 
 
 def is_audio(name: str) -> bool:
@@ -50,13 +50,15 @@ def watch_folder(
     settle_s: float = 1.0,
     stop_event: threading.Event,
     on_error: Callable[[Path, BaseException], object] | None = None,
+    on_ready: Callable[[], object] | None = None,
 ) -> int:
     """Watch ``folder`` until ``stop_event`` is set; returns how many files were handed over.
 
     ``on_new(path)`` is called from this thread for each new (or changed) audio file whose
     size and modification time stayed the same for ``settle_s``. An exception from
     ``on_new`` goes to ``on_error(path, exc)`` when given (the file counts as read), else it
-    propagates.
+    propagates. ``on_ready()`` is called once the files already there have been noted: a
+    file that lands after it is new.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -66,6 +68,8 @@ def watch_folder(
     done: dict[str, tuple[int, int]] = dict(_snapshot(folder))  # present at start: ignored
     pending: dict[str, tuple[tuple[int, int], float]] = {}  # path -> (signature, since)
     handed = 0
+    if on_ready is not None:
+        on_ready()
     while not stop_event.is_set():
         now = time.monotonic()
         snap = _snapshot(folder)
@@ -96,3 +100,35 @@ def watch_folder(
                     break
         stop_event.wait(poll_s)
     return handed
+
+
+class FolderWatcher:
+    """:func:`watch_folder` on a thread of its own, started and stopped (the panel's watched
+    bounce folder). ``on_new(path)`` is called from that thread; a file that fails in it is
+    passed to ``on_error(path, exc)`` (default: ignored, the watch goes on)."""
+
+    def __init__(self, folder: str | os.PathLike[str], on_new: Callable[[Path], object], *, settle_s: float = 1.0,
+                 poll_s: float = 0.5, on_error: Callable[[Path, BaseException], object] | None = None) -> None:  # fmt: skip
+        self.folder = Path(folder)
+        if not self.folder.is_dir():
+            raise NotADirectoryError(f"{self.folder} is not a folder")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=watch_folder, name="secondear-watch", daemon=True, args=(self.folder, on_new),
+            kwargs={"stop_event": self._stop, "settle_s": settle_s, "poll_s": poll_s,
+                    "on_error": on_error or (lambda _p, _e: None)},
+        )  # fmt: skip
+
+    def start(self) -> FolderWatcher:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop watching; waits up to ``timeout_s`` for a bounce being handed over."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=timeout_s)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()

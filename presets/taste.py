@@ -18,12 +18,10 @@ import json
 import math
 import os
 import statistics
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from analyzers.errors import ParameterError
 from analyzers.suggest.records import DECISION_SCHEMA_VERSION, VERDICTS, Decision

@@ -1,6 +1,6 @@
 """pytest plugin: under ``CI=true`` a skipped test is reported as a failure.
 
-CI installs every real part the tests meet (ffmpeg now; later Ardour, liblo, plugin
+CI installs every real part the tests meet (ffmpeg, Ardour, liblo, espeak-ng, Xvfb, plugin
 binaries) through ``scripts/``; a skip there means the set-up is broken, not that the test
 does not apply. Locally a missing part is a skip that says how to install it.
 """

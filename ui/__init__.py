@@ -1,6 +1,7 @@
-"""Second Ear's user interfaces: the command line (``ui.cli``) and, later, the PyQt6 panel.
-
-Only this package imports PyQt6, and only in the panel's modules.
+"""Second Ear's faces: the command line (:mod:`ui.cli`, the ``secondear`` command) and the
+PyQt6 panel (:mod:`ui.panel`). Both are thin: what they show and do is done by
+:mod:`presets`, :mod:`bridge` and :mod:`analyzers` below them. Only :mod:`ui.panel` imports
+PyQt6.
 """
 
 from importlib.metadata import PackageNotFoundError, version

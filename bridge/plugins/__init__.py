@@ -14,11 +14,13 @@ from .index import (
     SCHEMA_VERSION,
     PluginIndex,
     PluginIndexError,
+    PluginNotFoundError,
     UnsupportedIndexSchemaError,
     default_index_path,
     find_plugins,
     load_index,
     not_found_message,
+    plugin_named,
     save_index,
 )
 from .records import BundleEntry, Fingerprint, ParameterInfo, PluginInfo
@@ -26,8 +28,8 @@ from .scan import DEFAULT_TIMEOUT_S, ScanReport, bundle_fingerprint, describe_bu
 
 __all__ = [
     "DEFAULT_TIMEOUT_S", "SCHEMA_VERSION", "BundleEntry", "Fingerprint", "ParameterInfo",
-    "PluginIndex", "PluginIndexError", "PluginInfo", "ScanReport", "UnsupportedIndexSchemaError",
+    "PluginIndex", "PluginIndexError", "PluginInfo", "PluginNotFoundError", "ScanReport", "UnsupportedIndexSchemaError",
     "bundle_fingerprint", "default_index_path", "describe_bundle", "fetch_cache_dir",
-    "fetched_plugin_folder", "find_bundles", "find_plugins", "load_index", "not_found_message", "plugin_folders",
+    "fetched_plugin_folder", "find_bundles", "find_plugins", "load_index", "not_found_message", "plugin_folders", "plugin_named",
     "save_index", "scan_plugins", "standard_folders",
 ]  # fmt: skip

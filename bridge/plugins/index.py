@@ -14,8 +14,6 @@ all raises :class:`PluginIndexError`. Both messages name the file and the way ou
 
 from __future__ import annotations
 
-from ..files import atomic_write_text
-
 import difflib
 import json
 import os
@@ -29,6 +27,7 @@ from typing import Any
 import platformdirs
 
 from ..errors import BridgeError
+from ..files import atomic_write_text
 from .discovery import APP_NAME
 from .records import BundleEntry, PluginInfo
 
@@ -191,3 +190,26 @@ def not_found_message(index: PluginIndex, name: str, path: str | os.PathLike[str
     if close:
         return f"no plugin named {name!r}; did you mean: {', '.join(close)}?"
     return f"no plugin named {name!r}; 'secondear plugins list' lists the {len(index.plugins)} known"
+
+
+class PluginNotFoundError(PluginIndexError, LookupError):
+    """No plugin in the index answers to the name; the message says what to do instead."""
+
+
+def plugin_named(name: str, index: PluginIndex | None = None, path: str | os.PathLike[str] | None = None) -> PluginInfo:
+    """The first plugin of the index (``index``, else the one at ``path`` or the default)
+    called ``name`` (:func:`find_plugins`'s matching).
+
+    Raises
+    ------
+    PluginNotFoundError
+        No such plugin: the message is :func:`not_found_message`'s.
+    PluginIndexError
+        The index cannot be read.
+    """
+    path = default_index_path() if path is None and index is None else path
+    index = load_index(path) if index is None else index
+    hits, _ = find_plugins(index.plugins, name)
+    if not hits:
+        raise PluginNotFoundError(not_found_message(index, name, path))
+    return hits[0]

@@ -11,16 +11,18 @@ keeps the moves it realises, so a chain file or a preset says what it was mapped
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from analyzers.moves import Move
+from analyzers.moves import EQ_KINDS, Move
 
+from ..chain import BuiltinSlot, Chain, PluginSlotSpec
+from ..render import order_moves
+from .index import PluginIndex, load_index
 from .mapping import MappingError, map_moves
 from .records import PluginInfo
+from .verdicts import map_and_verdict, read_verdicts, verdict_label
 
-#: The move kinds an "EQ" plugin and a "dynamics" plugin are chosen for.
-EQ_KINDS = ("highpass", "lowpass", "peak", "low_shelf", "high_shelf")
-DYNAMICS_KINDS = ("compressor", "limiter")
 
 
 def realises(plugin_map: Mapping[str, Any] | None, kinds: Sequence[str]) -> bool:
@@ -29,7 +31,7 @@ def realises(plugin_map: Mapping[str, Any] | None, kinds: Sequence[str]) -> bool
 
 
 def place_moves(moves: Sequence[Move], placements: Sequence[tuple[PluginInfo, Mapping[str, Any]]], *,
-                sample_rate_hz: float) -> Any:  # fmt: skip
+                sample_rate_hz: float) -> Chain:  # fmt: skip
     """The chain that realises ``moves`` on the chosen plugins, the rest built in.
 
     Parameters
@@ -40,9 +42,6 @@ def place_moves(moves: Sequence[Move], placements: Sequence[tuple[PluginInfo, Ma
     sample_rate_hz : float
         The rate the plugins will run at (some conversions depend on it), Hz.
     """
-    from ..chain import BuiltinSlot, Chain, PluginSlotSpec
-    from ..render import order_moves
-
     slots: list[Any] = []
     group: list[Move] = []
     overflow: list[Move] = []  # realisable, but the instance's slots are full: built in, after it
@@ -85,3 +84,57 @@ def place_moves(moves: Sequence[Move], placements: Sequence[tuple[PluginInfo, Ma
         group.append(m)
     flush()
     return Chain(tuple(slots))
+
+
+def place_on_plugin(moves: Sequence[Move], plugin: PluginInfo, plugin_map: Mapping[str, Any], *,
+                    sample_rate_hz: float) -> Chain:  # fmt: skip
+    """Every move on one instance of ``plugin`` (``secondear render --plugin``), in chain order.
+
+    Raises
+    ------
+    MappingError
+        A move the plugin's map cannot take, or more moves of a kind than it has slots (the
+        message names the plugin and what its map realises).
+    """
+    ordered = order_moves(moves)
+    values = map_moves(ordered, plugin, plugin_map, sample_rate_hz=sample_rate_hz)
+    fmt = "au" if plugin.format.upper() == "AU" else "vst3"
+    return Chain((PluginSlotSpec(name=plugin.name, path=plugin.path, format=fmt, params=values,
+                                 moves=tuple(ordered)),))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class PluginChoice:
+    """A scanned plugin whose parameter map realises some move kinds, with its kept verdict
+    (``verified 0.33 dB``, ``not verified``…): what the panel offers under "EQ on" and
+    "Dynamics on"."""
+
+    plugin: PluginInfo
+    plugin_map: Mapping[str, Any]
+    verdict: str
+
+    def realises(self, kinds: Sequence[str]) -> bool:
+        return realises(self.plugin_map, kinds)
+
+    @property
+    def label(self) -> str:
+        return f"{self.plugin.name} · {self.verdict}"
+
+
+def plugin_choices(index: PluginIndex | None = None) -> list[PluginChoice]:
+    """Every plugin of the index (default: the user's) that has a map realising some move
+    kind, with its kept verdict; the verdict file is read once.
+
+    Raises
+    ------
+    PluginIndexError
+        The index cannot be read.
+    """
+    index = load_index() if index is None else index
+    verdicts = read_verdicts()
+    out = []
+    for p in index.plugins:
+        plugin_map, _how, report = map_and_verdict(p, entries=verdicts)
+        if plugin_map is not None and plugin_map.get("kinds"):
+            out.append(PluginChoice(p, plugin_map, verdict_label(report)))
+    return out

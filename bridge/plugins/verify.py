@@ -29,9 +29,6 @@ with the reason.
 
 from __future__ import annotations
 
-from .params import set_parameter  # noqa: F401  (re-exported: verify.set_parameter)
-from .scan import describe_exit
-
 import math
 import multiprocessing
 import multiprocessing.connection
@@ -47,7 +44,9 @@ from analyzers.eq_response import move_response_db
 from analyzers.moves import Move
 
 from .mapping import EQ_KINDS, MappingError, map_moves
+from .params import set_parameter  # noqa: F401  (re-exported: verify.set_parameter)
 from .records import PluginInfo
+from .scan import describe_exit
 
 #: Verdict thresholds, dB.
 VERIFIED_DB = 0.5

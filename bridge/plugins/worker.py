@@ -43,8 +43,6 @@ bytes in a second message after the tuple, channels first):
 
 from __future__ import annotations
 
-from .params import set_parameter
-
 import math
 import multiprocessing
 import multiprocessing.connection
@@ -53,6 +51,8 @@ import signal
 import time
 from collections.abc import Sequence
 from typing import Any
+
+from .params import set_parameter
 
 #: How a plugin meets the audio: plugin channels and audio channels → mode.
 #: ``stereo`` (2 on 2), ``mono`` (1 on 1), ``dual_mono`` (one instance per channel, linked

@@ -20,11 +20,11 @@ from bridge.chain import (
     ChainError,
     PluginSlotSpec,
     UnsupportedChainSchemaError,
-    build_slots,
     chain_from_moves,
     load_chain,
     save_chain,
 )
+from bridge.slots import build_slots
 from bridge.plugins.host import PluginSlot
 
 

@@ -8,7 +8,8 @@ from analyzers.moves import parse_move
 from bridge.chain import BuiltinSlot, PluginSlotSpec
 from bridge.plugins import scan_plugins
 from bridge.plugins.mapping import map_for, map_moves
-from bridge.plugins.placement import DYNAMICS_KINDS, EQ_KINDS, place_moves, realises
+from analyzers.moves import DYNAMICS_KINDS, EQ_KINDS
+from bridge.plugins.placement import place_moves, realises
 from tests.bridge.test_plugins_scan import require_fetched
 
 MOVES = ["highpass freq_hz=40", "peak freq_hz=300 gain_db=-3", "peak freq_hz=2000 gain_db=2",

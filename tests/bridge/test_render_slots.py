@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from analyzers.moves import Move
-from bridge.chain import render_slots
+from bridge.slots import render_slots
 from bridge.render import render_chain, render_move
 from signals import pink_noise
 

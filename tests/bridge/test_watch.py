@@ -92,7 +92,8 @@ def test_cli_watch_json_lines_and_sigterm(tmp_path):
                              "--poll", "0.05", "--settle", "0.3"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:
-        time.sleep(1.5)  # let it start and take its snapshot
+        ready = proc.stderr.readline()  # printed once the files already there are noted
+        assert "watching" in ready, ready
         audio = pink_noise(np.random.default_rng(1), 3.0, 48000, level_dbfs=-14.0)
         tmp = tmp_path / "b.wav"
         write_float_wav(tmp, audio, 48000)

@@ -97,23 +97,31 @@ def test_ardour_header_is_an_editor_action():
 
 
 def test_ardour_script_exports_and_bridge_receives_analyze(tmp_path):
-    session = BridgeSession(version="test")
-    with BridgeServer(session, host="127.0.0.1", port=0) as server:
-        host, port = server.address
-        with open(tmp_path / "ardour.log", "w") as log:
-            proc, export = start_export_action(tmp_path, f"osc.udp://127.0.0.1:{port}/", log)
-            stop_export_action(proc, 90)
-        end = time.monotonic() + 20
-        while session.selected is None and time.monotonic() < end:
-            time.sleep(0.05)
-        stats = server.stats()
-    logtext = (tmp_path / "ardour.log").read_text()
+    # Ardour's luasession sometimes dies in free() under load before the script's send; that
+    # crash (printed in its log) is Ardour's, so one such run is tried again, never more
+    for attempt in range(2):
+        run_dir = tmp_path / f"run{attempt}"
+        run_dir.mkdir()
+        session = BridgeSession(version="test")
+        with BridgeServer(session, host="127.0.0.1", port=0) as server:
+            host, port = server.address
+            with open(run_dir / "ardour.log", "w") as log:
+                proc, export = start_export_action(run_dir, f"osc.udp://127.0.0.1:{port}/", log)
+                stop_export_action(proc, 90)
+            end = time.monotonic() + 20
+            while session.selected is None and time.monotonic() < end:
+                time.sleep(0.05)
+            stats = server.stats()
+        logtext = (run_dir / "ardour.log").read_text()
+        if session.selected is None and stats["received"] == 0 and "free(): invalid pointer" in logtext:
+            continue
+        break
     files = sorted(export.glob("secondear-Vox-*.wav"))
     assert len(files) == 1, logtext[-3000:]
     assert files[0].stat().st_size > 44 + 48000  # one second of audio at least (16-bit or more)
-    # the script's own "Second Ear: exported" line is not asserted: luasession sometimes dies
-    # in free() at exit (seen under load) and its buffered output is lost; the exported file
-    # above and the message the bridge received below are the evidence
+    # the script's own "Second Ear: exported" line is not asserted: luasession's buffered
+    # output is lost when it dies at exit; the exported file above and the message the bridge
+    # received below are the evidence
     assert session.selected == "Vox", (stats, logtext[-2000:])
 
 

@@ -19,7 +19,8 @@ from analyzers import analyze
 from analyzers.context import make_context
 from analyzers.moves import Move
 from analyzers.suggest import Suggestion
-from bridge.chain import BuiltinSlot, Chain, ChainError, PluginSlotSpec, build_slots
+from bridge.chain import BuiltinSlot, Chain, ChainError, PluginSlotSpec
+from bridge.slots import build_slots
 from presets import (
     FORMAT,
     SCHEMA_VERSION,

@@ -13,7 +13,7 @@ from analyzers.context import make_context
 from analyzers.moves import Move
 from analyzers.suggest import Advice, Suggestion
 from analyzers.suggest.taste import MAX_SHIFT, rule_id, taste_adjusted
-from presets import Decision, PresetFormatError, PresetStoreError, TasteLog, default_taste_path, summarize
+from presets import Decision, PresetStoreError, TasteLog, default_taste_path, summarize
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
 

@@ -14,7 +14,7 @@ from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
 from bridge.daw import DawClient
-from ui.cli_daw_client import follow_selection
+from ui.cli.daw import follow_selection
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -82,11 +82,11 @@ def test_clicking_accept_reject_and_undo(window, qtbot):
 
     qtbot.mouseClick(card.reject_button, Qt.MouseButton.LeftButton)
     assert window.session.cards[eq].status == "rejected" and window.spectrum.eq_curve()[1].max() == 0
-    window.undo_stack.undo()
+    window.undo()
     assert window.session.cards[eq].status == "accepted"
-    window.undo_stack.undo()
+    window.undo()
     assert window.session.cards[eq].status == "pending" and card.status_label.text() == ""
-    window.undo_stack.redo()
+    window.redo()
     assert window.session.cards[eq].status == "accepted"
     assert [d.verdict for d in window.decision_log] == ["accepted", "rejected"]  # undo/redo are not new decisions
 
@@ -99,7 +99,7 @@ def test_typing_a_value_tweaks_the_move(window):
     assert c.status == "tweaked" and c.final_move.params["ratio"] == 2.0
     assert window.cards[comp].title.text().startswith("compressor") and "2.0:1" in window.cards[comp].title.text()
     assert window.decision_log[-1].final["ratio"] == 2.0
-    window.undo_stack.undo()
+    window.undo()
     assert window.session.cards[comp].status == "pending" and box.value() == c.suggestion.move.params["ratio"]
 
 
@@ -223,13 +223,14 @@ def test_chain_response_sums_the_eq_moves_only():
 
 def test_save_a_preset_with_provenance_and_load_it_into_another_session(window, qtbot, tmp_path):
     from presets import PresetStore
-    from ui.panel.dialogs import load_preset, preset_from_session
+    from ui.panel.dialogs import load_preset
 
     store = PresetStore(tmp_path / "presets")
+    window.controller.store = store
     eq = _first(window, ("high_shelf",))
     window.accept(eq)
     window.session.tweak("comp", ratio=2.5)
-    entry = store.save(preset_from_session(window.session, "Demo master", ["master"], "from the panel test"))
+    entry = window.controller.save_preset("Demo master", tags=["master"], notes="from the panel test")
     preset = store.load("demo MASTER")
     assert [m.kind for m in preset.chain.moves] == ["high_shelf", "compressor"]
     assert preset.chain.moves[1].params["ratio"] == 2.5
@@ -240,7 +241,7 @@ def test_save_a_preset_with_provenance_and_load_it_into_another_session(window, 
     # into a fresh session on another file: accepted cards that render like the originals
     window.open_demo()
     qtbot.waitUntil(lambda: window.session is not None and not window.session.chosen(), timeout=30000)
-    load_preset(window, store, "Demo master")
+    load_preset(window, window.controller, "Demo master")
     added = [c for c in window.session.cards.values() if c.suggestion.aspect == "preset"]
     assert [c.final_move for c in added] == list(preset.chain.moves) and all(c.status == "accepted" for c in added)
     assert set(window.cards) >= {c.suggestion.id for c in added}

@@ -81,7 +81,7 @@ def test_an_analyze_from_the_daw_opens_in_the_panel_and_decisions_come_back(pane
     (ok,) = _ask(qtbot, inbox, address, msg("/secondear/accept", "hpf"), 1)
     assert ok.params == ["hpf"] and w.session.cards["hpf"].status == "accepted"
     assert w.cards["hpf"].status_label.text() == "✓ accepted"
-    w.undo_stack.undo()  # a decision from the DAW is undoable like a click
+    w.undo()  # a decision from the DAW is undoable like a click
     assert w.session.cards["hpf"].status == "pending"
     (ok,) = _ask(qtbot, inbox, address, msg("/secondear/reject", "hpf"), 1)
     assert w.session.cards["hpf"].status == "rejected"

@@ -35,7 +35,7 @@ def test_the_plugin_dialog_shows_and_measures_a_maps_verdict(window, qtbot, tmp_
     report = scan_plugins([folder / "ZamEQ2.vst3", folder / "ZamCompX2.vst3"], index_path=index, remember=False)
     assert {p.name for p in report.plugins} == {"ZamEQ2", "ZamCompX2"}
 
-    dialog = PluginVerdictsDialog(window)
+    dialog = PluginVerdictsDialog(window, window.jobs)
     qtbot.addWidget(dialog)
     names = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
     row = names.index("ZamEQ2")
@@ -50,7 +50,7 @@ def test_the_plugin_dialog_shows_and_measures_a_maps_verdict(window, qtbot, tmp_
     assert float(text.split()[1]) == pytest.approx(0.33, abs=0.05)  # ZamEQ2's measured worst error, dB
     kept = cached_verdict(dialog.plugins[row], find_map("ZamEQ2"))
     assert kept is not None and kept["status"] == "verified"
-    again = PluginVerdictsDialog(window)  # a new dialog reads the kept verdict
+    again = PluginVerdictsDialog(window, window.jobs)  # a new dialog reads the kept verdict
     qtbot.addWidget(again)
     assert again.table.item(row, verdict_col).text() == text
 
@@ -60,7 +60,7 @@ def test_the_push_dialog_puts_accepted_moves_on_a_real_ardour_track(window, qtbo
     try:
         comp = next(sid for sid, c in window.session.cards.items() if c.suggestion.move.kind == "compressor")
         window.session.tweak(comp, threshold_db=-18.0, ratio=3.0)
-        dialog = DawPushDialog(window)
+        dialog = DawPushDialog(window, window.controller, window.jobs)
         qtbot.addWidget(dialog)
         assert dialog.profile_name() == "ardour" and dialog.port_spin.value() == 3819
         dialog.port_spin.setValue(ardour.port)
@@ -80,7 +80,7 @@ def test_the_push_dialog_puts_accepted_moves_on_a_real_ardour_track(window, qtbo
 
 def test_the_push_dialog_says_when_the_daw_is_not_running(window, qtbot):
     window.session.accept("loudness")
-    dialog = DawPushDialog(window)
+    dialog = DawPushDialog(window, window.controller, window.jobs)
     qtbot.addWidget(dialog)
     dialog.port_spin.setValue(9)  # nothing listens on the discard port
     dialog.list_tracks()

@@ -3,14 +3,17 @@
 Each dialog is a thin face over the code the command line uses: ``daw push`` is
 :func:`bridge.daw.client.push_moves`, ``plugins verify`` is
 :func:`bridge.plugins.verify.verify_map` (its verdict kept by
-:mod:`bridge.plugins.verdicts`), ``presets save/load`` is :class:`presets.PresetStore`.
-Network and measurement work runs off the GUI thread.
+:mod:`bridge.plugins.verdicts`), ``presets save/load`` go through the
+:class:`~.controller.PanelController` (:class:`presets.PresetStore` underneath). A dialog
+talks to the controller and the job runner it is given, never to the window's fields;
+network and measurement work runs off the GUI thread.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from PyQt6.QtGui import QBrush, QColor
 from PyQt6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -19,25 +22,32 @@ from PyQt6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
-from .style import COLOURS
+from bridge.daw.client import PROFILE_NAMES, DawClient, load_profile, push_moves
+from bridge.plugins import default_index_path, load_index
+from bridge.plugins.verdicts import map_and_verdict, read_verdicts, record_verdict, verdict_label
+from bridge.plugins.verify import verify_map
+from presets import PresetError, PresetExistsError
 
-if TYPE_CHECKING:
-    from .window import PanelWindow
+from .controller import PanelController
+from .style import COLOURS
+from .workers import Jobs
 
 
 def daw_profiles() -> dict[str, dict[str, Any]]:
     """The shipped DAW profiles by name (``ardour``, ``reaper``, …), as ``daw push`` loads them."""
-    from bridge.daw.client import PROFILE_NAMES, load_profile
 
     return {name: load_profile(name) for name in PROFILE_NAMES}
 
@@ -45,9 +55,10 @@ def daw_profiles() -> dict[str, dict[str, Any]]:
 class DawPushDialog(QDialog):
     """Choose the DAW, the track, and push the accepted moves (``secondear daw push``)."""
 
-    def __init__(self, window: PanelWindow) -> None:
-        super().__init__(window)
-        self.window_ = window
+    def __init__(self, parent: QWidget | None, controller: PanelController, jobs: Jobs) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.jobs = jobs
         self.setWindowTitle("Push the accepted moves to the DAW")
         self.profiles = daw_profiles()
         form = QFormLayout()
@@ -74,7 +85,7 @@ class DawPushDialog(QDialog):
         self.list_button.clicked.connect(self.list_tracks)
         track_row.addWidget(self.list_button)
         form.addRow("Track", track_row)
-        moves = window.session.chosen_moves(whole_file_only=True)
+        moves = controller.session.chosen_moves(whole_file_only=True) if controller.session is not None else []
         self.moves_label = QLabel("\n".join(f"• {m.describe()}" for m in moves))
         form.addRow("Moves", self.moves_label)
         self.report = QPlainTextEdit()
@@ -101,7 +112,6 @@ class DawPushDialog(QDialog):
         self.status_label.setText(p.get("status", ""))
 
     def _client(self):
-        from bridge.daw.client import DawClient
 
         return DawClient(self.profile_name(), self.host_edit.text().strip() or "127.0.0.1", self.port_spin.value(),
                          timeout_s=1.0, attempts=2)  # fmt: skip
@@ -128,13 +138,12 @@ class DawPushDialog(QDialog):
         return text
 
     def push(self) -> None:
-        from bridge.daw.client import push_moves
 
         track = self.track()
         if not track:
             self.report.appendPlainText("name the track first (List tracks asks the DAW)")
             return
-        moves = self.window_.session.chosen_moves(whole_file_only=True)
+        moves = self.controller.session.chosen_moves(whole_file_only=True) if self.controller.session else []
         target: int | str = int(track) if track.isdigit() else track
 
         def work():
@@ -149,7 +158,7 @@ class DawPushDialog(QDialog):
                 if r.get("unmatched"):
                     line += f" (not set: {', '.join(r['unmatched'])})"
                 self.report.appendPlainText(line)
-            self.window_.status(f"pushed {len(moves)} move(s) to {self.profile_name()} track {track}")
+            self.controller._status(f"pushed {len(moves)} move(s) to {self.profile_name()} track {track}")
 
         self._run(work, done)
 
@@ -169,7 +178,7 @@ class DawPushDialog(QDialog):
             finish()
             self.report.appendPlainText(f"failed: {exc}")
 
-        self.window_.jobs.start(work, ok, bad)
+        self.jobs.start(work, ok, bad)
 
 
 class PluginVerdictsDialog(QDialog):
@@ -177,9 +186,9 @@ class PluginVerdictsDialog(QDialog):
 
     COLUMNS = ("Plugin", "Format", "Channels", "Map", "Move kinds", "Verdict")
 
-    def __init__(self, window: PanelWindow) -> None:
-        super().__init__(window)
-        self.window_ = window
+    def __init__(self, parent: QWidget | None, jobs: Jobs) -> None:
+        super().__init__(parent)
+        self.jobs = jobs
         self.setWindowTitle("Plugin maps and their verdicts")
         self.resize(820, 460)
         layout = QVBoxLayout(self)
@@ -206,8 +215,6 @@ class PluginVerdictsDialog(QDialog):
         self.load()
 
     def load(self) -> None:
-        from bridge.plugins import default_index_path, load_index
-        from bridge.plugins.verdicts import map_and_verdict, read_verdicts
 
         try:
             index = load_index()
@@ -226,7 +233,6 @@ class PluginVerdictsDialog(QDialog):
                           report, plugin_map)  # fmt: skip
 
     def _set_row(self, row: int, cells, report, plugin_map) -> None:
-        from bridge.plugins.verdicts import verdict_label
 
         for col, text in enumerate(cells):
             self.table.setItem(row, col, QTableWidgetItem(str(text)))
@@ -254,8 +260,6 @@ class PluginVerdictsDialog(QDialog):
         self.message.setText(f"verifying {plugin.name}: rendering test signals through it…")
 
     def verify_row(self, row: int) -> None:
-        from bridge.plugins.verdicts import map_and_verdict, record_verdict
-        from bridge.plugins.verify import verify_map
 
         plugin = self.plugins[row]
         plugin_map, _how, _ = map_and_verdict(plugin)
@@ -281,20 +285,18 @@ class PluginVerdictsDialog(QDialog):
             self.message.setText(f"verifying {plugin.name} failed: {exc}")
 
         self.verify_button.setEnabled(False)
-        self.window_.jobs.start(work, done, bad)
+        self.jobs.start(work, done, bad)
 
 
-def _brush(colour: str):
-    from PyQt6.QtGui import QBrush, QColor
-
+def _brush(colour: str) -> QBrush:
     return QBrush(QColor(colour))
 
 
 class SavePresetDialog(QDialog):
     """Name, tags and notes for the accepted chain; saved with its provenance."""
 
-    def __init__(self, window: PanelWindow) -> None:
-        super().__init__(window)
+    def __init__(self, parent: QWidget | None, moves_text: str) -> None:
+        super().__init__(parent)
         self.setWindowTitle("Save the chain as a preset")
         form = QFormLayout(self)
         self.name_edit = QLineEdit()
@@ -305,8 +307,7 @@ class SavePresetDialog(QDialog):
         form.addRow("Tags", self.tags_edit)
         self.notes_edit = QLineEdit()
         form.addRow("Notes", self.notes_edit)
-        moves = window.session.chosen_moves(whole_file_only=True)
-        form.addRow("Chain", QLabel("\n".join(f"• {m.describe()}" for m in moves)))
+        form.addRow("Chain", QLabel(moves_text))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -317,72 +318,42 @@ class SavePresetDialog(QDialog):
         return self.name_edit.text().strip(), tags, self.notes_edit.text().strip()
 
 
-def preset_from_session(session: Any, name: str, tags: list[str], notes: str, chain: Any = None) -> Any:
-    """The :class:`presets.Preset` of the session's accepted chain (or ``chain``, the moves
-    placed on the chosen plugins), with its provenance."""
-    from presets import Preset, Provenance
-
-    provenance = Provenance.of(file=session.source, analysis=session.analysis, context=session.context,
-                               suggestions=[s for s in session.chosen() if s.aspect != "preset"])  # fmt: skip
-    return Preset(name=name, chain=chain if chain is not None else session.chain(), tags=tuple(tags), notes=notes,
-                  provenance=provenance)  # fmt: skip
-
-
-def save_preset(window: PanelWindow, store: Any = None) -> None:
-    """Ask for a name and save; a name in use asks before replacing."""
-    from presets import PresetError, PresetExistsError, PresetStore
-
-    dialog = SavePresetDialog(window)
+def save_preset(parent: QWidget | None, controller: PanelController) -> None:
+    """Ask for a name and save the accepted chain; a name in use asks before replacing."""
+    s = controller.session
+    if s is None:
+        return
+    dialog = SavePresetDialog(parent, "\n".join(f"• {m.describe()}" for m in s.chosen_moves(whole_file_only=True)))
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return
     name, tags, notes = dialog.values()
-    store = store or PresetStore()
     try:
-        preset = preset_from_session(window.session, name, tags, notes, window.current_chain())
         try:
-            entry = store.save(preset)
+            controller.save_preset(name, tags=tags, notes=notes)
         except PresetExistsError:
-            from PyQt6.QtWidgets import QMessageBox
-
-            answer = QMessageBox.question(window, "Second Ear", f"A preset named {name!r} exists. Replace it?")
+            answer = QMessageBox.question(parent, "Second Ear", f"A preset named {name!r} exists. Replace it?")
             if answer != QMessageBox.StandardButton.Yes:
                 return
-            entry = store.save(preset, overwrite=True)
+            controller.save_preset(name, tags=tags, notes=notes, overwrite=True)
     except PresetError as exc:
-        window.error("the preset was not saved", exc)
-        return
-    window.status(f"saved preset {entry.name!r} ({entry.slots} slot{'s' if entry.slots != 1 else ''}) in {entry.path}")
+        controller._error("the preset was not saved", exc)
 
 
-def load_preset(window: PanelWindow, store: Any = None, name: str | None = None) -> None:
+def load_preset(parent: QWidget | None, controller: PanelController, name: str | None = None) -> None:
     """Add a preset's moves to the session as accepted cards (ask for the name when None)."""
-    from presets import PresetError, PresetStore
-
-    if window.session is None:
+    if controller.session is None:
         return
-    store = store or PresetStore()
-    if name is None:
-        from PyQt6.QtWidgets import QInputDialog
-
-        entries = [e for e in store.list() if e.error is None]
-        if not entries:
-            window.status("no presets yet: accept moves and save one (Ctrl+S)")
-            return
-        labels = [f"{e.name}  ({e.origin}, {e.slots} slot{'s' if e.slots != 1 else ''})" for e in entries]
-        choice, ok = QInputDialog.getItem(window, "Load a preset", "Preset", labels, 0, False)
-        if not ok:
-            return
-        name = entries[labels.index(choice)].name
     try:
-        preset = store.load(name)
+        if name is None:
+            entries = controller.preset_entries()
+            if not entries:
+                controller._status("no presets yet: accept moves and save one (Ctrl+S)")
+                return
+            labels = [f"{e.name}  ({e.origin}, {e.slots} slot{'s' if e.slots != 1 else ''})" for e in entries]
+            choice, ok = QInputDialog.getItem(parent, "Load a preset", "Preset", labels, 0, False)
+            if not ok:
+                return
+            name = entries[labels.index(choice)].name
+        controller.load_preset(name)
     except PresetError as exc:
-        window.error("the preset cannot be loaded", exc)
-        return
-    moves = list(preset.chain.moves)
-    if not moves:
-        window.status(f"preset {preset.name!r} holds no moves Second Ear can render")
-        return
-    window.session.add_moves(moves, label=f"preset '{preset.name}'", source=preset.source or "")
-    window.undo_stack.clear()
-    window.refresh()
-    window.status(f"loaded preset {preset.name!r}: {len(moves)} move(s) added as accepted cards")
+        controller._error("the preset cannot be loaded", exc)

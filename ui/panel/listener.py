@@ -10,31 +10,34 @@ ReaScript) and any OSC sender drive the panel itself:
   the size limit, never anything but audio) and shown as a new session named after the
   track; the reply is the summary and one ``/secondear/suggestion`` per card.
 * ``/secondear/select <track>`` — shows that track's session.
-* ``/secondear/intent <text>`` — the words go into the intent field and the suggestions are
-  made again; the reply is the new summary and suggestions.
+* ``/secondear/intent <text>`` — the shown session is suggested again with these words (the
+  intent field shows them); the reply is the new summary and suggestions.
 * ``/secondear/accept <id>`` / ``/secondear/reject <id>`` — the card is accepted or rejected
   as if clicked (undoable, and logged to the taste log).
 
-Events arrive on the server's worker threads; everything that touches the window runs on
-the GUI thread (a queued signal) while the worker waits for the answer, at most
-:data:`GUI_TIMEOUT_S`.
+The listener talks to the panel's :class:`~.controller.PanelController`, never to the window.
+Events arrive on the server's worker threads; measuring runs there, and everything that
+changes the controller runs on the GUI thread (a queued signal) while the worker waits for
+the answer, at most :data:`GUI_TIMEOUT_S`.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
+from analyzers.context import make_context
 from bridge.errors import BridgeError
 from bridge.osc import codec
 from bridge.osc.codec import Accept, Analyze, Intent, Reject, Reply, Select
-from bridge.osc.server import MAX_AUDIO_BYTES, EventHandler, check_audio_path
+from bridge.osc.server import MAX_AUDIO_BYTES, BridgeServer, EventHandler, check_audio_path
+from bridge.session import Session
 
-if TYPE_CHECKING:
-    from .window import PanelWindow
+from .. import __version__
+from .controller import PanelController
 
 #: How long a worker waits for the GUI thread to carry out an event (seconds).
 GUI_TIMEOUT_S = 20.0
@@ -49,17 +52,17 @@ class _Call:
 
 
 class PanelBridge(QObject, EventHandler):
-    """The OSC event handler that acts on a :class:`~.window.PanelWindow` (the dispatch and
-    the error replies are :class:`bridge.osc.server.EventHandler`'s)."""
+    """The OSC event handler that acts on a :class:`~.controller.PanelController` (the
+    dispatch and the error replies are :class:`bridge.osc.server.EventHandler`'s)."""
 
     _call = pyqtSignal(object)
 
-    def __init__(self, window: PanelWindow, *, version: str, max_audio_bytes: int = MAX_AUDIO_BYTES) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, controller: PanelController, *, version: str, max_audio_bytes: int = MAX_AUDIO_BYTES,
+                 parent: QObject | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.controller = controller
         self.version = version
         self.max_audio_bytes = max_audio_bytes
-        self.tracks: dict[str, str] = {}  # track name -> the session's key (its path)
         self._call.connect(self._run)
 
     # -- the GUI thread ----------------------------------------------------------------
@@ -85,68 +88,39 @@ class PanelBridge(QObject, EventHandler):
     # -- the requests (server worker threads) -------------------------------------------
 
     def analyze(self, event: Analyze) -> tuple[Reply, ...]:
-        from analyzers.context import make_context
-        from bridge.session import Session
-
-        role = event.role or "mix"
-        make_context(role_name=role)  # an unknown role is reported before any reading
+        make_context(role_name=event.role or "mix")  # an unknown role is reported before any reading
         path = check_audio_path(event.path, max_bytes=self.max_audio_bytes)
-        session = Session.from_file(path)  # measured here, on the server's worker thread
+        session = self.controller.measure_for_track(path, role=event.role)  # measured here, on the worker
 
         def show() -> tuple[Reply, ...]:
-            w = self.window
-            d = w.session.context.describe() if w.session is not None else {}
-            target = d.get("target")
-            session.set_context(role_name=role, genre_name=d.get("genre"),
-                                target=None if target is None else target["name"])  # fmt: skip
-            self.tracks[event.track] = session.source
-            w.show_session(session, label=f"{event.track} — {_name(session.source)}")
-            w.status(f"from the DAW: {event.track} ({_name(session.source)}), {len(session.cards)} suggestions")
-            return _advice_replies(event.track, w.session)
+            self.controller.show_track(event.track, session)
+            return advice_replies(event.track, session)
 
         return self.on_gui(show)
 
     def select(self, event: Select) -> None:
-        self.on_gui(lambda: self._select(event.track))
+        self.on_gui(lambda: self.controller.select_track(event.track))
 
     def intent(self, event: Intent) -> tuple[Reply, ...]:
-        return self.on_gui(lambda: self._intent(event.text))
+        def act() -> tuple[Reply, ...]:
+            s = self.controller.set_intent(event.text)
+            return advice_replies(self.controller.track_of(s), s)
+
+        return self.on_gui(act)
 
     def decide(self, event: Accept | Reject) -> None:
-        self.on_gui(lambda: self._decide(event))
+        def act() -> None:
+            s = self.controller.session
+            if s is None:
+                raise BridgeError("nothing to decide: no session is shown")
+            s.card(event.suggestion_id)  # an unknown id: SessionError naming the known ones
+            (self.controller.accept if isinstance(event, Accept) else self.controller.reject)(event.suggestion_id)
 
-    # -- on the GUI thread ------------------------------------------------------------------
-
-    def _select(self, track: str) -> None:
-        key = self.tracks.get(track)
-        if key is None or key not in self.window.sessions:
-            known = ", ".join(self.tracks) or "none yet"
-            raise BridgeError(f"track {track!r} has not been analyzed here; send /secondear/analyze first "
-                              f"(analyzed: {known})")  # fmt: skip
-        self.window.show_session(self.window.sessions[key])
-
-    def _intent(self, text: str) -> tuple[Reply, ...]:
-        w = self.window
-        if w.session is None:
-            raise BridgeError("nothing to suggest for: send /secondear/analyze <track> <path> first")
-        before = w.session.context.intent
-        w.intent_edit.setText(text)
-        w.apply_context()
-        if w.session.context.intent != text.strip():
-            w.intent_edit.setText(before)
-            raise BridgeError(w.last_error or f"the words {text!r} cannot be used")
-        track = next((t for t, k in self.tracks.items() if k == w.session.source), w.session.source)
-        return _advice_replies(track, w.session)
-
-    def _decide(self, event: Accept | Reject) -> None:
-        w = self.window
-        if w.session is None:
-            raise BridgeError("nothing to decide: no session is shown")
-        w.session.card(event.suggestion_id)  # an unknown id: SessionError naming the known ones
-        (w.accept if isinstance(event, Accept) else w.reject)(event.suggestion_id)
+        self.on_gui(act)
 
 
-def _advice_replies(track: str, session: Any) -> tuple[Reply, ...]:
+def advice_replies(track: str, session: Session) -> tuple[Reply, ...]:
+    """The summary and one ``/secondear/suggestion`` per card of ``session``."""
     a = session.analysis
     out = [codec.summary(track, a.loudness.integrated_lufs, a.levels.true_peak_dbtp, len(session.cards))]
     for sid, c in session.cards.items():
@@ -154,21 +128,12 @@ def _advice_replies(track: str, session: Any) -> tuple[Reply, ...]:
     return tuple(out)
 
 
-def _name(path: str) -> str:
-    from pathlib import Path
-
-    return Path(path).name
-
-
-def start_listening(window: PanelWindow, *, host: str = "127.0.0.1", port: int = 9000) -> Any:
+def start_listening(controller: PanelController, *, host: str = "127.0.0.1", port: int = 9000,
+                    parent: QObject | None = None) -> BridgeServer:  # fmt: skip
     """Start the OSC server answered by the panel; returns the running :class:`BridgeServer`.
 
     Raises :class:`bridge.errors.BridgeError` when the port is taken (the message says which)."""
-    from bridge.osc.server import BridgeServer
-
-    from .. import __version__
-
-    server = BridgeServer(PanelBridge(window, version=__version__), host=host, port=port)
+    server = BridgeServer(PanelBridge(controller, version=__version__, parent=parent), host=host, port=port)
     try:
         server.start()
     except BridgeError as exc:

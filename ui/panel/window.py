@@ -1,24 +1,25 @@
-"""The panel's main window: context, meters and spectrum, suggestion cards, A/B, export.
+"""The panel's main window: layout and wiring over a :class:`~.controller.PanelController`.
 
-Layout, top to bottom: the context bar (role, genre, destination, intent words,
+Layout, top to bottom: the context bar (the source, role, genre, destination, intent words,
 reference), then two columns — left the meters, the spectrum with the accepted EQ's
 response, and what to leave alone; right the suggestion cards — then the audition bar
-(region, A/B, play, export) and the status bar with a progress bar for long work.
+(region, A/B, play, plugins, export) and the status bar with a progress bar for long work.
 
-Every action goes through :class:`bridge.session.Session`, the object the command line
-uses too; measuring, rendering, exporting and talking to a DAW run off the GUI thread
-(:class:`.workers.Jobs`). Decisions can be undone (Ctrl+Z).
+Every intent goes to the controller (Qt-free: sessions, decisions and their undo history,
+the chain, A/B, export, presets, the watched folder); the window draws what the controller
+tells it through the :class:`~.controller.PanelView` methods. Long work runs off the GUI
+thread (:class:`.workers.Jobs`).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
+from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -37,10 +38,20 @@ from PyQt6.QtWidgets import (
 )
 
 from analyzers.context import load_data
-from analyzers.errors import ParameterError
-from bridge.session import Card, Session, counts
+from analyzers.moves import DYNAMICS_KINDS, EQ_KINDS
+from analyzers.suggest import Decision
+from bridge.audition import Audition, PlaybackUnavailable
+from bridge.errors import BridgeError
+from bridge.osc.server import BridgeServer
+from bridge.player import ABPlayer
+from bridge.plugins import PluginIndexError
+from bridge.plugins.placement import PluginChoice, plugin_choices
+from bridge.session import Session, counts
 
 from .cards import SuggestionCard
+from .controller import PanelController, short_name
+from .dialogs import DawPushDialog, PluginVerdictsDialog, load_preset, save_preset
+from .listener import start_listening
 from .meters import MeterStrip
 from .plots import SpectrumView
 from .workers import Jobs
@@ -49,58 +60,74 @@ AUDIO_FILTER = "Audio (*.wav *.flac *.aif *.aiff *.mp3 *.ogg);;All files (*)"
 NONE = "—"
 
 
-class _Decide(QUndoCommand):
-    """One decision on one card, undoable."""
-
-    def __init__(self, window: PanelWindow, suggestion_id: str, action: Callable[[], object], text: str) -> None:
-        super().__init__(text)
-        self._w = window
-        self._id = suggestion_id
-        self._action = action
-        self._before: Card = window.session.card(suggestion_id)
-        self._after: Card | None = None
-
-    def redo(self) -> None:
-        if self._after is None:
-            self._action()
-            self._after = self._w.session.card(self._id)
-        else:
-            self._w.session.restore(self._after)
-        self._w.card_changed(self._id)
-
-    def undo(self) -> None:
-        self._w.session.restore(self._before)
-        self._w.card_changed(self._id)
-
-
 class PanelWindow(QMainWindow):
-    """The panel over one :class:`Session` at a time (several can be open; see ``Sessions``)."""
+    """The panel's window over a :class:`~.controller.PanelController` (made here unless given).
 
-    #: emitted (from any thread) when a watched folder hands over a new bounce
-    bounce_arrived = pyqtSignal(str)
-    #: emitted after an analysis lands and the cards are drawn
+    Parameters
+    ----------
+    session : Session, optional
+        Shown first.
+    on_decision : callable, optional
+        Called with each :class:`~analyzers.suggest.Decision` (the taste log).
+    taste : mapping, optional
+        The taste summary every session opened here is nudged by.
+    controller : PanelController, optional
+        The controller to show (its ``run_task`` and ``to_main`` are set to this window's).
+    """
+
+    #: emitted after a session is shown and its cards are drawn
     session_shown = pyqtSignal()
+    _call_main = pyqtSignal(object)
 
-    def __init__(self, session: Session | None = None, *, on_decision: Callable[[Any], object] | None = None,
-                 taste: dict[str, Any] | None = None) -> None:  # fmt: skip
+    def __init__(self, session: Session | None = None, *, on_decision: Callable[[Decision], object] | None = None,
+                 taste: Mapping[str, Any] | None = None, controller: PanelController | None = None) -> None:  # fmt: skip
         super().__init__()
         self.setWindowTitle("Second Ear")
         self.resize(1280, 800)
         self.jobs = Jobs(self)
-        self.undo_stack = QUndoStack(self)
-        self.on_decision = on_decision
-        self.taste = taste  # the taste summary every session opened here is nudged by
-        self.sessions: dict[str, Session] = {}
-        self.session: Session | None = None
+        self._call_main.connect(lambda fn: fn())
+        self.controller = controller or PanelController(taste=taste, on_decision=on_decision)
+        self.controller.run_task = self._run_task
+        self.controller.to_main = self._call_main.emit
+        self.controller.view = self
         self.cards: dict[str, SuggestionCard] = {}
-        self.audition_result: Any = None
-        self.player: Any = None
-        self.last_error: str = ""
-        self.watcher: Any = None
+        self.player: ABPlayer | None = None
+        self.osc_server: BridgeServer | None = None
+        self._focused: str | None = None
         self._build()
-        self.bounce_arrived.connect(self._open_bounce)
         if session is not None:
-            self.show_session(session)
+            self.controller.show(session)
+
+    def _run_task(self, work, on_done, on_error, on_progress=None) -> None:
+        self.jobs.start(work, on_done, on_error, on_progress or self._progress)
+
+    # -- what the controller holds ------------------------------------------------------
+
+    @property
+    def session(self) -> Session | None:
+        return self.controller.session
+
+    @property
+    def sessions(self) -> dict[str, Session]:
+        return self.controller.sessions
+
+    @property
+    def audition_result(self) -> Audition | None:
+        return self.controller.audition_result
+
+    @property
+    def last_error(self) -> str:
+        return self.controller.last_error
+
+    @property
+    def on_decision(self) -> Callable[[Decision], object] | None:
+        return self.controller.on_decision
+
+    @on_decision.setter
+    def on_decision(self, fn: Callable[[Decision], object] | None) -> None:
+        self.controller.on_decision = fn
+        if self.session is not None:
+            self.session.on_decision = fn
 
     # -- building ------------------------------------------------------------------------
 
@@ -138,12 +165,9 @@ class PanelWindow(QMainWindow):
         m.addSeparator()
         self._action(m, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         e = self.menuBar().addMenu("&Edit")
-        undo = self.undo_stack.createUndoAction(self, "&Undo")
-        undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = self.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcut(QKeySequence.StandardKey.Redo)
-        e.addAction(undo)
-        e.addAction(redo)
+        self.undo_action = self._action(e, "&Undo", QKeySequence.StandardKey.Undo, self.undo)
+        self.redo_action = self._action(e, "&Redo", QKeySequence.StandardKey.Redo, self.redo)
+        self._history_changed()
         e.addSeparator()
         self._action(e, "&Accept the focused card", QKeySequence("A"), lambda: self._on_focused(self.accept))
         self._action(e, "&Reject the focused card", QKeySequence("R"), lambda: self._on_focused(self.reject))
@@ -170,7 +194,7 @@ class PanelWindow(QMainWindow):
         self.source_combo = QComboBox()
         self.source_combo.setMinimumWidth(220)
         self.source_combo.setToolTip("the audio being listened to (open files, the demo, bounces from a watched folder)")
-        self.source_combo.activated.connect(lambda i: self._switch(self.source_combo.itemData(i)))
+        self.source_combo.activated.connect(lambda i: self.controller.switch(self.source_combo.itemData(i)))
         row.addWidget(self.source_combo)
         self.role_combo = self._combo(list(load_data("roles")["roles"]), "what the audio is: a role changes which "
                                       "figures matter and the tolerances")  # fmt: skip
@@ -326,36 +350,62 @@ class PanelWindow(QMainWindow):
         second.addWidget(self.push_button)
         return bar
 
-    # -- sessions ------------------------------------------------------------------------
+    # -- the controller tells (PanelView) -------------------------------------------------
 
     def show_session(self, session: Session, *, label: str | None = None) -> None:
-        """Make ``session`` the one shown: added to the source list (as ``label``), or in place
-        of the session of the same source."""
-        session.on_decision = self.on_decision
-        if self.taste and session.taste is None:
-            session.taste = self.taste
-            session.suggest()
-        elif session.advice is None:
-            session.suggest()
-        self.session = session
-        self._ab_stale()
-        self.undo_stack.clear()
+        """Show ``session`` (kept by the controller under its source, labelled ``label``)."""
+        self.controller.show(session, label=label)
+
+    def draw_session(self, session: Session) -> None:
+        """Draw ``session``: the source list, the context bar, meters, spectrum and cards."""
         key = session.source
-        self.sessions[key] = session  # a new measurement of the same file (a new bounce) replaces the old
+        label = self.controller.labels.get(key, short_name(key))
         i = self.source_combo.findData(key)
         if i < 0:
-            self.source_combo.addItem(label or _short(key), key)
+            self.source_combo.addItem(label, key)
             i = self.source_combo.count() - 1
-        elif label:
+        else:
             self.source_combo.setItemText(i, label)
         self.source_combo.setCurrentIndex(i)
         self._show_context(session)
         self.refresh()
+        self._history_changed()
         self.session_shown.emit()
 
-    def _switch(self, key: str) -> None:
-        if key in self.sessions and self.sessions[key] is not self.session:
-            self.show_session(self.sessions[key])
+    def card_changed(self, suggestion_id: str) -> None:
+        s = self.session
+        if s is None or suggestion_id not in self.cards:
+            return
+        c = s.card(suggestion_id)
+        self.cards[suggestion_id].set_status(c.status, c.move)
+        self.spectrum.set_moves(s.chosen_moves(whole_file_only=True))
+        self._counts()
+        self._history_changed()
+
+    def ab_changed(self, result: Audition | None, message: str) -> None:
+        if result is None:
+            self.stop_playback()
+            for b in (self.a_button, self.b_button, self.play_button):
+                b.setEnabled(False)
+            self.ab_label.setText(message)
+            return
+        self.audition_button.setEnabled(True)
+        self._show_audition(result)
+        self.status(message)
+
+    def status(self, text: str) -> None:
+        self.statusBar().showMessage(text)
+
+    def error(self, what: str, exc: BaseException) -> None:
+        """Say what went wrong in the status bar (and a dialog when the window is shown)."""
+        text = f"{what}: {exc}"
+        self.controller.last_error = text
+        self.audition_button.setEnabled(True)
+        self.status(text)
+        if self.isVisible() and os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+            QMessageBox.warning(self, "Second Ear", text)
+
+    # -- drawing ----------------------------------------------------------------------------
 
     def _show_context(self, s: Session) -> None:
         d = s.context.describe()
@@ -363,100 +413,12 @@ class PanelWindow(QMainWindow):
         self.genre_combo.setCurrentText(d["genre"] or NONE)
         self.target_combo.setCurrentText(d["target"]["name"] if d["target"] else NONE)
         self.intent_edit.setText(d["intent"] or "")
-        self.reference_label.setText(f"ref: {_short(d['reference'])}" if d["reference"] else "no reference")
-
-    def open_demo(self) -> None:
-        taste = self.taste
-        self._load(lambda: Session.demo(taste=taste), "the demo")
-
-    def open_file(self, path: str) -> None:
-        """Read and measure ``path`` off the GUI thread, then show it."""
-        ctx = self.session.context if self.session is not None else None
-        taste = self.taste
-
-        def work(progress):
-            from bridge.audio_io import read_audio
-
-            progress(0, 2)
-            audio, rate = read_audio(path)  # probes the file itself: an unreadable one raises here
-            progress(1, 2)
-            s = Session(audio, float(rate), os.fspath(path), taste=taste)  # suggested once, with taste
-            if ctx is not None:
-                s.context = ctx
-            s.measure()
-            progress(2, 2)
-            return s
-
-        self._load(work, Path(path).name)
-
-    def _load(self, work, label: str) -> None:
-        self.status(f"measuring {label}…")
-        self.jobs.start(work, self._loaded, lambda exc: self.error(f"could not open {label}", exc), self._progress)
-
-    def _loaded(self, session: Session) -> None:
-        self.show_session(session)
-        n = len(session.cards)
-        self.status(f"{_short(session.source)}: {n} suggestion{'s' if n != 1 else ''}, "
-                    f"{len(session.advice.leave_alone)} left alone")  # fmt: skip
-
-    def open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open audio", "", AUDIO_FILTER)
-        if path:
-            self.open_file(path)
-
-    # -- context -------------------------------------------------------------------------
-
-    def apply_context(self) -> None:
-        """Suggest again with the context bar's role, genre, destination and intent."""
-        if self.session is None:
-            return
-        ref = self.session.context.reference
-        try:
-            self.session.set_context(
-                role_name=self.role_combo.currentText(),
-                genre_name=None if self.genre_combo.currentText() == NONE else self.genre_combo.currentText(),
-                target=None if self.target_combo.currentText() == NONE else self.target_combo.currentText(),
-                intent=self.intent_edit.text(), reference=ref, reference_name=self.session.context.reference_name,
-            )  # fmt: skip
-        except ParameterError as exc:
-            self.error("that context cannot be used", exc)
-            return
-        self.undo_stack.clear()
-        self._ab_stale()
-        self.refresh()
-        self.status(f"suggested again: {len(self.session.cards)} suggestions")
-
-    def set_reference(self, path: str) -> None:
-        """Measure ``path`` as the reference (off the GUI thread) and suggest again."""
-        if self.session is None:
-            return
-
-        def work(progress):
-            from bridge.measure import analyze_file
-
-            return analyze_file(path, progress=progress)[1]
-
-        def done(analysis) -> None:
-            c = self.session.context
-            self.session.context = type(c)(role=c.role, genre=c.genre, destination=c.destination, reference=analysis,
-                                           reference_name=os.fspath(path), intent=c.intent)  # fmt: skip
-            self.reference_label.setText(f"ref: {_short(path)}")
-            self.apply_context()
-
-        self.status(f"measuring the reference {Path(path).name}…")
-        self.jobs.start(work, done, lambda exc: self.error("could not read the reference", exc), self._progress)
-
-    def reference_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Reference track", "", AUDIO_FILTER)
-        if path:
-            self.set_reference(path)
-
-    # -- drawing the session -------------------------------------------------------------
+        self.reference_label.setText(f"ref: {short_name(d['reference'])}" if d["reference"] else "no reference")
 
     def refresh(self) -> None:
         """Redraw meters, spectrum, cards and notes from the session."""
         s = self.session
-        if s is None or s.analysis is None:
+        if s is None or s.analysis is None or s.advice is None:
             return
         a = s.analysis
         self.meters.show_analysis(a, s.context)
@@ -490,24 +452,9 @@ class PanelWindow(QMainWindow):
         self.notes_label.setText("\n".join([*(f"Warning: {w}" for w in a.warnings),
                                             *(f"Note: {n}" for n in s.advice.notes)]))  # fmt: skip
         self._counts()
-        self.ab_label.setText("render A/B to compare, loudness-matched" if s.chosen() else
-                              "accept a move, then render A/B")  # fmt: skip
-
-    def card_changed(self, suggestion_id: str) -> None:
-        c = self.session.card(suggestion_id)
-        self.cards[suggestion_id].set_status(c.status, c.move)
-        self.spectrum.set_moves(self.session.chosen_moves(whole_file_only=True))
-        self._ab_stale("changed: render A/B again" if self.session.chosen() else "accept a move, then render A/B")
-        self._counts()
-
-    def _ab_stale(self, message: str | None = None) -> None:
-        """The rendered A/B no longer matches the decisions: drop it, stop, say so."""
-        self.audition_result = None
-        self.stop_playback()
-        for b in (self.a_button, self.b_button, self.play_button):
-            b.setEnabled(False)
-        if message is not None:
-            self.ab_label.setText(message)
+        if self.audition_result is None:
+            self.ab_label.setText("render A/B to compare, loudness-matched" if s.chosen() else
+                                  "accept a move, then render A/B")  # fmt: skip
 
     def _counts(self) -> None:
         if self.session is None or not self.session.cards:
@@ -516,144 +463,109 @@ class PanelWindow(QMainWindow):
         self.count_label.setText(f"{len(self.session.cards)} · {n['accepted'] + n['tweaked']} accepted · "
                                  f"{n['rejected']} rejected · {n['pending']} to decide")  # fmt: skip
 
-    # -- decisions -----------------------------------------------------------------------
+    def _history_changed(self) -> None:
+        h = self.controller.history
+        for action, verb, text in ((self.undo_action, "Undo", h.undo_text), (self.redo_action, "Redo", h.redo_text)):
+            action.setEnabled(text is not None)
+            action.setText(f"&{verb} {text}" if text else f"&{verb}")
+
+    # -- intents: sessions and context ------------------------------------------------------
+
+    def open_demo(self) -> None:
+        self.controller.open_demo()
+
+    def open_file(self, path: str) -> None:
+        """Read and measure ``path`` off the GUI thread, then show it."""
+        self.controller.open_file(path)
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open audio", "", AUDIO_FILTER)
+        if path:
+            self.open_file(path)
+
+    def apply_context(self) -> None:
+        """Suggest again with the context bar's role, genre, destination and intent."""
+        genre, target = self.genre_combo.currentText(), self.target_combo.currentText()
+        self.controller.set_context(role=self.role_combo.currentText(), genre=None if genre == NONE else genre,
+                                    target=None if target == NONE else target, intent=self.intent_edit.text())  # fmt: skip
+
+    def set_reference(self, path: str) -> None:
+        """Measure ``path`` as the reference (off the GUI thread) and suggest again."""
+        self.controller.set_reference(path)
+
+    def reference_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Reference track", "", AUDIO_FILTER)
+        if path:
+            self.set_reference(path)
+
+    # -- intents: decisions ---------------------------------------------------------------
 
     def accept(self, suggestion_id: str) -> None:
-        self.undo_stack.push(_Decide(self, suggestion_id, lambda: self.session.accept(suggestion_id),
-                                     f"accept {suggestion_id}"))  # fmt: skip
+        self.controller.accept(suggestion_id)
 
     def reject(self, suggestion_id: str) -> None:
-        self.undo_stack.push(_Decide(self, suggestion_id, lambda: self.session.reject(suggestion_id),
-                                     f"reject {suggestion_id}"))  # fmt: skip
+        self.controller.reject(suggestion_id)
 
     def reset(self, suggestion_id: str) -> None:
-        self.undo_stack.push(_Decide(self, suggestion_id, lambda: self.session.reset(suggestion_id),
-                                     f"reset {suggestion_id}"))  # fmt: skip
+        self.controller.reset(suggestion_id)
 
-    def tweak(self, suggestion_id: str, params: dict) -> None:
-        from analyzers.moves import Move
-
-        card = self.session.card(suggestion_id)
-        try:  # validated here: an exception inside QUndoStack.push would not reach us
-            Move(card.suggestion.move.kind, {**card.final_move.params, **params})
-        except ParameterError as exc:
-            self.error("that value cannot be used", exc)
-            self.card_changed(suggestion_id)
-            return
-        self.undo_stack.push(_Decide(self, suggestion_id, lambda: self.session.tweak(suggestion_id, **params),
-                                     f"tweak {suggestion_id}"))  # fmt: skip
+    def tweak(self, suggestion_id: str, params: dict[str, float]) -> None:
+        self.controller.tweak(suggestion_id, params)
 
     def accept_all(self) -> None:
-        if self.session is None:
-            return
-        self.undo_stack.beginMacro("accept all")
-        for sid, c in self.session.cards.items():
-            if c.status == "pending":
-                self.accept(sid)
-        self.undo_stack.endMacro()
+        self.controller.accept_all()
+
+    def undo(self) -> None:
+        self.controller.undo()
+        self._history_changed()
+
+    def redo(self) -> None:
+        self.controller.redo()
+        self._history_changed()
 
     def _focus(self, suggestion_id: str) -> None:
         self._focused = suggestion_id
 
-    def _on_focused(self, fn) -> None:
-        sid = getattr(self, "_focused", None)
+    def _on_focused(self, fn: Callable[[str], None]) -> None:
+        sid = self._focused
         if sid is not None and self.session is not None and sid in self.session.cards:
             fn(sid)
 
-    # -- where the moves render ------------------------------------------------------------
+    # -- where the moves render -------------------------------------------------------------
 
     def load_plugin_choices(self) -> None:
         """Fill "EQ on" and "Dynamics on" from the plugin index: every plugin whose map
         realises those kinds, with its kept verdict."""
-        from bridge.plugins.placement import DYNAMICS_KINDS, EQ_KINDS, realises
-
-        choices: list[tuple[Any, Any, str]] = []
+        choices: list[PluginChoice] = []
         try:
-            from bridge.plugins import load_index
-            from bridge.plugins.verdicts import map_and_verdict, read_verdicts, verdict_label
-
-            verdicts = read_verdicts()
-            for p in load_index().plugins:
-                plugin_map, _how, report = map_and_verdict(p, entries=verdicts)
-                if plugin_map is not None:
-                    choices.append((p, plugin_map, verdict_label(report)))
-        except Exception as exc:  # noqa: BLE001 - an unreadable index leaves the built-ins
+            choices = plugin_choices()
+        except (PluginIndexError, OSError) as exc:  # an unreadable index leaves the built-ins
             self.status(f"the plugin index cannot be read ({exc}): moves render on the built-ins")
         for combo, kinds in ((self.eq_combo, EQ_KINDS), (self.dyn_combo, DYNAMICS_KINDS)):
             keep = combo.currentText()
             combo.clear()
             combo.addItem("built-in", None)
-            for p, plugin_map, verdict in choices:
-                if realises(plugin_map, kinds):
-                    combo.addItem(f"{p.name} · {verdict}", (p, plugin_map))
-            i = combo.findText(keep)
-            combo.setCurrentIndex(max(0, i))
-
-    def placements(self) -> list[tuple[Any, Any]]:
-        """The chosen plugins and their maps (EQ first), none for the built-ins."""
-        return [c.currentData() for c in (self.eq_combo, self.dyn_combo) if c.currentData() is not None]
-
-    def current_chain(self) -> Any:
-        """The chain the accepted moves make, on the chosen plugins (the rest built in)."""
-        places = self.placements()
-        if not places:
-            return self.session.chain()
-        from bridge.plugins.placement import place_moves
-
-        return place_moves(self.session.chosen_moves(whole_file_only=True), places,
-                           sample_rate_hz=self.session.sample_rate_hz)  # fmt: skip
+            for c in choices:
+                if c.realises(kinds):
+                    combo.addItem(c.label, c)
+            combo.setCurrentIndex(max(0, combo.findText(keep)))
 
     def _placement_changed(self) -> None:
-        names = [c.currentText() for c in (self.eq_combo, self.dyn_combo) if c.currentData() is not None]
-        self._ab_stale(f"moves on {' and '.join(names)}: render A/B again" if names else
-                       "moves on the built-ins: render A/B again")  # fmt: skip
+        self.controller.set_placements([c.currentData() for c in (self.eq_combo, self.dyn_combo)
+                                        if c.currentData() is not None])  # fmt: skip
 
-    # -- audition ------------------------------------------------------------------------
+    def current_chain(self):
+        return self.controller.current_chain()
+
+    # -- intents: audition, export, presets, DAW, plugins -------------------------------------
 
     def audition(self) -> None:
         """Render A/B over the region (off the GUI thread), loudness-matched."""
-        from bridge.audition import parse_region
-
-        if self.session is None:
-            return
-        text = self.region_edit.text().strip()
-        try:
-            region = parse_region(text) if text else None
-        except ValueError as exc:
-            self.error("that region cannot be used", exc)
-            return
-        if not self.session.chosen():
-            self.status("nothing accepted yet: accept or tweak a suggestion to audition it")
-            return
-        session = self.session
-        try:
-            chain = self.current_chain()
-        except Exception as exc:  # noqa: BLE001 - a map that cannot take the moves: said, nothing renders
-            self.error("the moves cannot go on the chosen plugin", exc)
-            return
         self.stop_playback()
-        self.audition_button.setEnabled(False)
-        self.status("rendering A/B…")
+        if self.controller.audition(self.region_edit.text()):
+            self.audition_button.setEnabled(False)
 
-        def done(result) -> None:
-            self.audition_button.setEnabled(True)
-            if session is not self.session:
-                return
-            self.audition_result = result
-            self._show_audition(result)
-
-        def failed(exc) -> None:
-            self.audition_button.setEnabled(True)
-            self.error("the A/B render failed", exc)
-
-        def work():
-            from bridge.chain import build_slots
-
-            return session.audition(region, slots=build_slots(chain))
-
-        self.jobs.start(work, done, failed)
-
-    def _show_audition(self, r) -> None:
+    def _show_audition(self, r: Audition) -> None:
         for b in (self.a_button, self.b_button, self.play_button):
             b.setEnabled(True)
         if r.offset_db is None:
@@ -670,7 +582,6 @@ class PanelWindow(QMainWindow):
         if r.warnings:
             text += " · " + "; ".join(r.warnings)
         self.ab_label.setText(text)
-        self.status("A/B ready: press Play and switch A/B")
 
     def select_side(self, side: str) -> None:
         self.a_button.setChecked(side == "a")
@@ -679,9 +590,6 @@ class PanelWindow(QMainWindow):
             self.player.select(side)
 
     def toggle_play(self) -> None:
-        from bridge.audition import PlaybackUnavailable
-        from bridge.player import ABPlayer
-
         if self.player is not None and self.player.playing:
             self.stop_playback()
             return
@@ -705,20 +613,9 @@ class PanelWindow(QMainWindow):
         self.play_button.setChecked(False)
         self.play_button.setText("Play")
 
-    # -- export, presets, DAW, plugins ----------------------------------------------------
-
     def export_to(self, path: str, on_done: Callable[[Path], None] | None = None) -> None:
         """Render the whole file with the chosen moves into ``path`` (off the GUI thread)."""
-        session = self.session
-        chain = self.current_chain()
-
-        def done(p) -> None:
-            self.status(f"wrote {p}")
-            if on_done is not None:
-                on_done(p)
-
-        self.status(f"rendering {Path(path).name}…")
-        self.jobs.start(lambda: session.export(path, chain=chain), done, lambda exc: self.error("the export failed", exc))
+        self.controller.export(path, on_done)
 
     def export_dialog(self) -> None:
         if self.session is None or not self.session.chosen():
@@ -731,30 +628,22 @@ class PanelWindow(QMainWindow):
             self.export_to(path)
 
     def save_preset_dialog(self) -> None:
-        from .dialogs import save_preset
-
         if self.session is None or not self.session.chosen():
             self.status("nothing accepted yet: a preset keeps accepted moves")
             return
-        save_preset(self)
+        save_preset(self, self.controller)
 
     def load_preset_dialog(self) -> None:
-        from .dialogs import load_preset
-
-        load_preset(self)
+        load_preset(self, self.controller)
 
     def push_dialog(self) -> None:
-        from .dialogs import DawPushDialog
-
         if self.session is None or not self.session.chosen():
             self.status("nothing accepted yet: there is nothing to push")
             return
-        DawPushDialog(self).exec()
+        DawPushDialog(self, self.controller, self.jobs).exec()
 
     def plugins_dialog(self) -> None:
-        from .dialogs import PluginVerdictsDialog
-
-        PluginVerdictsDialog(self).exec()
+        PluginVerdictsDialog(self, self.jobs).exec()
         self.load_plugin_choices()  # verdicts measured there show in "EQ on" / "Dynamics on"
 
     def watch_dialog(self) -> None:
@@ -764,36 +653,16 @@ class PanelWindow(QMainWindow):
 
     def watch(self, folder: str, *, settle_s: float = 1.0, poll_s: float = 0.5) -> None:
         """Analyze every bounce that lands in ``folder`` and offer its suggestions."""
-        import threading
-
-        from bridge.watch import watch_folder
-
-        self.stop_watching()
-        stop = threading.Event()
-        thread = threading.Thread(
-            target=watch_folder, name="secondear-watch", daemon=True,
-            args=(folder, lambda p: self.bounce_arrived.emit(os.fspath(p))),
-            kwargs={"stop_event": stop, "settle_s": settle_s, "poll_s": poll_s,
-                    "on_error": lambda p, e: None},
-        )  # fmt: skip
-        thread.start()
-        self.watcher = (thread, stop, folder)
-        self.status(f"watching {folder}: a bounce that lands there is analyzed")
+        self.controller.watch(folder, settle_s=settle_s, poll_s=poll_s)
 
     def stop_watching(self) -> None:
-        if self.watcher is not None:
-            thread, stop, _ = self.watcher
-            stop.set()
-            thread.join(timeout=5)
-            self.watcher = None
+        self.controller.stop_watching()
 
-    def listen(self, port: int = 9000, host: str = "127.0.0.1") -> Any:
+    def listen(self, port: int = 9000, host: str = "127.0.0.1") -> BridgeServer:
         """Answer the bridge's OSC address space (``/secondear/analyze`` …) from this panel;
         returns the server (its ``address`` is where it listens)."""
-        from .listener import start_listening
-
         self.stop_listening()
-        self.osc_server = start_listening(self, host=host, port=port)
+        self.osc_server = start_listening(self.controller, host=host, port=port, parent=self)
         h, p = self.osc_server.address
         self.listen_action.setChecked(True)
         self.listen_action.setText(f"&Listen for the DAW on {h}:{p}")
@@ -801,16 +670,13 @@ class PanelWindow(QMainWindow):
         return self.osc_server
 
     def stop_listening(self) -> None:
-        server = getattr(self, "osc_server", None)
-        if server is not None:
-            server.close()
+        if self.osc_server is not None:
+            self.osc_server.close()
             self.osc_server = None
         self.listen_action.setChecked(False)
 
     def _toggle_listen(self) -> None:
-        from bridge.errors import BridgeError
-
-        if getattr(self, "osc_server", None) is not None:
+        if self.osc_server is not None:
             self.stop_listening()
             self.status("no longer listening for the DAW")
             return
@@ -820,21 +686,7 @@ class PanelWindow(QMainWindow):
             self.listen_action.setChecked(False)
             self.error("cannot listen for the DAW", exc)
 
-    def _open_bounce(self, path: str) -> None:
-        self.status(f"new bounce: {Path(path).name}; measuring…")
-        self.open_file(path)
-
-    # -- status --------------------------------------------------------------------------
-
-    def status(self, text: str) -> None:
-        self.statusBar().showMessage(text)
-
-    def error(self, what: str, exc: BaseException) -> None:
-        """Say what went wrong in the status bar (and a dialog when the window is shown)."""
-        self.last_error = f"{what}: {exc}"
-        self.status(self.last_error)
-        if self.isVisible() and os.environ.get("QT_QPA_PLATFORM") != "offscreen":
-            QMessageBox.warning(self, "Second Ear", self.last_error)
+    # -- status -----------------------------------------------------------------------------
 
     def _busy(self, busy: bool) -> None:
         self.progress.setVisible(busy)
@@ -852,9 +704,3 @@ class PanelWindow(QMainWindow):
         self.stop_listening()
         self.jobs.wait(10000)
         super().closeEvent(event)
-
-
-def _short(path: str | None) -> str:
-    if not path:
-        return ""
-    return path if path.startswith("<") else Path(path).name

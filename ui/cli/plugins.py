@@ -30,6 +30,20 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from analyzers.moves import Move
+from bridge.plugins import (
+    DEFAULT_TIMEOUT_S,
+    PluginIndexError,
+    default_index_path,
+    find_plugins,
+    load_index,
+    not_found_message,
+    scan_plugins,
+)
+from bridge.plugins.mapping import MappingError, map_for
+from bridge.plugins.verdicts import map_and_verdict, read_verdicts, record_verdict, verdict_label
+from bridge.plugins.verify import DEFAULT_VERIFY_TIMEOUT_S, verify_map
+
 
 def add_plugins_parser(sub: Any) -> None:
     p = sub.add_parser("plugins", help="find VST3/AU plugins, list them, show their parameters",
@@ -69,8 +83,6 @@ def add_plugins_parser(sub: Any) -> None:
 
 
 def run_plugins_command(args: argparse.Namespace) -> int:
-    from bridge.plugins import PluginIndexError
-
     try:
         if args.plugins_command == "scan":
             return _scan(args)
@@ -88,8 +100,6 @@ def run_plugins_command(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from bridge.plugins import DEFAULT_TIMEOUT_S, scan_plugins
-
     missing = [f for f in args.folders if not os.path.exists(f)]
     if missing:
         for f in missing:
@@ -152,12 +162,9 @@ class _ProgressLine:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from bridge.plugins import default_index_path, load_index
-
     path = default_index_path()
     index = load_index(path)
     if args.json:
-        from bridge.plugins.verdicts import read_verdicts
 
         verdicts = read_verdicts()
         _print_json({"index": str(path), "plugins": [_summary(p, verdicts) for p in index.plugins],
@@ -179,8 +186,6 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from bridge.plugins import default_index_path, find_plugins, load_index, not_found_message
-
     path = default_index_path()
     index = load_index(path)
     hits, _ = find_plugins(index.plugins, args.name)
@@ -198,11 +203,6 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from analyzers.moves import Move
-    from bridge.plugins import default_index_path, find_plugins, load_index, not_found_message
-    from bridge.plugins.mapping import MappingError, map_for
-    from bridge.plugins.verify import DEFAULT_VERIFY_TIMEOUT_S, verify_map
-
     path = default_index_path()
     index = load_index(path)
     hits, _ = find_plugins(index.plugins, args.name)
@@ -220,7 +220,6 @@ def _verify(args: argparse.Namespace) -> int:
         return 1
     report = verify_map(plugin, plugin_map, timeout_s=args.timeout or DEFAULT_VERIFY_TIMEOUT_S)
     if report["ran"]:
-        from bridge.plugins.verdicts import record_verdict
 
         try:
             record_verdict(plugin, plugin_map, report)  # the panel and 'plugins list' show it
@@ -294,8 +293,6 @@ def _num(x: Any, digits: int = 6) -> str:
 
 
 def _summary(p: Any, verdicts: Any = None) -> dict[str, Any]:
-    from bridge.plugins.verdicts import map_and_verdict
-
     plugin_map, how, report = map_and_verdict(p, entries=verdicts)
     return {
         "name": p.name, "vendor": p.vendor, "format": p.format, "identifier": p.identifier,
@@ -314,8 +311,6 @@ def _failure(e: Any) -> dict[str, Any]:
 
 
 def _table(plugins: Sequence[Any]) -> str:
-    from bridge.plugins.verdicts import map_and_verdict, read_verdicts, verdict_label
-
     verdicts = read_verdicts()
     rows = [("name", "vendor", "format", "channels", "latency", "params", "map verdict", "path")]
     for p in plugins:

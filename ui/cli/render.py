@@ -17,13 +17,41 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 
-def add_render_parsers(sub: Any) -> None:
+from analyzers import analyze
+from analyzers.errors import ParameterError
+from analyzers.moves import parse_move
+from bridge.apply import ApplyError, write_audio
+from bridge.audio_io import read_audio
+from bridge.audition import AuditionError, PlaybackUnavailable, audition, parse_region, play
+from bridge.chain import (
+    Chain,
+    ChainError,
+    ChainSlot,
+    PluginSlotSpec,
+    chain_from_moves,
+    load_chain,
+    save_chain,
+)
+from bridge.slots import build_slots, render_slots, with_plugin_states
+from bridge.checks import eq_checks
+from bridge.errors import BridgeError
+from bridge.plugins import PluginNotFoundError, load_index, plugin_named
+from bridge.plugins.mapping import MappingError, map_for
+from bridge.plugins.placement import place_on_plugin
+from presets import PresetError
+
+from .context import fail
+from .presets import error_code, load_preset_chain
+
+
+def add_render_parser(sub: Any) -> None:
     r = sub.add_parser("render", help="render moves (built-in or on a plugin) or a chain file, and measure the result",
                        description="Render a chain file, or moves with the built-in processors, or moves "
                                    "mapped onto a plugin (--plugin), write the result and print each EQ "
@@ -37,6 +65,9 @@ def add_render_parsers(sub: Any) -> None:
     r.add_argument("--plugin", metavar="NAME", help="put the moves onto this plugin (from the plugin index) via its map")
     r.add_argument("--save-chain", metavar="CHAIN.json", help="write the chain that was rendered")
     r.add_argument("--json", action="store_true", help="print JSON")
+
+
+def add_ab_parser(sub: Any) -> None:
     ab = sub.add_parser("ab", help="audition a chain against the original, loudness-matched",
                         description="Render a chain over the file or a region and compare A (original) with "
                                     "B (processed) at the same integrated loudness; export or play either.")  # fmt: skip
@@ -49,87 +80,71 @@ def add_render_parsers(sub: Any) -> None:
     ab.add_argument("--json", action="store_true", help="print JSON")
 
 
-def _err(message: str, code: int) -> int:
-    print(f"secondear: {message}", file=sys.stderr)
-    return code
-
-
 # --- render ------------------------------------------------------------------------------------
 
 
 def run_render_command(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from analyzers import analyze
-    from analyzers.errors import ParameterError
-    from analyzers.moves import parse_move
-    from bridge.apply import ApplyError, write_audio
-    from bridge.audio_io import read_audio
-    from bridge.chain import ChainError, build_slots, chain_from_moves, load_chain, render_slots, save_chain
-    from bridge.errors import BridgeError
-
     if sum(map(bool, (args.chain, args.move, args.preset))) != 1:
-        return _err("give either --chain CHAIN.json, --preset NAME or one or more --move SPEC", 2)
+        return fail("give either --chain CHAIN.json, --preset NAME or one or more --move SPEC", 2)
     if args.plugin and not args.move:
-        return _err("--plugin puts --move moves onto a plugin: give the moves with --move", 2)
+        return fail("--plugin puts --move moves onto a plugin: give the moves with --move", 2)
     if os.path.abspath(args.output) == os.path.abspath(args.file):
-        return _err(f"-o {args.output} is the input file: write the result somewhere else", 2)
+        return fail(f"-o {args.output} is the input file: write the result somewhere else", 2)
     try:
         moves = [parse_move(s) for s in args.move]
     except ParameterError as exc:
-        return _err(str(exc), 2)
+        return fail(str(exc), 2)
     try:
         audio, rate = read_audio(args.file)
     except BridgeError as exc:
-        return _err(str(exc), 1)
+        return fail(str(exc), 1)
     try:
         if args.chain or args.preset:
-            from presets import PresetError
 
-            from .cli_presets import error_code, load_preset_chain
 
             try:
                 chain = load_chain(args.chain) if args.chain else load_preset_chain(args.preset)
             except PresetError as exc:
-                return _err(str(exc), error_code(exc))
+                return fail(str(exc), error_code(exc))
             slots = build_slots(chain)
         elif args.plugin:
-            made = _plugin_chain(args.plugin, moves, rate)
-            if isinstance(made, int):
-                return made
-            chain, index = made
+            index = load_index()
+            try:
+                plugin = plugin_named(args.plugin, index)
+                chain = place_on_plugin(moves, plugin, map_for(plugin), sample_rate_hz=rate)
+            except (PluginNotFoundError, MappingError) as exc:
+                return fail(str(exc), 2)
             slots = build_slots(chain, index=index)
         else:
             chain = chain_from_moves(moves)
             slots = build_slots(chain)
     except ChainError as exc:
-        return _err(str(exc), 1)
+        return fail(str(exc), 1)
     try:
         rendered = render_slots(audio, rate, slots, snapshot=bool(args.save_chain))
     except (BridgeError, ValueError) as exc:  # a plugin that crashed, hung or did not load
-        return _err(f"render failed: {exc}", 1)
+        return fail(f"render failed: {exc}", 1)
     y = rendered.audio
     bad = int(y.size - np.count_nonzero(np.isfinite(y)))
     if bad:
-        return _err(f"the chain's output holds {bad} non-finite samples (NaN or inf): nothing written", 1)
+        return fail(f"the chain's output holds {bad} non-finite samples (NaN or inf): nothing written", 1)
     try:
         write_audio(args.output, y, rate)
         written, _ = read_audio(args.output)
     except (ApplyError, BridgeError) as exc:
-        return _err(str(exc), 1)
+        return fail(str(exc), 1)
     n = audio.shape[1]
     before, after = analyze(audio, rate), analyze(written[:, :n], rate)
     checks, notes = eq_checks(chain.moves, before, after, rate)
     saved = None
     if args.save_chain:
         try:
-            saved = str(save_chain(_with_state(chain, rendered.snapshot), args.save_chain))
+            saved = str(save_chain(with_plugin_states(chain, rendered.snapshot), args.save_chain))
         except ChainError as exc:
-            return _err(str(exc), 1)
+            return fail(str(exc), 1)
     peak = float(abs(y).max()) if y.size else 0.0
     warnings = list(notes)
     if peak > 1.0:
-        import math
 
         warnings.append(f"the result peaks at {20 * math.log10(peak):+.1f} dBFS and was clipped in the fixed-point file")
     payload = {
@@ -149,101 +164,18 @@ def run_render_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _brief(slot: Any) -> dict[str, Any]:
+def _brief(slot: ChainSlot) -> dict[str, Any]:
     d = slot.to_dict()
     if "state_b64" in d:
         d["state_b64"] = f"({len(d['state_b64'])} base64 characters)"
     return d
 
 
-def _plugin_chain(name: str, moves: list, rate: float) -> Any:
-    from bridge.chain import Chain, PluginSlotSpec
-    from bridge.plugins import default_index_path, find_plugins, load_index, not_found_message
-    from bridge.plugins.mapping import MappingError, map_for, map_moves
-    from bridge.render import order_moves
-
-    path = default_index_path()
-    index = load_index(path)
-    hits, _ = find_plugins(index.plugins, name)
-    if not hits:
-        return _err(not_found_message(index, name, path), 2)
-    plugin = hits[0]
-    try:
-        plugin_map = map_for(plugin)
-    except MappingError as exc:
-        return _err(str(exc), 2)
-    ordered = order_moves(moves)
-    try:
-        values = map_moves(ordered, plugin, plugin_map, sample_rate_hz=rate)
-    except MappingError as exc:
-        return _err(str(exc), 2)
-    fmt = "au" if plugin.format.upper() == "AU" else "vst3"
-    spec = PluginSlotSpec(name=plugin.name, path=plugin.path, format=fmt, params=values, moves=tuple(ordered))
-    return Chain((spec,)), index
-
-
-def _with_state(chain: Any, snapshot: Any) -> Any:
-    """The chain with each plugin slot's state from the host's snapshot (exact reproduction)."""
-    from dataclasses import replace
-
-    from bridge.chain import Chain, PluginSlotSpec
-
-    if not snapshot:
-        return chain
-    out = []
-    for spec, snap in zip(chain.slots, snapshot):
-        if isinstance(spec, PluginSlotSpec) and getattr(snap, "raw_state", None):
-            spec = replace(spec, state=snap.raw_state)
-        out.append(spec)
-    return Chain(tuple(out))
-
-
-def eq_checks(moves: Any, before: Any, after: Any, rate: float) -> tuple[list[dict[str, Any]], list[str]]:
-    """For each EQ move: the 1/3-octave band nearest its frequency, the response predicted
-    there (every EQ and gain move of the chain together; power-averaged over the band, as
-    ``apply`` predicts) and at the move's frequency, against the band's measured change."""
-    import numpy as np
-
-    from analyzers.eq_response import move_response_db
-    from analyzers.spectrum import EXACT_CENTRES_HZ, NOMINAL_CENTRES_HZ
-    from bridge.plugins.mapping import EQ_KINDS
-
-    linear = [m for m in moves if m.kind in EQ_KINDS or m.kind == "gain"]
-    others = sorted({m.kind for m in moves if m not in linear})
-    notes = []
-    if others and any(m.kind in EQ_KINDS for m in moves):
-        notes.append(f"the chain also has {', '.join(others)}: the EQ predictions leave them out")
-    out = []
-    centres = np.array(EXACT_CENTRES_HZ)
-    for m in moves:
-        if m.kind not in EQ_KINDS:
-            continue
-        f = m.params["freq_hz"]
-        valid = [j for j in range(len(centres)) if before.spectrum.level_db[j] is not None
-                 and after.spectrum.level_db[j] is not None]  # fmt: skip
-        if not valid:
-            continue
-        j = min(valid, key=lambda k: abs(np.log(centres[k] / f)))
-        lo, hi = centres[j] * 2 ** (-1 / 6), min(centres[j] * 2 ** (1 / 6), 0.499 * rate)
-        grid = np.linspace(lo, hi, 64)
-        total = sum(move_response_db(x, grid, rate) for x in linear)
-        predicted = float(10 * np.log10(np.mean(10 ** (total / 10))))
-        at_freq = float(sum(move_response_db(x, np.array([min(f, 0.499 * rate)]), rate)[0] for x in linear))
-        measured = float((after.spectrum.level_db[j] + after.spectrum.total_dbfs)
-                         - (before.spectrum.level_db[j] + before.spectrum.total_dbfs))  # fmt: skip
-        out.append({"move": m.to_dict(), "label": m.describe(), "band_hz": NOMINAL_CENTRES_HZ[j],
-                    "response_at_freq_db": round(at_freq, 2), "predicted_db": round(predicted, 2),
-                    "measured_db": round(measured, 2), "error_db": round(abs(measured - predicted), 2)})  # fmt: skip
-    return out, notes
-
-
 def _hz(f: float) -> str:
     return f"{f / 1000:g} kHz" if f >= 1000 else f"{f:g} Hz"
 
 
-def _render_text(p: dict[str, Any], chain: Any) -> str:
-    from bridge.chain import PluginSlotSpec
-
+def _render_text(p: dict[str, Any], chain: Chain) -> str:
     secs = p["input_samples"] / p["sample_rate_hz"]
     lines = [f"Rendered {p['input']} -> {p['output']} ({p['sample_rate_hz'] / 1000:g} kHz, {p['channels']} ch, "
              f"{secs:.2f} s)"]  # fmt: skip
@@ -278,31 +210,25 @@ def _render_text(p: dict[str, Any], chain: Any) -> str:
 
 
 def run_ab_command(args: argparse.Namespace) -> int:
-    from bridge.apply import ApplyError, write_audio
-    from bridge.audio_io import read_audio
-    from bridge.audition import AuditionError, PlaybackUnavailable, audition, parse_region, play
-    from bridge.chain import ChainError, build_slots, load_chain
-    from bridge.errors import BridgeError
-
     try:
         region = parse_region(args.region) if args.region else None
     except AuditionError as exc:
-        return _err(str(exc), 2)
+        return fail(str(exc), 2)
     for out in (args.export_a, args.export_b):
         if out and os.path.abspath(out) == os.path.abspath(args.file):
-            return _err(f"{out} is the input file: export somewhere else", 2)
+            return fail(f"{out} is the input file: export somewhere else", 2)
     try:
         audio, rate = read_audio(args.file)
         chain = load_chain(args.chain)
         slots = build_slots(chain)
     except (ChainError, BridgeError) as exc:
-        return _err(str(exc), 1)
+        return fail(str(exc), 1)
     try:
         ab = audition(audio, rate, slots, region_s=region)
     except AuditionError as exc:
-        return _err(str(exc), 2 if "region" in str(exc) else 1)
+        return fail(str(exc), 2 if "region" in str(exc) else 1)
     except (BridgeError, ValueError) as exc:
-        return _err(f"render failed: {exc}", 1)
+        return fail(f"render failed: {exc}", 1)
     exported = {}
     try:
         for which, out in (("a", args.export_a), ("b", args.export_b)):
@@ -310,7 +236,7 @@ def run_ab_command(args: argparse.Namespace) -> int:
                 write_audio(out, ab.a if which == "a" else ab.b, rate)
                 exported[which] = out
     except ApplyError as exc:
-        return _err(str(exc), 1)
+        return fail(str(exc), 1)
     payload = {"input": args.file, "chain": args.chain, **ab.to_dict(), "exported": exported, "played": None,
                "play_message": None}  # fmt: skip
     if args.play:

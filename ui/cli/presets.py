@@ -27,6 +27,12 @@ import json
 import sys
 from typing import Any
 
+from analyzers.errors import ParameterError
+from analyzers.moves import parse_move
+from bridge.chain import BuiltinSlot, ChainError, chain_from_moves, load_chain
+from presets import Preset, PresetError, PresetFormatError, PresetStore, preset_to_dict
+from presets.errors import PresetExistsError, PresetNotFoundError, ReadOnlyPresetError, UnsupportedSchemaError
+
 
 def add_presets_parser(sub: Any) -> None:
     p = sub.add_parser("presets", help="list, show, save, delete, rename, export and import presets",
@@ -71,12 +77,6 @@ def _err(message: str, code: int) -> int:
 
 def error_code(exc: Exception) -> int:
     """2 for what the engineer typed (unknown name, name taken, read-only, bad value), 1 for files."""
-    from presets.errors import (
-        PresetExistsError,
-        PresetNotFoundError,
-        ReadOnlyPresetError,
-        UnsupportedSchemaError,
-    )
 
     if isinstance(exc, UnsupportedSchemaError):
         return 1
@@ -88,14 +88,11 @@ def error_code(exc: Exception) -> int:
 def load_preset_chain(name: str, folder: str | None = None) -> Any:
     """The :class:`~bridge.chain.Chain` of the preset ``name`` (for ``render --preset`` and
     ``daw push --preset``); raises :class:`~presets.errors.PresetError`."""
-    from presets import PresetStore
 
     return PresetStore(folder).load(name).chain
 
 
 def run_presets_command(args: argparse.Namespace) -> int:
-    from presets import PresetError, PresetStore
-
     store = PresetStore(args.dir)
     run = {"list": _list, "show": _show, "save": _save, "delete": _delete, "rename": _rename,
            "export": _export, "import": _import}[args.presets_command]  # fmt: skip
@@ -128,8 +125,6 @@ def _list(store: Any, args: argparse.Namespace) -> int:
 
 
 def _show(store: Any, args: argparse.Namespace) -> int:
-    from presets import preset_to_dict
-
     entry = store.entry(args.name)
     preset = store.load(args.name)
     if args.json:
@@ -141,7 +136,6 @@ def _show(store: Any, args: argparse.Namespace) -> int:
 
 def show_text(preset: Any, entry: Any) -> str:
     """A preset as text: chain, tags, notes, source, provenance."""
-    from bridge.chain import BuiltinSlot
 
     lines = [f"{preset.name}  ({entry.origin}{', read-only' if entry.read_only else ''}; {entry.path})",
              f"  created {preset.created.strftime('%Y-%m-%d %H:%M')} UTC, schema {preset.schema_version}"]  # fmt: skip
@@ -174,11 +168,6 @@ def show_text(preset: Any, entry: Any) -> str:
 
 
 def _save(store: Any, args: argparse.Namespace) -> int:
-    from analyzers.errors import ParameterError
-    from analyzers.moves import parse_move
-    from bridge.chain import ChainError, chain_from_moves, load_chain
-    from presets import Preset, PresetFormatError
-
     if bool(args.chain) == bool(args.move):
         return _err("give either --chain CHAIN.json or one or more --move SPEC", 2)
     try:
@@ -205,8 +194,6 @@ def _delete(store: Any, args: argparse.Namespace) -> int:
 
 
 def _rename(store: Any, args: argparse.Namespace) -> int:
-    from presets import PresetFormatError
-
     try:
         entry = store.rename(args.old, args.new, overwrite=args.force)
     except PresetFormatError as exc:

@@ -1,5 +1,9 @@
-"""``secondear daw status`` and ``secondear daw push``: the DAW client side of the link.
+"""``secondear daw …``: the link with the engineer's DAW.
 
+serve [--host 127.0.0.1] [--port 9000] [--allow ADDR …]
+    Run the bridge's own OSC server (its address space: ``bridge/osc/codec.py`` and the
+    README) until Ctrl-C or SIGTERM; prints the address it listens on, and its counters on
+    the way out. Accept/reject decisions go to the taste log.
 status --profile P [--host H] [--port N] [--json]
     Tracks, their gain, plugins and parameter values, as the DAW reports them (a profile
     whose DAW only sends feedback, like REAPER's, says which verbs it cannot read).
@@ -8,25 +12,82 @@ push --profile P [--host H] [--port N] --track NAME|NUMBER (--move SPEC [--move 
     (``compressor threshold_db=-18 ratio=3``) on the matching plugin already on that track,
     through the plugin maps. A chain file or a preset pushes the moves its slots realise
     (a built-in slot's move, a plugin slot's recorded ``moves``), the same way.
+watch FOLDER [--role R] [--target T] [--json]
+    Measure each new bounce that lands in FOLDER and print its suggestions.
+follow --profile P [--json]
+    Print the DAW's selection changes.
 
 P is ardour, reaper, ableton, bitwig, generic or the path of a profile file
-(``bridge/daw/profiles/``). Exit status: 0 done, 1 the DAW did not answer (or refused), 2 a
-usage error (unknown profile, track, plugin, a move that does not parse or fit).
-
-Wiring (``ui/cli_daw.py``): ``_RUNNERS.update(add_daw_client_commands(actions))``.
+(``bridge/daw/profiles/``). Exit status: 0 done, 1 the DAW did not answer (or refused) or a
+port cannot be bound, 2 a usage error (unknown profile, track, plugin, a move that does not
+parse or fit, binding beyond loopback without ``--allow``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
+import math
+import re
+import signal
 import sys
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
+from analyzers.context import Context
+from analyzers.errors import ParameterError
+from analyzers.moves import parse_move
+from bridge.advise import ContextRequest, advise_file
+from bridge.chain import BuiltinSlot, ChainError, load_chain
+from bridge.daw import DawClient, push_moves
+from bridge.errors import BridgeError, DawLinkError
+from bridge.osc.server import BridgeServer, BridgeSession
+from bridge.watch import watch_folder
+from presets import PresetError, TasteLog
 
-def add_daw_client_commands(daw_subparsers: Any) -> dict[str, Callable[[argparse.Namespace], int]]:
-    """Add ``status`` and ``push`` to the ``daw`` sub-parsers; returns their runners by name."""
+from .. import __version__
+from .context import fail, say, taste_summary
+from .presets import error_code, load_preset_chain
+
+
+def add_daw_parser(sub: Any) -> None:
+    p = sub.add_parser("daw", help="talk to the DAW over OSC: serve, status, push, watch, follow",
+                       description="The DAW link: Second Ear's own OSC server for the DAW to call (serve), the "
+                                   "DAW's state read over its OSC surface (status), moves pushed onto its faders "
+                                   "and plugins (push), bounces measured as they land in a folder (watch), and "
+                                   "its selection followed (follow).")  # fmt: skip
+    actions = p.add_subparsers(dest="daw_command", metavar="ACTION", required=True)
+    _add_serve_parser(actions)
+    _add_client_parsers(actions)
+    _add_bring_in_parsers(actions)
+
+
+def run_daw_command(args: argparse.Namespace) -> int:
+    runners: dict[str, Callable[[argparse.Namespace], int]] = {
+        "serve": run_serve, "status": run_status, "push": run_push, "watch": run_watch, "follow": run_follow,
+    }  # fmt: skip
+    return runners[args.daw_command](args)
+
+
+def _add_serve_parser(actions: Any) -> None:
+    s = actions.add_parser(
+        "serve", help="run the bridge's own OSC server",
+        description="Listen for /secondear/... OSC messages (ping, analyze, select, intent, accept, "
+                    "reject, reply_to) and answer the sender. Bound to 127.0.0.1 unless --host says "
+                    "otherwise, in which case --allow lists the senders it will read.",
+    )  # fmt: skip
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    s.add_argument("--port", type=int, default=9000, help="UDP port (default 9000; 0 picks a free one)")
+    s.add_argument("--allow", nargs="+", default=[], metavar="ADDR",
+                   help="sender addresses or networks allowed (required with a --host beyond loopback)")  # fmt: skip
+
+
+def _add_client_parsers(daw_subparsers: Any) -> None:
+    """``status`` and ``push``: the DAW client side of the link."""
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--profile", required=True, metavar="P",
@@ -53,11 +114,10 @@ def add_daw_client_commands(daw_subparsers: Any) -> dict[str, Callable[[argparse
     p.add_argument("--chain", metavar="FILE", help="push the moves of a chain file's slots")
     p.add_argument("--preset", metavar="NAME", help="push the moves of a preset's chain ('secondear presets list')")
     p.add_argument("--json", action="store_true", help="print what was set as JSON")
-    return {"status": run_status, "push": run_push, **add_daw_bring_in_commands(daw_subparsers)}
 
 
-def add_daw_bring_in_commands(daw_subparsers: Any) -> dict[str, Callable[[argparse.Namespace], int]]:
-    """Add ``watch`` (a watched folder) and ``follow`` (selection changes) to the ``daw`` sub-parsers."""
+def _add_bring_in_parsers(daw_subparsers: Any) -> None:
+    """``watch`` (a watched folder) and ``follow`` (selection changes): bringing audio in."""
     w = daw_subparsers.add_parser("watch", help="analyze each new bounce that lands in a folder",
                                   description="Poll FOLDER; each new audio file, once its size has stopped "
                                               "changing, is measured and its suggestions printed. Files already "
@@ -69,6 +129,7 @@ def add_daw_bring_in_commands(daw_subparsers: Any) -> dict[str, Callable[[argpar
     w.add_argument("--settle", type=float, default=1.0, metavar="S",
                    help="seconds a file's size must stay the same before it is read (default 1)")  # fmt: skip
     w.add_argument("--json", action="store_true", help="print one JSON object per bounce (JSON lines)")
+    w.add_argument("--no-taste", action="store_true", help="do not nudge confidences by your past decisions")
     f = daw_subparsers.add_parser("follow", help="print the DAW's selection changes",
                                   description="Ask the DAW for selection feedback (Ardour: /set_surface with "
                                               "the select feedback bit 8192) and print each change until "
@@ -80,25 +141,51 @@ def add_daw_bring_in_commands(daw_subparsers: Any) -> dict[str, Callable[[argpar
     f.add_argument("--timeout", type=float, default=2.0, metavar="S", help="seconds per request (default 2)")
     f.add_argument("--duration", type=float, default=None, metavar="S", help="stop after S seconds (default: never)")
     f.add_argument("--json", action="store_true", help="print one JSON object per change (JSON lines)")
-    return {"watch": run_watch, "follow": run_follow}
+
+
+# ---------------------------------------------------------------- serve
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        return fail(f"--port {args.port} is outside 0…65535", 2, prefix="secondear daw serve")
+    logging.basicConfig(level=logging.INFO, format="secondear: %(levelname)s %(name)s: %(message)s")
+    try:
+        server = BridgeServer(BridgeSession(version=__version__, on_decision=TasteLog().append), host=args.host,
+                              port=args.port, allow=args.allow)  # fmt: skip
+    except ValueError as exc:
+        return fail(str(exc), 2, prefix="secondear daw serve")
+    with _Stopper() as stop:
+        try:
+            server.start()
+        except BridgeError as exc:
+            return fail(str(exc), 1, prefix="secondear daw serve")
+        try:
+            host, port = server.address
+            print(f"secondear: listening for OSC on udp://{host}:{port} (Ctrl-C to stop)", flush=True)
+            while not stop.event.wait(0.5):
+                pass
+            print("secondear: stopping", flush=True)
+        finally:
+            server.close()
+    stats = {k: v for k, v in server.stats().items() if v}
+    say(", ".join(f"{k}={v}" for k, v in stats.items()) or "no traffic")
+    return 0
+
+
+# ---------------------------------------------------------------- status, push
 
 
 def _client(args: argparse.Namespace):
-    from bridge.daw import DawClient
-
     return DawClient(args.profile, args.host, args.port, reply_port=args.reply_port, timeout_s=args.timeout)
 
 
 def _fail(exc: Exception) -> int:
-    from bridge.errors import DawLinkError
-
     print(f"secondear daw: {exc}", file=sys.stderr)
     return 1 if isinstance(exc, DawLinkError) else 2
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from bridge.errors import BridgeError
-
     try:
         with _client(args) as daw:
             status = daw.status()
@@ -124,7 +211,6 @@ def chain_moves(chain: Any) -> list[Any]:
     """The moves a chain's slots realise, in order: a built-in slot's move, a plugin slot's
     recorded ``moves``. A plugin slot that records none is a ValueError naming it (its
     parameters are that plugin's own, not moves the DAW's plugins can be mapped from)."""
-    from bridge.chain import BuiltinSlot
 
     out: list[Any] = []
     for i, s in enumerate(chain.slots):
@@ -141,14 +227,6 @@ def chain_moves(chain: Any) -> list[Any]:
 
 
 def run_push(args: argparse.Namespace) -> int:
-    from analyzers.moves import parse_move
-    from bridge.chain import ChainError, load_chain
-    from bridge.daw import push_moves
-    from bridge.errors import BridgeError
-    from presets import PresetError
-
-    from .cli_presets import error_code, load_preset_chain
-
     if sum(map(bool, (args.move, args.chain, args.preset))) != 1:
         print("secondear daw push: give --move SPEC (repeatable), --chain FILE or --preset NAME", file=sys.stderr)
         return 2
@@ -184,69 +262,47 @@ class _Stopper:
     """Ctrl-C and SIGTERM set an event (handlers restored on exit; main thread only)."""
 
     def __init__(self) -> None:
-        import threading
-
         self.event = threading.Event()
         self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> _Stopper:
-        import signal
-        import threading
-
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 self._previous[sig] = signal.signal(sig, lambda *_: self.event.set())
         return self
 
     def __exit__(self, *exc: object) -> None:
-        import signal
-
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)
 
 
-def advise_file(path: Any, *, role: str = "mix", target: str | None = None) -> dict[str, Any]:
-    """Measure one bounce and suggest: a JSON-ready record."""
-    from analyzers.context import make_context
-    from analyzers.suggest import suggest
-    from bridge.measure import analyze_file
-
-    ctx = make_context(role_name=role, target=target)
-    info, analysis = analyze_file(path)
-    advice = suggest(analysis, ctx)
-    return {"path": str(path), "role": ctx.role.name,
-            "integrated_lufs": _num(analysis.loudness.integrated_lufs),
-            "true_peak_dbtp": _num(analysis.levels.true_peak_dbtp),
+def bounce_record(path: Path, context: Context, taste: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Measure one bounce and advise (:func:`bridge.advise.advise_file`): a JSON-ready record."""
+    found = advise_file(path, context, taste=taste)
+    a = found.analysis
+    return {"path": str(path), "role": context.role.name,
+            "integrated_lufs": _num(a.loudness.integrated_lufs), "true_peak_dbtp": _num(a.levels.true_peak_dbtp),
             "suggestions": [{"id": s.id, "kind": s.move.kind, "move": s.move.describe(), "why": s.why}
-                            for s in advice.suggestions]}  # fmt: skip
+                            for s in found.advice.suggestions]}  # fmt: skip
 
 
-def _num(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if f == f and abs(f) != float("inf") else None
+def _num(v: float | None) -> float | None:
+    return v if v is not None and math.isfinite(v) else None
 
 
 def run_watch(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from analyzers.context import make_context
-    from bridge.watch import watch_folder
-
     folder = Path(args.folder)
     if not folder.is_dir():
         print(f"secondear daw watch: {folder} is not a folder", file=sys.stderr)
         return 2
-    try:
-        make_context(role_name=args.role, target=args.target)  # a typo is reported before watching
-    except (KeyError, ValueError) as exc:
-        print(f"secondear daw watch: {exc}", file=sys.stderr)
-        return 2
+    try:  # a typo is reported before watching
+        context = ContextRequest(role=args.role, target=args.target).check()
+    except ParameterError as exc:
+        return fail(str(exc), 2, prefix="secondear daw watch")
+    taste = taste_summary(args)
 
     def on_new(path: Path) -> None:
-        rec = advise_file(path, role=args.role, target=args.target)
+        rec = bounce_record(path, context, taste)
         if args.json:
             print(json.dumps(rec), flush=True)
             return
@@ -261,11 +317,12 @@ def run_watch(args: argparse.Namespace) -> int:
         else:
             print(f"{path.name}: cannot analyze it: {exc}", flush=True)
 
+    def on_ready() -> None:  # on stderr: with --json, stdout holds only the records
+        print(f"secondear: watching {folder} for new bounces (Ctrl-C to stop)", file=sys.stderr, flush=True)
+
     with _Stopper() as stop:
-        if not args.json:
-            print(f"secondear: watching {folder} for new bounces (Ctrl-C to stop)", flush=True)
         n = watch_folder(folder, on_new, poll_s=args.poll, settle_s=args.settle, stop_event=stop.event,
-                         on_error=on_error)  # fmt: skip
+                         on_error=on_error, on_ready=on_ready)  # fmt: skip
     print(f"secondear: stopped; {n} bounce(s) analyzed", file=sys.stderr)
     return 0
 
@@ -280,8 +337,6 @@ def follow_selection(daw: Any, stop: Any, on_change: Callable[[dict[str, Any]], 
     which track is selected; a profile with a ``selected_track`` verb that has a reply is
     polled as well. Returns how many changes were reported.
     """
-    import re
-    import time
 
     names: dict[int, str] = {}
     try:
@@ -342,8 +397,6 @@ def follow_selection(daw: Any, stop: Any, on_change: Callable[[dict[str, Any]], 
 
 
 def run_follow(args: argparse.Namespace) -> int:
-    from bridge.errors import BridgeError
-
     def on_change(sel: dict[str, Any]) -> None:
         if args.json:
             print(json.dumps(sel), flush=True)

@@ -1,4 +1,4 @@
-"""The readable table ``secondear analyze`` prints (plain text, no Qt)."""
+"""The readable text ``secondear analyze``, ``suggest`` and ``apply`` print (plain text from their JSON-ready answers)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,108 @@
+"""Predicted against measured: what a render did, set beside what each move said it would do.
+
+* :func:`checks_for` — for ``apply``: every figure a suggestion predicted (loudness, true
+  peak, crest factor, width, a 1/3-octave band's change…) read from the analyses before and
+  after rendering (:class:`Check`).
+* :func:`eq_checks` — for ``render``: each EQ move's 1/3-octave band, the response the
+  chain's EQ and gain moves predict there and the band's measured change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from analyzers import Analysis
+from analyzers.eq_response import move_response_db
+from analyzers.moves import EQ_KINDS, Move
+from analyzers.spectrum import EXACT_CENTRES_HZ, NOMINAL_CENTRES_HZ
+from analyzers.suggest import Suggestion
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One predicted figure against its measurement after rendering."""
+
+    suggestion_id: str
+    figure: str
+    before: float | None
+    predicted: float
+    measured: float | None
+
+    def to_dict(self) -> dict:
+        r = lambda v: None if v is None else round(v, 2)  # noqa: E731
+        return {"id": self.suggestion_id, "figure": self.figure, "before": r(self.before),
+                "predicted": r(self.predicted), "measured": r(self.measured)}  # fmt: skip
+
+
+def checks_for(chosen: Sequence[Suggestion], before: Analysis, after: Analysis) -> list[Check]:
+    """Predicted against measured, for every figure each suggestion predicted."""
+    out = []
+    for s in chosen:
+        for key, predicted in s.predicted.items():
+            b, m = _figure(before, key, s), _figure(after, key, s)
+            if key.startswith("band_") and b is not None and m is not None:
+                m = m - b  # a band's measured change
+                b = 0.0
+            out.append(Check(s.id, key, b, float(predicted), m))
+    return out
+
+
+def _figure(a: Analysis, key: str, s: Suggestion) -> float | None:
+    if key == "integrated_lufs":
+        return a.loudness.integrated_lufs
+    if key == "true_peak_dbtp":
+        return a.levels.true_peak_dbtp
+    if key == "crest_db":
+        return a.levels.crest_db
+    if key == "width":
+        return a.stereo.width
+    if key == "correlation":
+        return a.stereo.correlation
+    if key == "section_lufs" and s.region_s is not None:
+        return None  # measured by the caller on the region (needs the samples)
+    if key.startswith("band_"):
+        nominal = float(key.split("_")[1])
+        j = list(NOMINAL_CENTRES_HZ).index(nominal)
+        lv, tot = a.spectrum.level_db[j], a.spectrum.total_dbfs
+        return None if lv is None or tot is None else lv + tot
+    return None
+
+
+def eq_checks(moves: Sequence[Move], before: Analysis, after: Analysis,
+              sample_rate_hz: float) -> tuple[list[dict[str, Any]], list[str]]:  # fmt: skip
+    """For each EQ move: the 1/3-octave band nearest its frequency, the response predicted
+    there (every EQ and gain move of the chain together; power-averaged over the band, as
+    ``apply`` predicts) and at the move's frequency, against the band's measured change."""
+
+
+    linear = [m for m in moves if m.kind in EQ_KINDS or m.kind == "gain"]
+    others = sorted({m.kind for m in moves if m not in linear})
+    notes = []
+    if others and any(m.kind in EQ_KINDS for m in moves):
+        notes.append(f"the chain also has {', '.join(others)}: the EQ predictions leave them out")
+    out = []
+    centres = np.array(EXACT_CENTRES_HZ)
+    for m in moves:
+        if m.kind not in EQ_KINDS:
+            continue
+        f = m.params["freq_hz"]
+        valid = [j for j in range(len(centres)) if before.spectrum.level_db[j] is not None
+                 and after.spectrum.level_db[j] is not None]  # fmt: skip
+        if not valid:
+            continue
+        j = min(valid, key=lambda k: abs(np.log(centres[k] / f)))
+        lo, hi = centres[j] * 2 ** (-1 / 6), min(centres[j] * 2 ** (1 / 6), 0.499 * sample_rate_hz)
+        grid = np.linspace(lo, hi, 64)
+        total = sum(move_response_db(x, grid, sample_rate_hz) for x in linear)
+        predicted = float(10 * np.log10(np.mean(10 ** (total / 10))))
+        at_freq = float(sum(move_response_db(x, np.array([min(f, 0.499 * sample_rate_hz)]), sample_rate_hz)[0] for x in linear))
+        measured = float((after.spectrum.level_db[j] + after.spectrum.total_dbfs)
+                         - (before.spectrum.level_db[j] + before.spectrum.total_dbfs))  # fmt: skip
+        out.append({"move": m.to_dict(), "label": m.describe(), "band_hz": NOMINAL_CENTRES_HZ[j],
+                    "response_at_freq_db": round(at_freq, 2), "predicted_db": round(predicted, 2),
+                    "measured_db": round(measured, 2), "error_db": round(abs(measured - predicted), 2)})  # fmt: skip
+    return out, notes

@@ -1,0 +1,120 @@
+"""What several commands share: the context flags, the taste summary, files and folders,
+progress bars, and how errors reach the terminal.
+
+The context flags (``--role``, ``--genre``, ``--target``, ``--reference``, ``--intent``) are
+the same for ``suggest``, ``apply`` and ``panel``; :func:`context_request` turns them into a
+:class:`bridge.advise.ContextRequest`, the record every face of Second Ear resolves the same
+way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+from tqdm import tqdm
+
+from bridge.advise import ContextRequest
+from bridge.audio_io import AUDIO_SUFFIXES
+from bridge.measure import Progress
+from presets import PresetError, TasteLog
+
+#: Files shorter than this (in frames at their own rate, about a minute at 48 kHz) finish
+#: before a progress bar would help, so none is drawn.
+PROGRESS_MIN_FRAMES = 48000 * 60
+
+
+def add_context_args(p: argparse.ArgumentParser) -> None:
+    """The context flags of ``suggest``, ``apply`` and ``panel``."""
+    p.add_argument("--role", default="mix", help="mix, master, vocal, drums, kick, snare, bass, guitar, keys, synth, strings, other (default: mix)")
+    p.add_argument("--genre", help="pop, rock, hip-hop, edm, jazz, classical, metal, r&b (a tonal and dynamics target)")
+    p.add_argument("--target", help="spotify, apple-music, youtube, amazon, tidal, deezer, soundcloud, ebu-r128, atsc-a85, cd, or a number in LUFS")
+    p.add_argument("--reference", metavar="REF", help="a track whose tonal balance and dynamics to match (never its loudness)")
+    p.add_argument("--intent", default="", metavar="TEXT", help='the engineer words, e.g. "warmer but not muddy, more glue"')
+    p.add_argument("--no-progress", action="store_true", help="never draw a progress bar on stderr")
+    p.add_argument("--no-taste", action="store_true",
+                   help="do not nudge confidences by your past decisions (the taste log, see README)")  # fmt: skip
+
+
+def context_request(args: argparse.Namespace) -> ContextRequest:
+    """The context flags as a :class:`~bridge.advise.ContextRequest`."""
+    return ContextRequest(role=args.role, genre=args.genre, target=args.target, intent=args.intent or "",
+                          reference_path=args.reference)  # fmt: skip
+
+
+def taste_summary(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The taste log's summary (None with ``--no-taste`` or an empty log); a log that
+    cannot be read is reported on stderr and not used."""
+    if getattr(args, "no_taste", False):
+        return None
+    try:
+        summary = TasteLog().summary()
+    except PresetError as exc:
+        say(f"the taste log is not used: {exc}")
+        return None
+    return summary if summary.get("decisions") else None
+
+
+def expand(paths: Sequence[str]) -> list[str]:
+    """Files as given; folders replaced by the audio files in them (sorted by name)."""
+    out: list[str] = []
+    for p in paths:
+        folder = Path(p)
+        if folder.is_dir():
+            found = sorted(str(f) for f in folder.iterdir() if f.suffix.lower() in AUDIO_SUFFIXES and f.is_file())
+            if not found:
+                say(f"{p}: no audio files in this folder")
+            out += found
+        else:
+            out.append(p)
+    return out
+
+
+def say(message: str, *, prefix: str = "secondear") -> None:
+    """One line on stderr: ``secondear: message``."""
+    print(f"{prefix}: {message}", file=sys.stderr)
+
+
+def fail(message: str, code: int, *, prefix: str = "secondear") -> int:
+    """Say ``message`` on stderr and return the exit status ``code``."""
+    say(message, prefix=prefix)
+    return code
+
+
+def show_progress(args: argparse.Namespace, stream: TextIO | None = None) -> bool:
+    """Whether to draw progress bars: not with ``--no-progress``, and only on a terminal."""
+    stream = stream or sys.stderr
+    return not getattr(args, "no_progress", False) and stream.isatty()
+
+
+@contextmanager
+def file_progress(label: str, *, enabled: bool) -> Iterator[Progress | None]:
+    """A ``progress(frames_done, frames_total)`` callback drawing one bar on stderr for a
+    long file (none for files under :data:`PROGRESS_MIN_FRAMES`); None when disabled."""
+    if not enabled:
+        yield None
+        return
+    bar: tqdm | None = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if total < PROGRESS_MIN_FRAMES:
+            return
+        if bar is None:
+            bar = tqdm(total=total, desc=label[-40:], unit="frame", unit_scale=True, leave=False, file=sys.stderr)
+        bar.update(done - bar.n)
+
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def files_progress(total: int, *, enabled: bool) -> tqdm:
+    """A bar counting files done (``.update(1)`` per file); a no-op bar when disabled."""
+    return tqdm(total=total, unit="file", leave=False, file=sys.stderr, disable=not enabled or total < 2)

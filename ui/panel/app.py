@@ -1,0 +1,73 @@
+"""The panel's composition root: the Qt application, the taste log, the controller and the
+window, wired together (no singletons: each part gets what it needs)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from PyQt6.QtCore import qInstallMessageHandler
+from PyQt6.QtWidgets import QApplication
+
+from analyzers.suggest import Decision
+from bridge.errors import BridgeError
+from bridge.session import Session
+from presets import PresetError, TasteLog
+
+from .controller import PanelController
+from .style import STYLE_SHEET
+from .window import PanelWindow
+
+
+def run_panel(session: Session, *, taste: Mapping[str, Any] | None = None, watch: str | None = None,
+              listen_port: int | None = None, screenshot: str | None = None,
+              size: tuple[int, int] | None = None) -> int:  # fmt: skip
+    """Open the panel on ``session`` and run the event loop; the exit status.
+
+    ``screenshot``: draw the window (``size`` pixels) off screen into that PNG and return.
+    """
+    qInstallMessageHandler(_quiet_offscreen)
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setApplicationName("Second Ear")
+    app.setStyleSheet(STYLE_SHEET)
+    log = TasteLog()
+    controller = PanelController(taste=taste)
+    window = PanelWindow(controller=controller)
+
+    def keep(decision: Decision) -> None:
+        try:
+            log.append(decision)
+        except PresetError as exc:  # a full disk: the decision stands, the status bar says why it is not kept
+            window.status(f"decision not kept in the taste log: {exc}")
+
+    controller.on_decision = keep
+    controller.show(session)
+    if watch:
+        controller.watch(watch)
+    if listen_port is not None:
+        try:
+            window.listen(listen_port)
+        except BridgeError as exc:
+            print(f"secondear: {exc}", file=sys.stderr)
+            return 1
+    if screenshot:
+        if size is not None:
+            window.resize(*size)
+        window.show()
+        app.processEvents()
+        ok = window.grab().save(screenshot)
+        window.close()
+        if not ok:
+            print(f"secondear: could not write {screenshot}", file=sys.stderr)
+            return 1
+        print(screenshot)
+        return 0
+    window.show()
+    return app.exec()
+
+
+def _quiet_offscreen(_mode: Any, _context: Any, message: str) -> None:
+    """Qt's own messages on stderr, less the offscreen platform's harmless size-hint note."""
+    if "propagateSizeHints" not in message:
+        sys.stderr.write(message + "\n")
