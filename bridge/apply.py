@@ -14,21 +14,22 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from analyzers import Analysis, analyze
+from analyzers import Analysis, Analyzer, analyze
 from analyzers.context import Context, Destination
 from analyzers.moves import Move
 from analyzers.suggest import Advice, Suggestion
 
 from .advise import advise, album_context
-from .audio_io import read_audio
+from .audio_io import AudioInfo, iter_blocks, open_audio_output, read_audio, write_audio
 from .checks import Check, checks_for
 from .errors import BridgeError
-from .render import render_chain, render_move, render_region, true_peak_dbtp
+from .files import check_output
+from .measure import analyze_file
+from .render import BlockRenderer, order_moves, render_chain, render_move, render_region, true_peak_dbtp
 
 LOUDNESS_TOLERANCE_LU = 0.1
 
@@ -126,23 +127,6 @@ def _closed_loop_loudness(y: np.ndarray, rate: float, move: Move, destination: D
     return out
 
 
-def write_audio(path: str | os.PathLike[str], audio: np.ndarray, sample_rate_hz: float) -> None:
-    """Write ``audio`` (24-bit for WAV/FLAC/AIFF), atomically: a full disk loses nothing."""
-    from pedalboard.io import AudioFile
-
-    p = Path(path)
-    ext = p.suffix.lower()
-    kwargs = {"bit_depth": 24} if ext in (".wav", ".flac", ".aif", ".aiff") else {}
-    tmp = p.with_name(f".{p.name}.partial{ext}")
-    try:
-        with AudioFile(str(tmp), "w", sample_rate_hz, audio.shape[0], **kwargs) as f:
-            f.write(np.ascontiguousarray(audio, dtype=np.float32))
-        os.replace(tmp, p)
-    except (OSError, ValueError, RuntimeError) as exc:
-        tmp.unlink(missing_ok=True)
-        raise ApplyError(f"could not write {p}: {exc}") from exc
-
-
 def run_apply(
     path: str | os.PathLike[str], out_path: str | os.PathLike[str], context: Context, *, accept: str = "all",
     taste: Mapping[str, Any] | None = None, album_lufs: float | None = None, extra: Sequence[Suggestion] = (),
@@ -150,6 +134,13 @@ def run_apply(
 ) -> tuple[Advice, ApplyReport]:  # fmt: skip
     """The whole ``apply``: read, measure, advise in ``context`` (:func:`bridge.advise.advise`,
     with ``taste``), render the accepted moves, write, read back, measure again, compare.
+
+    Memory: the file is measured block by block; when every accepted move can be rendered
+    block by block (:data:`bridge.render.STREAMABLE_KINDS`, no section move, and a loudness
+    move that needs no limiter) the render streams too, in two passes when there is a
+    loudness move (the first measures the chain's loudness, the second writes with the gain
+    that reaches the target), so memory does not grow with the file. Otherwise (a limiter,
+    an expander, a section) the audio is rendered whole in memory.
 
     Parameters
     ----------
@@ -168,28 +159,72 @@ def run_apply(
     strict : bool
         False with several files: ids this file does not have are skipped.
     """
-    if Path(out_path).resolve() == Path(path).resolve():
-        raise ApplyError(f"-o {out_path} is the input file: write the result somewhere else")
-    audio, rate = read_audio(path)
-    before = analyze(audio, rate)
+    check_output(out_path, path, try_write=True)
+    info, before = analyze_file(path)
     ctx = album_context(context, album_lufs=album_lufs, track_lufs=before.loudness.integrated_lufs)
     advice = advise(before, ctx, taste=taste)
     if extra:
         advice = replace(advice, suggestions=advice.suggestions + tuple(extra))
     chosen = select(advice, accept, strict=strict)
-    rendered, warnings = apply_suggestions(audio, rate, before, chosen, destination=ctx.destination)
-    write_audio(out_path, rendered, rate)
-    written, _ = read_audio(out_path)
-    after = analyze(written, rate)
-    checks = checks_for(chosen, before, after)
-    final = []
-    for c in checks:
-        if c.figure == "section_lufs":
-            s = next(s for s in chosen if s.id == c.suggestion_id)
-            a, b = (int(t * rate) for t in s.region_s)
-            c = Check(c.suggestion_id, c.figure, analyze(audio[:, a:b], rate).loudness.integrated_lufs,
-                      c.predicted, analyze(written[:, a:b], rate).loudness.integrated_lufs)  # fmt: skip
-        final.append(c)
-    report = ApplyReport(output=str(out_path), accepted=tuple(s.id for s in chosen), checks=tuple(final),
-                         after=after, warnings=tuple(warnings))  # fmt: skip
+    warnings = _apply_streamed(info, chosen, ctx.destination, out_path)
+    if warnings is not None:
+        _, after = analyze_file(out_path)
+        checks = checks_for(chosen, before, after)
+    else:
+        audio, rate = read_audio(path)
+        rendered, warnings = apply_suggestions(audio, rate, before, chosen, destination=ctx.destination)
+        write_audio(out_path, rendered, rate)
+        del rendered
+        written, _ = read_audio(out_path)
+        after = analyze(written, rate)
+        checks = []
+        for c in checks_for(chosen, before, after):
+            if c.figure == "section_lufs":
+                s = next(s for s in chosen if s.id == c.suggestion_id)
+                a, b = (int(t * rate) for t in s.region_s)
+                c = Check(c.suggestion_id, c.figure, analyze(audio[:, a:b], rate).loudness.integrated_lufs,
+                          c.predicted, analyze(written[:, a:b], rate).loudness.integrated_lufs)  # fmt: skip
+            checks.append(c)
+    report = ApplyReport(output=str(out_path), accepted=tuple(s.id for s in chosen), checks=tuple(checks),
+                         after=after, warnings=tuple(info.warnings) + tuple(warnings))  # fmt: skip
     return advice, report
+
+
+def _apply_streamed(info: AudioInfo, chosen: Sequence[Suggestion], destination: Destination | None,
+                    out_path: str | os.PathLike[str]) -> list[str] | None:  # fmt: skip
+    """Render ``chosen`` block by block into ``out_path``; the warnings, or None when a move
+    needs the whole audio (the caller then renders in memory) and nothing was written."""
+    if any(s.region_s is not None for s in chosen):
+        return None
+    whole = order_moves([s.move for s in chosen if s.id != "loudness"])
+    level = next((s for s in chosen if s.id == "loudness"), None)
+    if not BlockRenderer.streamable(whole) or (level is not None and level.move.kind == "limiter"):
+        return None
+    rate, channels = info.sample_rate_hz, info.num_channels
+    warnings: list[str] = []
+    moves = list(whole)
+    if level is not None:  # first pass: the chain's loudness and true peak
+        analyzer = Analyzer(rate, channels)
+        renderer = BlockRenderer(whole, rate, channels)
+        for block in iter_blocks(info):
+            analyzer.push(renderer.process(block))
+        now = analyzer.finish()
+        if now.loudness.integrated_lufs is None:
+            warnings.append("no loudness left to adjust after the other moves")
+        else:
+            if destination is None:
+                goal_lufs, ceiling = now.loudness.integrated_lufs + level.move.params["gain_db"], -1.0
+            else:
+                goal_lufs, ceiling = destination.lufs, destination.ceiling_dbtp
+            drive = goal_lufs - now.loudness.integrated_lufs
+            if now.levels.true_peak_dbtp + drive > ceiling:
+                return None  # the limiter is needed: it looks at the whole signal
+            moves.append(Move("gain", {"gain_db": float(np.clip(drive, -60, 24))}))
+    renderer = BlockRenderer(moves, rate, channels)
+    with open_audio_output(out_path, rate, channels) as out:
+        for block in iter_blocks(info):
+            out.write(renderer.process(block))
+    if out.peak > 1.0:
+        warnings.append(f"the result peaks at {20 * math.log10(out.peak):+.1f} dBFS: accept a limiter (--target) "
+                        "or lower the gain before a fixed-point export")  # fmt: skip
+    return warnings

@@ -12,17 +12,28 @@ header promises more audio than it holds is read only as far as it goes, with a 
 from __future__ import annotations
 
 import os
+import re
+import stat
 import struct
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import soundfile
+from pedalboard.io import AudioFile
+
+from analyzers.analysis import MAX_CHANNELS, MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ
 
 from .errors import AudioReadError
+from .files import OutputError, atomic_output, why
 
 #: File name suffixes taken for audio when a folder is listed or watched (lower case).
 AUDIO_SUFFIXES = frozenset({".wav", ".wave", ".flac", ".aif", ".aiff", ".mp3", ".ogg", ".m4a"})
+#: Formats written, by file name suffix (lower case): pedalboard's writer's names.
+WRITE_FORMATS = {".wav": "wav", ".wave": "wav", ".flac": "flac", ".aif": "aiff", ".aiff": "aiff",
+                 ".ogg": "ogg", ".mp3": "mp3"}  # fmt: skip
 #: Frames read at a time: 2^16 (1.4 s at 48 kHz), 512 KiB per stereo block.
 BLOCK_FRAMES = 1 << 16
 
@@ -37,68 +48,128 @@ class AudioInfo:
     num_frames: int
     file_dtype: str
     warnings: tuple[str, ...] = field(default=())
+    #: (st_dev, st_ino) of the file probed: later reads check they read the same file
+    identity: tuple[int, int] | None = None
 
     @property
     def duration_s(self) -> float:
         return self.num_frames / self.sample_rate_hz
 
 
-def probe(path: str | os.PathLike[str]) -> AudioInfo:
-    """Open ``path`` far enough to know its rate, channels and length.
+def open_regular(path: str | os.PathLike[str]):
+    """Open ``path`` for reading once, and check what was opened (not the name): a regular file.
+
+    The descriptor is opened without blocking (a FIFO put in the file's place cannot stall
+    the open) and ``fstat``-ed; every later read goes through this one descriptor, so a file
+    swapped by ``rename()`` after the check is never read.
 
     Raises
     ------
     AudioReadError
-        The file is missing, empty, not audio, or holds no samples.
+        Missing, a folder, a FIFO, a device or a socket, or unreadable.
     """
-    from pedalboard.io import AudioFile  # imported here: the analyzers do not need it
-
     p = Path(path)
-    if not p.exists():
-        raise AudioReadError(f"{p}: no such file")
-    if p.is_dir():
-        raise AudioReadError(f"{p}: is a folder, not an audio file")
-    size = p.stat().st_size
-    if size == 0:
-        raise AudioReadError(f"{p}: empty file (0 bytes)")
     try:
-        with AudioFile(str(p)) as f:
-            rate, channels, frames, dtype = float(f.samplerate), int(f.num_channels), int(f.frames), str(f.file_dtype)
-    except (ValueError, RuntimeError, OSError) as exc:
-        raise AudioReadError(f"{p}: not a readable audio file ({_reason(exc)})") from exc
-    warnings: list[str] = []
-    held = _frames_held(p, size, channels)
-    if held is not None and held < frames:
-        warnings.append(
-            f"truncated: the header promises {frames} frames ({frames / rate:.2f} s) but the file holds "
-            f"{held} ({held / rate:.2f} s); only those are measured"
-        )
-        frames = held
-    if channels < 1 or rate <= 0:
-        raise AudioReadError(f"{p}: reports {channels} channels at {rate} Hz")
+        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise AudioReadError(f"{p}: no such file") from None
+    except IsADirectoryError:
+        raise AudioReadError(f"{p}: is a folder, not an audio file") from None
+    except OSError as exc:
+        raise AudioReadError(f"{p}: cannot open it ({exc.strerror or exc})") from exc
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise AudioReadError(f"{p}: is a folder, not an audio file")
+        raise AudioReadError(f"{p}: not a regular file (a FIFO, device or socket): not read")
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def _fd_path(fh, p: Path) -> str:
+    """A name that opens the very file behind ``fh`` (its inode, not whatever ``p`` names
+    now): ``/proc/self/fd/N`` on Linux. pedalboard reads a path faster and more safely than
+    a Python file object (a damaged WAV handed as a file object never returns)."""
+    fd_path = f"/proc/self/fd/{fh.fileno()}"
+    return fd_path if os.path.exists(fd_path) else str(p)
+
+
+def probe(path: str | os.PathLike[str]) -> AudioInfo:
+    """Open ``path`` far enough to know its rate, channels and length.
+
+    Checks the file's limits (1 to :data:`analyzers.analysis.MAX_CHANNELS` channels, a rate
+    from 4 kHz to 1.536 MHz) and that its audio is there: a WAV or AIFF whose chunk sizes
+    promise more than the file holds, and a FLAC cut short (the decoder pads the missing
+    end with silence), are read only as far as they go, with a warning naming the real
+    duration; a FLAC with no decodable frame (header only) is an error.
+
+    Raises
+    ------
+    AudioReadError
+        The file is missing, empty, not a regular file, not audio, beyond the limits, or
+        holds no samples.
+    """
+    p = Path(path)
+    with open_regular(p) as fh:
+        st = os.fstat(fh.fileno())
+        size = st.st_size
+        if size == 0:
+            raise AudioReadError(f"{p}: empty file (0 bytes)")
+        try:
+            with AudioFile(_fd_path(fh, p)) as f:
+                rate, channels, frames, dtype = float(f.samplerate), int(f.num_channels), int(f.frames), str(f.file_dtype)
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise AudioReadError(f"{p}: not a readable audio file ({_reason(exc)})") from exc
+        if not (1 <= channels <= MAX_CHANNELS):
+            raise AudioReadError(f"{p}: {channels} channels; Second Ear reads 1 to {MAX_CHANNELS}")
+        if not (MIN_SAMPLE_RATE_HZ <= rate <= MAX_SAMPLE_RATE_HZ):
+            raise AudioReadError(f"{p}: sample rate {rate:g} Hz; Second Ear reads {MIN_SAMPLE_RATE_HZ:g} to "
+                                 f"{MAX_SAMPLE_RATE_HZ:g} Hz")  # fmt: skip
+        warnings: list[str] = []
+        fh.seek(0)
+        held = _frames_held(fh, size, channels)
+        if held is None:
+            fh.seek(0)
+            held = _flac_frames_decodable(fh, p, frames)
+        if held is not None and held < frames:
+            warnings.append(
+                f"truncated: the header promises {frames} frames ({frames / rate:.2f} s) but the file holds "
+                f"{held} ({held / rate:.2f} s); only those are measured"
+            )
+            frames = held
     if frames == 0:
         raise AudioReadError(f"{p}: holds no audio samples (empty or cut off before the first frame)")
     return AudioInfo(
         path=str(p), sample_rate_hz=rate, num_channels=channels, num_frames=frames,
-        file_dtype=dtype, warnings=tuple(warnings),
+        file_dtype=dtype, warnings=tuple(warnings), identity=(st.st_dev, st.st_ino),
     )  # fmt: skip
 
 
 def iter_blocks(info: AudioInfo, *, block_frames: int = BLOCK_FRAMES) -> Iterator[np.ndarray]:
-    """Yield the file's samples as float32 blocks shaped ``(channels, ≤ block_frames)``."""
-    from pedalboard.io import AudioFile
+    """Yield the file's samples as float32 blocks shaped ``(channels, ≤ block_frames)``.
 
+    Raises
+    ------
+    AudioReadError
+        The file cannot be read, or is no longer the file :func:`probe` opened (replaced).
+    """
     left = info.num_frames
-    try:
-        with AudioFile(info.path) as f:
-            while left > 0:
-                block = f.read(min(block_frames, left))
-                if block.shape[1] == 0:
-                    break
-                left -= block.shape[1]
-                yield block
-    except (ValueError, RuntimeError, OSError) as exc:
-        raise AudioReadError(f"{info.path}: reading failed ({_reason(exc)})") from exc
+    with open_regular(info.path) as fh:
+        if info.identity is not None:
+            st = os.fstat(fh.fileno())
+            if (st.st_dev, st.st_ino) != info.identity:
+                raise AudioReadError(f"{info.path}: the file was replaced while being read; read it again")
+        try:
+            with AudioFile(_fd_path(fh, Path(info.path))) as f:
+                while left > 0:
+                    block = f.read(min(block_frames, left))
+                    if block.shape[1] == 0:
+                        break
+                    left -= block.shape[1]
+                    yield block
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise AudioReadError(f"{info.path}: reading failed ({_reason(exc)})") from exc
 
 
 def read_audio(path: str | os.PathLike[str]) -> tuple[np.ndarray, float]:
@@ -111,24 +182,61 @@ def read_audio(path: str | os.PathLike[str]) -> tuple[np.ndarray, float]:
 
 
 def _reason(exc: BaseException) -> str:
-    text = str(exc).strip().rstrip(".")
+    text = re.sub(r'(file )?"/proc/self/fd/\d+" ?', "", str(exc)).strip().rstrip(".")
     return text.split(": ", 1)[-1] if text.startswith("Failed to open") else text or type(exc).__name__
 
 
-def _frames_held(p: Path, size: int, channels: int) -> int | None:
+def _frames_held(fh, size: int, channels: int) -> int | None:
     """Frames actually present in a WAV or AIFF file, from its chunk sizes; None if unknown."""
     try:
-        with open(p, "rb") as fh:
-            head = fh.read(12)
-            if len(head) < 12:
-                return None
-            if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-                return _walk(fh, size, "<", b"data", b"fmt ", channels, wav=True)
-            if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
-                return _walk(fh, size, ">", b"SSND", b"COMM", channels, wav=False)
-    except OSError:
+        head = fh.read(12)
+        if len(head) < 12:
+            return None
+        if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+            return _walk(fh, size, "<", b"data", b"fmt ", channels, wav=True)
+        if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+            return _walk(fh, size, ">", b"SSND", b"COMM", channels, wav=False)
+    except (OSError, struct.error):
         return None
     return None
+
+
+def _flac_frames_decodable(fh, p: Path, frames: int) -> int | None:
+    """Frames a FLAC file really holds, found with a second decoder (libsndfile, through
+    ``soundfile``): pedalboard's pads a cut-off stream with silence up to the length its
+    header declares. Seeks, not a decode of the whole file: the last frame that can be
+    read, by bisection (about 25 seeks). None for other formats.
+
+    Raises
+    ------
+    AudioReadError
+        A FLAC stream with no decodable frame (a header alone).
+    """
+    if fh.read(4) != b"fLaC" or frames <= 0:
+        return None
+
+    def readable(pos: int) -> bool:
+        fh.seek(0)
+        try:
+            with soundfile.SoundFile(fh, closefd=False) as f:
+                f.seek(pos)
+                return len(f.read(1, dtype="float32")) == 1
+        except (RuntimeError, soundfile.LibsndfileError, ValueError):
+            return False
+
+    if readable(frames - 1):
+        return frames
+    if not readable(0):
+        raise AudioReadError(f"{p}: a FLAC header with no decodable audio (the stream is cut off before its "
+                             f"first frame)")  # fmt: skip
+    lo, hi = 0, frames - 1  # lo can be read, hi cannot
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if readable(mid):
+            lo = mid
+        else:
+            hi = mid
+    return lo + 1
 
 
 def _walk(fh, size: int, endian: str, data_id: bytes, fmt_id: bytes, channels: int, *, wav: bool) -> int | None:
@@ -155,3 +263,71 @@ def _walk(fh, size: int, endian: str, data_id: bytes, fmt_id: bytes, channels: i
             return min(declared, available) // bytes_per_frame
         pos = body + csize + (csize & 1)
     return None
+
+
+class AudioWriter:
+    """Blocks written one after another into an output opened by :func:`open_audio_output`."""
+
+    def __init__(self, f, path: Path) -> None:
+        self._f = f
+        self._path = path
+        self.frames = 0
+        self.peak = 0.0
+
+    def write(self, block: np.ndarray) -> None:
+        x = np.ascontiguousarray(block, dtype=np.float32)
+        if x.size:
+            self.peak = max(self.peak, float(np.abs(x).max()))
+        try:
+            self._f.write(x)
+        except OSError as exc:
+            raise OutputError(f"cannot write {self._path}: {why(exc)}; {_kept(self._path)}") from exc
+        except (ValueError, RuntimeError) as exc:
+            raise OutputError(f"cannot write {self._path}: {_reason(exc)}; {_kept(self._path)}") from exc
+        self.frames += x.shape[1]
+
+
+@contextmanager
+def open_audio_output(path: str | os.PathLike[str], sample_rate_hz: float, num_channels: int) -> Iterator[AudioWriter]:
+    """Write audio to ``path`` block by block (24-bit for WAV/FLAC/AIFF), atomically.
+
+    The samples go into a unique temporary file in the same folder
+    (:func:`bridge.files.atomic_output`), which replaces ``path`` only once complete and
+    fsynced: a failed or interrupted run, or a full disk, leaves an existing ``path`` as it
+    was; two runs writing the same ``path`` leave one run's whole result.
+
+    Raises
+    ------
+    bridge.files.OutputError
+        An unknown suffix, an unwritable folder, a full disk.
+    """
+    p = Path(path)
+    fmt = WRITE_FORMATS.get(p.suffix.lower())
+    if fmt is None:
+        raise OutputError(f"cannot write {p}: unknown audio format {p.suffix or '(no suffix)'!r}; use one of "
+                          + ", ".join(sorted({k for k in WRITE_FORMATS if k != ".wave"})))
+    kwargs = {"bit_depth": 24} if fmt in ("wav", "flac", "aiff") else {}
+    with atomic_output(p) as fh:
+        try:
+            f = AudioFile(fh, "w", float(sample_rate_hz), int(num_channels), format=fmt, **kwargs)
+        except (ValueError, RuntimeError) as exc:
+            raise OutputError(f"cannot write {p}: {_reason(exc)}") from exc
+        try:
+            yield AudioWriter(f, p)
+        finally:
+            try:
+                f.close()
+            except (OSError, ValueError, RuntimeError) as exc:
+                raise OutputError(f"cannot write {p}: {why(exc) if isinstance(exc, OSError) else _reason(exc)}; "
+                                  f"{_kept(p)}") from exc
+
+
+def write_audio(path: str | os.PathLike[str], audio: np.ndarray, sample_rate_hz: float) -> None:
+    """Write ``audio`` (float32 ``(channels, samples)``) to ``path`` atomically
+    (:func:`open_audio_output`)."""
+    with open_audio_output(path, sample_rate_hz, audio.shape[0]) as w:
+        w.write(audio)
+
+
+def _kept(p: Path) -> str:
+    return "the previous file is unchanged" if p.exists() else "nothing was written"

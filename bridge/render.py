@@ -290,3 +290,135 @@ def _expander(x: np.ndarray, rate: float, threshold_db: float, ratio: float, att
     lift = np.clip(fast_db - slow_db, 0.0, None)
     gain_db = np.where(fast_db > threshold_db, np.minimum((ratio - 1.0) * lift, 12.0), 0.0)
     return (x * (10 ** (gain_db / 20))[None, :]).astype(np.float32)
+
+
+#: Move kinds :class:`BlockRenderer` renders block by block (state carried between blocks):
+#: the limiter (look-ahead over the whole signal) and the expander (envelopes as FFT
+#: convolutions) need the whole audio.
+STREAMABLE_KINDS = frozenset({"peak", "low_shelf", "high_shelf", "highpass", "lowpass", "compressor", "gain",
+                              "polarity", "delay", "width"})  # fmt: skip
+
+
+class BlockRenderer:
+    """``moves`` (in the order given) rendered one block at a time, memory bounded by the block.
+
+    Pedalboard's processors run with ``reset=False`` (their state goes on from block to
+    block), Butterworth filters carry their sections' state, a delay carries its last
+    samples: the output is :func:`render_in_order` on the whole audio, block by block (the
+    same samples to float32 rounding; tests).
+
+    Raises
+    ------
+    RenderError
+        A move of a kind outside :data:`STREAMABLE_KINDS`.
+    """
+
+    def __init__(self, moves: Sequence[Move], sample_rate_hz: float, num_channels: int) -> None:
+        self.rate = float(sample_rate_hz)
+        self.channels = int(num_channels)
+        self._stages: list = []
+        pending: list[pb.Plugin] = []
+        for move in moves:
+            if move.kind not in STREAMABLE_KINDS:
+                raise RenderError(f"a {move.kind} move needs the whole audio: it cannot be rendered block by block")
+            plugins = _pedalboard_plugins(move, self.rate)
+            if plugins is not None:
+                pending.extend(plugins)
+                continue
+            if pending:
+                self._stages.append(self._board(pending))
+                pending = []
+            self._stages.append(self._stage(move))
+        if pending:
+            self._stages.append(self._board(pending))
+
+    @staticmethod
+    def streamable(moves: Sequence[Move]) -> bool:
+        return all(m.kind in STREAMABLE_KINDS for m in moves)
+
+    def process(self, block: np.ndarray) -> np.ndarray:
+        y = np.ascontiguousarray(block, dtype=np.float32)
+        for stage in self._stages:
+            y = stage(y)
+        return y
+
+    def _board(self, plugins: Sequence[pb.Plugin]):
+        board = pb.Pedalboard(list(plugins))
+        rate = self.rate
+        return lambda x: np.asarray(board.process(x, rate, reset=False), dtype=np.float32)
+
+    def _stage(self, move: Move):
+        p, k, rate = move.params, move.kind, self.rate
+        if k in ("highpass", "lowpass"):
+            f = _SosStream(rate, _nyq(p["freq_hz"], rate), int(p["slope_db_oct"] // 6), self.channels,
+                           highpass=k == "highpass")  # fmt: skip
+            return f.process
+        if k == "gain":
+            g = np.float32(10 ** (p["gain_db"] / 20))
+            return lambda x: (x * g).astype(np.float32)
+        if k == "polarity":
+            ch = int(p["channel"])
+            if ch >= self.channels:
+                raise RenderError(f"polarity on channel {ch + 1}, but the audio has {self.channels}")
+            return lambda x: render_move(x, rate, move)
+        if k == "delay":
+            return _DelayStream(int(p["delay_samples"]), int(p["channel"]), self.channels).process
+        if k == "width":
+            return _WidthStream(rate, p["side_gain_db"], p["mono_below_hz"], self.channels).process
+        raise RenderError(f"no block renderer for move kind {k!r}")  # pragma: no cover
+
+
+class _SosStream:
+    """A Butterworth filter's sections with their state carried across blocks (float64)."""
+
+    def __init__(self, rate: float, corner_hz: float, order: int, channels: int, *, highpass: bool) -> None:
+        from analyzers.eq_response import butterworth_sections
+
+        sections = butterworth_sections(order, corner_hz, rate, highpass=highpass)
+        self.sos = np.array([np.concatenate([np.pad(b, (0, 3 - len(b))), np.pad(a, (0, 3 - len(a)))])
+                             for b, a in sections])  # fmt: skip
+        self.zi = np.zeros((self.sos.shape[0], channels, 2))
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        from scipy.signal import sosfilt  # its import costs 0.3-0.8 s: only when a block render needs it
+
+        y, self.zi = sosfilt(self.sos, x.astype(np.float64), axis=-1, zi=self.zi)
+        return y.astype(np.float32)
+
+
+class _DelayStream:
+    def __init__(self, samples: int, channel: int, channels: int) -> None:
+        self.chans = list(range(channels)) if channel < 0 else [channel]
+        for c in self.chans:
+            if c >= channels:
+                raise RenderError(f"delay on channel {c + 1}, but the audio has {channels}")
+        self.carry = np.zeros((len(self.chans), samples), dtype=np.float32)
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        n = self.carry.shape[1]
+        if n == 0:
+            return x.copy()
+        y = x.copy()
+        joined = np.concatenate([self.carry, x[self.chans]], axis=1)
+        y[self.chans] = joined[:, : x.shape[1]]
+        self.carry = joined[:, x.shape[1] :]
+        return y
+
+
+class _WidthStream:
+    def __init__(self, rate: float, side_gain_db: float, mono_below_hz: float, channels: int) -> None:
+        self.g = np.float32(10 ** (side_gain_db / 20))
+        self.hp = _SosStream(rate, _nyq(mono_below_hz, rate), 4, 1, highpass=True) if mono_below_hz > 0 else None
+        self.channels = channels
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        if self.channels < 2:
+            return x.copy()
+        mid = 0.5 * (x[0] + x[1])
+        side = 0.5 * (x[0] - x[1]) * self.g
+        if self.hp is not None:
+            side = self.hp.process(side[None, :])[0]
+        y = x.copy()
+        y[0] = mid + side
+        y[1] = mid - side
+        return y

@@ -33,13 +33,14 @@ from analyzers.moves import Move
 from analyzers.suggest import Advice, Decision, Suggestion
 
 from .advise import ContextRequest, advise
-from .apply import apply_suggestions, write_audio
-from .audio_io import read_audio
+from .apply import apply_suggestions
+from .audio_io import read_audio, write_audio
 from .audition import Audition, audition
 from .chain import Chain, PluginSlotSpec, chain_from_moves
 from .slots import build_slots, render_slots
 from .demo import DEMO_NAME, DEMO_SAMPLE_RATE_HZ, demo_mix
 from .errors import BridgeError
+from .files import same_file
 from .measure import Progress, analyze_file
 
 #: What the engineer said of a suggestion.
@@ -297,7 +298,7 @@ class Session:
         closed-loop loudness move too)."""
         if not self.chosen():
             raise SessionError("nothing accepted yet: there is nothing to render")
-        if Path(self.source).exists() and Path(path).resolve() == Path(self.source).resolve():
+        if Path(self.source).exists() and same_file(path, self.source):
             raise SessionError(f"{path} is the session's own audio: write the result somewhere else")
         if chain is not None and any(isinstance(s, PluginSlotSpec) for s in chain.slots):
             y = render_slots(self.samples(), self.sample_rate_hz, build_slots(chain)).audio

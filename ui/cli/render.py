@@ -27,8 +27,7 @@ import numpy as np
 from analyzers import analyze
 from analyzers.errors import ParameterError
 from analyzers.moves import parse_move
-from bridge.apply import ApplyError, write_audio
-from bridge.audio_io import read_audio
+from bridge.audio_io import read_audio, write_audio
 from bridge.audition import AuditionError, PlaybackUnavailable, audition, parse_region, play
 from bridge.chain import (
     Chain,
@@ -42,6 +41,7 @@ from bridge.chain import (
 from bridge.slots import build_slots, render_slots, with_plugin_states
 from bridge.checks import eq_checks
 from bridge.errors import BridgeError
+from bridge.files import OutputError, check_output
 from bridge.plugins import PluginNotFoundError, load_index, plugin_named
 from bridge.plugins.mapping import MappingError, map_for
 from bridge.plugins.placement import place_on_plugin
@@ -91,6 +91,10 @@ def run_render_command(args: argparse.Namespace) -> int:
     if os.path.abspath(args.output) == os.path.abspath(args.file):
         return fail(f"-o {args.output} is the input file: write the result somewhere else", 2)
     try:
+        check_output(args.output, args.file, try_write=True)
+    except OutputError as exc:
+        return fail(str(exc), 2 if "input file" in str(exc) else 1)
+    try:
         moves = [parse_move(s) for s in args.move]
     except ParameterError as exc:
         return fail(str(exc), 2)
@@ -131,7 +135,7 @@ def run_render_command(args: argparse.Namespace) -> int:
     try:
         write_audio(args.output, y, rate)
         written, _ = read_audio(args.output)
-    except (ApplyError, BridgeError) as exc:
+    except BridgeError as exc:
         return fail(str(exc), 1)
     n = audio.shape[1]
     before, after = analyze(audio, rate), analyze(written[:, :n], rate)
@@ -217,6 +221,11 @@ def run_ab_command(args: argparse.Namespace) -> int:
     for out in (args.export_a, args.export_b):
         if out and os.path.abspath(out) == os.path.abspath(args.file):
             return fail(f"{out} is the input file: export somewhere else", 2)
+        if out:
+            try:
+                check_output(out, args.file, try_write=True)
+            except OutputError as exc:
+                return fail(str(exc), 2 if "input file" in str(exc) else 1)
     try:
         audio, rate = read_audio(args.file)
         chain = load_chain(args.chain)
@@ -235,7 +244,7 @@ def run_ab_command(args: argparse.Namespace) -> int:
             if out:
                 write_audio(out, ab.a if which == "a" else ab.b, rate)
                 exported[which] = out
-    except ApplyError as exc:
+    except BridgeError as exc:
         return fail(str(exc), 1)
     payload = {"input": args.file, "chain": args.chain, **ab.to_dict(), "exported": exported, "played": None,
                "play_message": None}  # fmt: skip

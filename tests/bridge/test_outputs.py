@@ -1,0 +1,152 @@
+"""Outputs are whole or untouched (issue 11, items 2, 3 and 10's orphans and hard links).
+
+Two processes writing the same output at once leave one's complete file (the temporary
+file is unique per write); a write that fails (the file size limit reached mid-write, a
+full disk) leaves an existing output byte for byte; orphaned temporary files of a killed
+write are removed once old; a hard link of the input given as the output is refused.
+"""
+
+from __future__ import annotations
+
+import errno
+import multiprocessing as mp
+import os
+import time
+
+import numpy as np
+import pytest
+import soundfile
+
+from bridge import files
+from bridge.apply import write_audio
+from bridge.audio_io import read_audio
+from bridge.files import OutputError, atomic_write_text, check_output, orphans, same_file
+
+RATE = 48000
+ROUNDS = 12
+
+
+def _writer(path: str, value: float, barrier, rounds: int, errors) -> None:
+    audio = np.full((2, RATE * 4), value, dtype=np.float32)
+    for _ in range(rounds):
+        barrier.wait(timeout=60)
+        try:
+            write_audio(path, audio, RATE)
+        except Exception as exc:  # noqa: BLE001 - a failed write is counted, not a crash
+            errors.put(repr(exc))
+        barrier.wait(timeout=60)
+
+
+def test_two_writers_to_one_output_leave_one_whole_result(tmp_path):
+    """Two processes write 4 s of two different constants to the same WAV, started together
+    by a barrier, 12 rounds: every round's file holds one writer's 192 000 frames, never a
+    splice of both (the old fixed temporary name spliced or failed within a few rounds)."""
+    out = str(tmp_path / "out.wav")
+    ctx = mp.get_context("fork")
+    barrier, errors = ctx.Barrier(3), ctx.Queue()
+    procs = [ctx.Process(target=_writer, args=(out, v, barrier, ROUNDS, errors)) for v in (0.25, -0.5)]
+    for p in procs:
+        p.start()
+    spliced, lengths = 0, set()
+    try:
+        for _ in range(ROUNDS):
+            barrier.wait(timeout=60)
+            barrier.wait(timeout=60)
+            y, _ = read_audio(out)
+            lengths.add(y.shape[1])
+            values = set(np.unique(np.round(y, 4)).tolist())
+            spliced += values not in ({0.25}, {-0.5})
+    finally:
+        for p in procs:
+            p.join(timeout=60)
+    failed = []
+    while not errors.empty():
+        failed.append(errors.get())
+    assert (spliced, failed, lengths) == (0, [], {RATE * 4})
+    assert not list(tmp_path.glob(".out.wav.*"))
+
+
+def test_failed_write_leaves_existing_output_untouched(tmp_path, monkeypatch):
+    """A full disk at fsync: the old output stays byte for byte, the message says the disk is
+    full, and no temporary file is left."""
+    out = tmp_path / "mix.wav"
+    soundfile.write(out, np.full((RATE, 2), 0.1, dtype=np.float32), RATE, subtype="PCM_24")
+    before = out.read_bytes()
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files.os, "fsync", full)
+    with pytest.raises(OutputError, match="the disk is full; the previous file is unchanged"):
+        write_audio(out, np.zeros((2, RATE * 3), dtype=np.float32), RATE)
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mix.wav"]
+
+
+def test_text_outputs_share_the_atomic_write(tmp_path, monkeypatch):
+    out = tmp_path / "chain.json"
+    out.write_text("old\n")
+    monkeypatch.setattr(files.os, "fsync", lambda fd: (_ for _ in ()).throw(OSError(errno.ENOSPC, "full")))
+    with pytest.raises(OSError, match="the disk is full"):
+        atomic_write_text(out, "new\n")
+    assert out.read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chain.json"]
+
+
+def test_orphaned_temporary_files_are_removed_once_old(tmp_path):
+    """A killed write's ``.NAME.XXXX.tmp``: removed by the next write to NAME once older than
+    ORPHAN_AGE_S (one hour); a younger one (a write still running) and another name's kept."""
+    out = tmp_path / "song.wav"
+    old = tmp_path / ".song.wav.k1l2m3.tmp"
+    young = tmp_path / ".song.wav.z9y8x7.tmp"
+    other = tmp_path / ".other.wav.a1b2c3.tmp"
+    for p in (old, young, other):
+        p.write_bytes(b"x" * 100)
+    past = time.time() - files.ORPHAN_AGE_S - 60
+    os.utime(old, (past, past))
+    os.utime(other, (past, past))
+    assert orphans(out) == [old]
+    write_audio(out, np.zeros((1, 100), dtype=np.float32), RATE)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([".other.wav.a1b2c3.tmp", young.name, "song.wav"])
+
+
+def test_hard_link_of_the_input_is_the_input(tmp_path):
+    src = tmp_path / "in.wav"
+    soundfile.write(src, np.zeros((100, 2), dtype=np.float32), RATE)
+    link = tmp_path / "linked.wav"
+    os.link(src, link)
+    assert same_file(src, link) and not same_file(src, tmp_path / "new.wav")
+    with pytest.raises(OutputError, match="is the input file"):
+        check_output(link, src)
+
+
+@pytest.mark.parametrize("bad", ["/dev/full", "/dev/null"])
+def test_a_device_is_never_an_output(bad):
+    with pytest.raises(OutputError, match="not a regular file"):
+        check_output(bad)
+
+
+def test_an_unwritable_folder_is_said_before_any_work(tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    with pytest.raises(OutputError, match="does not exist|not a folder"):
+        check_output(blocker / "out.wav", try_write=True)
+    with pytest.raises(OutputError, match="cannot write /proc/out.wav"):
+        check_output("/proc/out.wav", try_write=True)
+
+
+def test_two_writes_in_progress_have_their_own_temporary_files(tmp_path):
+    """Deterministic form of the race: while one write is half done, a second write to the
+    same name runs and finishes; the first then finishes whole (a shared temporary name made
+    the second truncate the first's half-written file, and its rename took the first's)."""
+    from bridge.audio_io import open_audio_output
+
+    out = tmp_path / "out.wav"
+    with open_audio_output(out, RATE, 2) as first:
+        first.write(np.full((2, RATE), 0.25, dtype=np.float32))
+        write_audio(out, np.full((2, RATE * 2), -0.5, dtype=np.float32), RATE)
+        assert read_audio(out)[0].shape == (2, RATE * 2)
+        first.write(np.full((2, RATE), 0.25, dtype=np.float32))
+    y, _ = read_audio(out)
+    assert y.shape == (2, RATE * 2) and np.allclose(y, 0.25, atol=1e-6)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.wav"]
