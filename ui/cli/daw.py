@@ -45,7 +45,9 @@ from bridge.advise import ContextRequest, advise_file
 from bridge.chain import BuiltinSlot, ChainError, load_chain
 from bridge.daw import DawClient, push_moves
 from bridge.errors import BridgeError, DawLinkError
-from bridge.osc.server import BridgeServer, BridgeSession
+from bridge.osc.codec import DEFAULT_PORT
+from bridge.osc.dispatch import BridgeSession
+from bridge.osc.server import BridgeServer
 from bridge.watch import watch_folder
 from presets import PresetError, TasteLog
 
@@ -81,7 +83,7 @@ def _add_serve_parser(actions: Any) -> None:
                     "otherwise, in which case --allow lists the senders it will read.",
     )  # fmt: skip
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    s.add_argument("--port", type=int, default=9000, help="UDP port (default 9000; 0 picks a free one)")
+    s.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"UDP port (default {DEFAULT_PORT}; 0 picks a free one)")
     s.add_argument("--allow", nargs="+", default=[], metavar="ADDR",
                    help="sender addresses or networks allowed (required with a --host beyond loopback)")  # fmt: skip
 
@@ -151,8 +153,8 @@ def run_serve(args: argparse.Namespace) -> int:
         return fail(f"--port {args.port} is outside 0…65535", 2, prefix="secondear daw serve")
     logging.basicConfig(level=logging.INFO, format="secondear: %(levelname)s %(name)s: %(message)s")
     try:
-        server = BridgeServer(BridgeSession(version=__version__, on_decision=TasteLog().append), host=args.host,
-                              port=args.port, allow=args.allow)  # fmt: skip
+        handler = BridgeSession(version=__version__, taste=taste_summary(args), on_decision=TasteLog().append)
+        server = BridgeServer(handler, host=args.host, port=args.port, allow=args.allow)
     except ValueError as exc:
         return fail(str(exc), 2, prefix="secondear daw serve")
     with _Stopper() as stop:
