@@ -146,11 +146,7 @@ def test_replies_encode_with_osc_types():
     assert OscMessage(encode_reply(codec.pong("1.0"))).params == ["1.0"]
     assert OscMessage(encode_reply(codec.error("/secondear/x", "why"))).params == ["/secondear/x", "why"]
     assert OscMessage(encode_reply(codec.suggestion("1", "hpf", "highpass", "rumble"))).params == [
-        "1",
-        "hpf",
-        "highpass",
-        "rumble",
-    ]
+        "1", "hpf", "highpass", "rumble"]
 
 
 def test_a_reply_argument_that_is_not_osc_is_a_type_error():

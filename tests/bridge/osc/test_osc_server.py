@@ -59,13 +59,7 @@ def test_unknown_address_wrong_types_and_malformed_bytes(server, client, caplog)
     assert err.address == "/secondear/error" and err.params[0] == "/secondear/launch_missiles"
     (err,) = client.ask(msg("/secondear/select", 2.5))
     assert err.params[0] == "/secondear/select" and "float" in err.params[1]
-    for junk in (
-        b"\x00garbage",
-        b"/secondear/ping",
-        b"#bundle\x00\x00",
-        bytes(np.random.default_rng(3).integers(0, 256, 512, dtype=np.uint8)),
-        b"x" * 20000,
-    ):
+    for junk in (b"\x00garbage", b"/secondear/ping", b"#bundle\x00\x00", bytes(np.random.default_rng(3).integers(0, 256, 512, dtype=np.uint8)), b"x" * 20000):
         client.send(junk)
     assert client.recv(0.3) is None  # malformed datagrams get no answer
     (m,) = client.ask(msg("/secondear/ping"))
