@@ -21,7 +21,7 @@ from pythonosc.udp_client import SimpleUDPClient
 
 from analyzers.moves import parse_move
 from bridge.daw import DawClient, DawProfileError, load_profile, match_parameter, push_moves
-from bridge.daw.client import PROFILE_NAMES, PROFILES_DIR
+from bridge.daw.profile import PROFILE_NAMES, PROFILES_DIR
 
 VERBS = ("list_tracks", "select", "set_gain", "get_gain", "list_plugins", "plugin_parameters",
          "set_plugin_parameter", "bypass_on", "bypass_off")  # fmt: skip
