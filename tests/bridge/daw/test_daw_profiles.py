@@ -77,6 +77,21 @@ def test_unknown_profile_is_a_clear_error():
         load_profile("cubase")
 
 
+def test_a_profile_file_naming_an_unknown_parser_or_a_verb_without_address_is_refused(tmp_path):
+    good = json.loads((PROFILES_DIR / "generic.json").read_text())
+    bad = tmp_path / "bad.json"
+    verb = next(k for k, v in good["verbs"].items() if "reply" in v)
+    broken = {**good, "verbs": {**good["verbs"], verb: {**good["verbs"][verb], "reply": {"address": "/x", "parser": "guess"}}}}
+    bad.write_text(json.dumps(broken))
+    with pytest.raises(DawProfileError, match=f"{verb}.*'guess'"):
+        load_profile(bad)
+    bad.write_text(json.dumps({**good, "verbs": {**good["verbs"], "select": {"args": []}}}))
+    with pytest.raises(DawProfileError, match="'select' has neither"):
+        load_profile(bad)
+    bad.write_text(json.dumps(good))
+    assert load_profile(bad)["verbs"] == good["verbs"]  # the control: the shipped profile, copied, loads
+
+
 def test_reaper_sends_default_reaperosc_patterns():
     with FakeDaw() as daw, DawClient("reaper", "127.0.0.1", daw.port, timeout_s=0.5) as c:
         c.select(3)
