@@ -155,7 +155,7 @@ def render_region(audio: np.ndarray, sample_rate_hz: float, moves: Sequence[Move
     return (audio * (1 - w) + processed * w).astype(np.float32)
 
 
-def limit(x: np.ndarray, rate: float, *, ceiling_dbtp: float, drive_db: float, release_ms: float) -> np.ndarray:
+def limit(x: np.ndarray, sample_rate_hz: float, *, ceiling_dbtp: float, drive_db: float, release_ms: float) -> np.ndarray:
     """Drive into the look-ahead true-peak limiter (:mod:`bridge.limiter`) and verify.
 
     The limiter's gain comes from an Annex 2 true-peak estimate; the result is measured
@@ -164,7 +164,7 @@ def limit(x: np.ndarray, rate: float, *, ceiling_dbtp: float, drive_db: float, r
     """
     from .limiter import limit_true_peak
 
-    y = limit_true_peak(x, rate, ceiling_dbtp=ceiling_dbtp - _LIMITER_MARGIN_DB, gain_db=drive_db,
+    y = limit_true_peak(x, sample_rate_hz, ceiling_dbtp=ceiling_dbtp - _LIMITER_MARGIN_DB, gain_db=drive_db,
                         release_ms=release_ms)  # fmt: skip
     tp = true_peak_dbtp(y)
     if tp > ceiling_dbtp:
@@ -190,7 +190,7 @@ RECURSIVE_FILTER_ABOVE_S = 90.0
 _IIR_BLOCK = 1 << 16
 
 
-def butterworth(x: np.ndarray, rate: float, corner_hz: float, order: int, *, highpass: bool,
+def butterworth(x: np.ndarray, sample_rate_hz: float, corner_hz: float, order: int, *, highpass: bool,
                 method: str | None = None) -> np.ndarray:  # fmt: skip
     """A Butterworth pass filter of ``order``.
 
@@ -203,12 +203,12 @@ def butterworth(x: np.ndarray, rate: float, corner_hz: float, order: int, *, hig
     """
     from analyzers.eq_response import butterworth_sections
 
-    sections = butterworth_sections(order, corner_hz, rate, highpass=highpass)
+    sections = butterworth_sections(order, corner_hz, sample_rate_hz, highpass=highpass)
     if method is None:
         # sosfilt's import costs 0.3–0.8 s (scipy.signal parses its docstrings at import):
         # worth it only once paid, or for audio long enough that the FIR costs more
         paid = "scipy.signal" in sys.modules
-        method = "iir" if paid or x.shape[-1] > RECURSIVE_FILTER_ABOVE_S * rate else "fir"
+        method = "iir" if paid or x.shape[-1] > RECURSIVE_FILTER_ABOVE_S * sample_rate_hz else "fir"
     if method == "iir":
         from scipy.signal import sosfilt
 

@@ -354,9 +354,9 @@ class DawClient:
     def select(self, track: int | str) -> None:
         self.send_verb("select", track=self.track_number(track))
 
-    def set_gain_db(self, track: int | str, db: float) -> None:
-        self.send_verb("set_gain", track=self.track_number(track), db=float(db),
-                       gain=gain_to_daw(self.profile, float(db)))  # fmt: skip
+    def set_gain_db(self, track: int | str, gain_db: float) -> None:
+        self.send_verb("set_gain", track=self.track_number(track), db=float(gain_db),
+                       gain=gain_to_daw(self.profile, float(gain_db)))  # fmt: skip
 
     def get_gain_db(self, track: int | str) -> float:
         return gain_from_daw(self.profile, self.request("get_gain", track=self.track_number(track)))

@@ -44,10 +44,13 @@ def load_profile(profile: str | Path | Mapping[str, Any]) -> dict[str, Any]:
 
 def check_profile(data: Any, *, source: str = "the DAW profile") -> None:
     """Raise :class:`DawProfileError` unless ``data`` is a profile this code can drive: a
-    mapping with ``verbs``, each verb an ``address`` (or ``unsupported``), each ``reply``
+    mapping with ``verbs`` and the DAW's ``default_port``, each verb an ``address`` (or ``unsupported``), each ``reply``
     read by a known parser."""
     if not isinstance(data, Mapping) or not isinstance(data.get("verbs"), Mapping):
         raise DawProfileError(f"DAW profile {source} has no 'verbs'")
+    port = data.get("default_port")
+    if not isinstance(port, int) or not 0 < port <= 65535:
+        raise DawProfileError(f"DAW profile {source}: 'default_port' must be a port number 1…65535, not {port!r}")
     for name, verb in data["verbs"].items():
         if not isinstance(verb, Mapping) or not ("address" in verb or "unsupported" in verb):
             raise DawProfileError(f"DAW profile {source}: verb {name!r} has neither an 'address' nor 'unsupported'")
@@ -60,17 +63,17 @@ def check_profile(data: Any, *, source: str = "the DAW profile") -> None:
 # --- gain laws ---------------------------------------------------------------------------------
 
 
-def gain_to_daw(profile: Mapping[str, Any], db: float) -> float:
-    """The value the profile's ``set_gain`` takes for ``db`` (dB)."""
+def gain_to_daw(profile: Mapping[str, Any], gain_db: float) -> float:
+    """The value the profile's ``set_gain`` takes for ``gain_db`` (dB)."""
     law = profile.get("gain", {})
     if law.get("unit", "db") == "db":
         lo, hi = law.get("min_db", -1e9), law.get("max_db", 1e9)
-        return float(min(hi, max(lo, db)))
+        return float(min(hi, max(lo, gain_db)))
     if law.get("formula") == "ableton_40v_minus_34":
-        if not law.get("min_db", -18.0) <= db <= law.get("max_db", 6.0):
-            raise DawProfileError(f"{db:g} dB is outside the documented AbletonOSC volume law "
+        if not law.get("min_db", -18.0) <= gain_db <= law.get("max_db", 6.0):
+            raise DawProfileError(f"{gain_db:g} dB is outside the documented AbletonOSC volume law "
                                   f"({law.get('min_db', -18.0):g}…{law.get('max_db', 6.0):g} dB: dB = 40 v − 34)")  # fmt: skip
-        return (db + 34.0) / 40.0
+        return (gain_db + 34.0) / 40.0
     raise DawProfileError(f"the {profile.get('daw')} profile documents no dB law for track volume: "
                           f"{law.get('source', 'none')}")  # fmt: skip
 

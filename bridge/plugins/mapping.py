@@ -48,9 +48,6 @@ from .records import ParameterInfo, PluginInfo
 #: The folder of the map files that ship with Second Ear.
 MAPS_DIR = Path(__file__).with_name("maps")
 
-EQ_KINDS = ("peak", "low_shelf", "high_shelf", "highpass", "lowpass")
-
-
 class MappingError(BridgeError, ValueError):
     """A move cannot go onto a plugin with this map; the message says why and what can."""
 

@@ -41,9 +41,9 @@ from typing import Any
 import numpy as np
 
 from analyzers.eq_response import move_response_db
-from analyzers.moves import Move
+from analyzers.moves import EQ_KINDS, Move
 
-from .mapping import EQ_KINDS, MappingError, map_moves
+from .mapping import MappingError, map_moves
 from .params import set_parameter  # noqa: F401  (re-exported: verify.set_parameter)
 from .records import PluginInfo
 from .scan import describe_exit

@@ -108,7 +108,7 @@ class DawPushDialog(QDialog):
 
     def _profile_changed(self) -> None:
         p = self.profiles[self.profile_name()]
-        self.port_spin.setValue(int(p.get("default_port", 9000)) or 9000)
+        self.port_spin.setValue(int(p["default_port"]))  # checked when the profile was read
         self.status_label.setText(p.get("status", ""))
 
     def _client(self):

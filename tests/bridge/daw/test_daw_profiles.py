@@ -88,6 +88,9 @@ def test_a_profile_file_naming_an_unknown_parser_or_a_verb_without_address_is_re
     bad.write_text(json.dumps({**good, "verbs": {**good["verbs"], "select": {"args": []}}}))
     with pytest.raises(DawProfileError, match="'select' has neither"):
         load_profile(bad)
+    bad.write_text(json.dumps({**good, "default_port": "9000"}))
+    with pytest.raises(DawProfileError, match="default_port"):
+        load_profile(bad)
     bad.write_text(json.dumps(good))
     assert load_profile(bad)["verbs"] == good["verbs"]  # the control: the shipped profile, copied, loads
 
