@@ -29,7 +29,7 @@ from typing import Any
 
 from analyzers.errors import ParameterError
 from analyzers.moves import parse_move
-from bridge.chain import BuiltinSlot, ChainError, chain_from_moves, load_chain
+from bridge.chain import BuiltinSlot, Chain, ChainError, chain_from_moves, load_chain
 from presets import Preset, PresetError, PresetFormatError, PresetStore, preset_to_dict
 from presets.errors import PresetExistsError, PresetNotFoundError, ReadOnlyPresetError, UnsupportedSchemaError
 
@@ -99,7 +99,7 @@ def error_code(exc: Exception) -> int:
     return 1
 
 
-def load_preset_chain(name: str, folder: str | None = None) -> Any:
+def load_preset_chain(name: str, folder: str | None = None) -> Chain:
     """The :class:`~bridge.chain.Chain` of the preset ``name`` (for ``render --preset`` and
     ``daw push --preset``); raises :class:`~presets.errors.PresetError`."""
 
