@@ -84,6 +84,7 @@ def _add_serve_parser(actions: Any) -> None:
     s.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"UDP port (default {DEFAULT_PORT}; 0 picks a free one)")
     s.add_argument("--allow", nargs="+", default=[], metavar="ADDR",
                    help="sender addresses or networks allowed (required with a --host beyond loopback)")  # fmt: skip
+    s.add_argument("--no-taste", action="store_true", help="do not nudge confidences by your past decisions")
 
 
 def _add_client_parsers(daw_subparsers: Any) -> None:
