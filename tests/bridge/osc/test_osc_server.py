@@ -163,7 +163,9 @@ def test_a_flood_of_20000_packets_is_bounded_and_survived(capsys):
               f"(queue full), {s['malformed']} malformed, {s['unknown_address']} unknown; "
               f"queue high water {s['quick_queue_high_water']}/64; "
               f"RSS {rss_before / 2**20:.1f} → {rss_after / 2**20:.1f} MiB")  # fmt: skip
-    assert s["received"] > sent // 4
+    # the kernel drops what it must (most of it when the machine is loaded): the test needs
+    # only enough to fill the 64-slot queue many times over, which is the server's part
+    assert s["received"] >= 1000
     assert s["quick_queue_high_water"] <= 64
     assert s["handled"] + dropped + s["malformed"] + s["unknown_address"] + s["oversized_bundle"] == s["received"]
     assert s["internal_errors"] == 0
