@@ -34,6 +34,8 @@ AUDIO_SUFFIXES = frozenset({".wav", ".wave", ".flac", ".aif", ".aiff", ".mp3", "
 #: Formats written, by file name suffix (lower case): pedalboard's writer's names.
 WRITE_FORMATS = {".wav": "wav", ".wave": "wav", ".flac": "flac", ".aif": "aiff", ".aiff": "aiff",
                  ".ogg": "ogg", ".mp3": "mp3"}  # fmt: skip
+#: File name suffixes of the formats Second Ear writes (24-bit), in the order offered.
+WRITE_SUFFIXES = (".wav", ".flac", ".aiff", ".aif")
 #: Frames read at a time: 2^16 (1.4 s at 48 kHz), 512 KiB per stereo block.
 BLOCK_FRAMES = 1 << 16
 
