@@ -12,6 +12,7 @@ once they are older than :data:`ORPHAN_AGE_S`.
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import stat
 import tempfile
@@ -206,3 +207,55 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
         except OSError as exc:
             raise OutputError(f"cannot write {p}: {why(exc)}; {_kept(p)}") from exc
     return p
+
+
+def create_new_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` to ``path`` only if no file is there: the content goes to a unique
+    temporary file (fsync) that is then hard-linked as ``path``, which the kernel refuses
+    when ``path`` exists. Of two creators of one name, exactly one wins; the reader never
+    sees a partial file.
+
+    Raises
+    ------
+    FileExistsError
+        ``path`` exists (another writer came first); nothing was written.
+    OutputError
+        The folder cannot be written or the disk is full.
+    """
+    p = Path(path)
+    folder = p.parent if str(p.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{p.name}.", suffix=TMP_SUFFIX)
+    except OSError as exc:
+        raise OutputError(f"cannot write {p}: {why(exc)}; nothing was written") from exc
+    try:
+        os.fchmod(fd, _MODE)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(tmp, p)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write {p}: {why(exc)}; nothing was written") from exc
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+    return p
+
+
+@contextmanager
+def folder_lock(folder: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (``flock`` on its ``.lock`` file, POSIX) while a
+    look-then-write runs: other processes using the same lock wait. The kernel releases
+    it when the holder dies, even by SIGKILL."""
+    path = Path(folder) / ".lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

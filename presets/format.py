@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.chain import Chain, ChainError, UnsupportedChainSchemaError
-from bridge.files import atomic_write_text
+from bridge.files import atomic_write_text, create_new_text
 
 from .errors import PresetFormatError, PresetStoreError, UnsupportedSchemaError
 from .records import (
@@ -315,9 +315,30 @@ def write_preset_file(preset: Preset, path: str | os.PathLike[str]) -> Path:
         raise PresetStoreError(_write_failure(p, exc)) from exc
 
 
+def create_preset_file(preset: Preset, path: str | os.PathLike[str]) -> Path:
+    """Write ``preset`` to ``path`` only if nothing is there (:func:`bridge.files.create_new_text`).
+
+    Raises
+    ------
+    FileExistsError
+        ``path`` exists; nothing was written.
+    PresetStoreError
+        The folder cannot be written or the disk is full.
+    """
+    p = Path(path)
+    try:
+        return create_new_text(p, dumps(preset))
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        raise PresetStoreError(_write_failure(p, exc)) from exc
+
+
 def _write_failure(p: Path, exc: OSError) -> str:
     import errno
 
+    if exc.errno is None:  # bridge.files.OutputError: already one line
+        return str(exc)
     why = "the disk is full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else (exc.strerror or str(exc))
     kept = "the previous file is unchanged" if p.exists() else "nothing was written"
     return f"cannot write {p}: {why}; {kept}"

@@ -32,6 +32,7 @@ from typing import Any
 import platformdirs
 
 from bridge.app import APP_NAME
+from bridge.files import check_output, folder_lock
 
 from .errors import (
     PresetError,
@@ -41,7 +42,7 @@ from .errors import (
     PresetStoreError,
     ReadOnlyPresetError,
 )
-from .format import loads, read_preset_file, read_text_limited, write_preset_file
+from .format import create_preset_file, loads, read_preset_file, read_text_limited, write_preset_file
 from .names import check_name, file_stem, name_hash, name_key
 from .records import Preset
 
@@ -257,22 +258,35 @@ class PresetStore:
             is then unchanged.
         """
         name = check_name(preset.name)
-        existing = self._user(name)
-        if existing is not None:
-            if existing.failure is not None:
-                raise PresetExistsError(f"a preset named {name!r} exists in {existing.entry.path} but cannot be "
-                                        f"read ({existing.failure}); it is left untouched: choose another name")  # fmt: skip
-            if not overwrite:
-                raise PresetExistsError(f"a preset named {existing.entry.name!r} exists ({existing.entry.path}); "
-                                        "overwrite it explicitly (--force) or choose another name")  # fmt: skip
-            path = Path(existing.entry.path)
-        else:
-            try:
-                self.folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise PresetStoreError(f"cannot make the preset folder {self.folder}: {exc.strerror or exc}") from exc
-            path = self._path_for(name)
-        write_preset_file(preset, path)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PresetStoreError(f"cannot make the preset folder {self.folder}: {exc.strerror or exc}") from exc
+        try:
+            lock = folder_lock(self.folder)
+            lock.__enter__()
+        except OSError as exc:
+            raise PresetStoreError(f"cannot write in the preset folder {self.folder}: {exc.strerror or exc}") from exc
+        try:  # the look and the write under one lock: of two saves of a new name, one wins
+            existing = self._user(name)
+            if existing is not None:
+                if existing.failure is not None:
+                    raise PresetExistsError(f"a preset named {name!r} exists in {existing.entry.path} but cannot be "
+                                            f"read ({existing.failure}); it is left untouched: choose another name")  # fmt: skip
+                if not overwrite:
+                    raise PresetExistsError(f"a preset named {existing.entry.name!r} exists ({existing.entry.path}); "
+                                            "overwrite it explicitly (--force) or choose another name")  # fmt: skip
+                path = Path(existing.entry.path)
+                write_preset_file(preset, path)
+            else:
+                path = self._path_for(name)
+                try:
+                    create_preset_file(preset, path)
+                except FileExistsError:  # a writer that does not take the lock came first
+                    raise PresetExistsError(f"a preset named {name!r} was just saved by another process "
+                                            f"({path}); overwrite it explicitly (--force) or choose another name") from None
+        finally:
+            lock.__exit__(None, None, None)
         return _entry(preset, USER, str(path), self._shadows(name))
 
     def _shadows(self, name: str) -> bool:
@@ -327,9 +341,30 @@ class PresetStore:
                                        f"removed: {exc.strerror or exc}") from exc  # fmt: skip
         return entry
 
-    def export(self, name: str, path: str | os.PathLike[str]) -> Path:
-        """Write the preset ``name`` (user or factory) to ``path``, atomically."""
-        return write_preset_file(self.load(name), path)
+    def export(self, name: str, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+        """Write the preset ``name`` (user or factory) to ``path``, atomically.
+
+        An existing file at ``path`` is replaced only when it is an earlier export of the same
+        preset (a preset file of that name) or with ``overwrite=True``.
+
+        Raises
+        ------
+        PresetExistsError
+            ``path`` holds something else (another preset, any other file) and ``overwrite``
+            is False.
+        PresetStoreError
+            ``path`` is a folder or a device, or cannot be written.
+        """
+        preset = self.load(name)
+        p = Path(path)
+        try:
+            check_output(p)
+        except OSError as exc:
+            raise PresetStoreError(str(exc)) from exc
+        if p.exists() and not overwrite and name_key(_peek_name(p) or "") != name_key(preset.name):
+            raise PresetExistsError(f"{p} exists and is not an export of {preset.name!r}: it is left untouched; "
+                                    "replace it explicitly (--force) or choose another file")  # fmt: skip
+        return write_preset_file(preset, p)
 
     def import_file(self, path: str | os.PathLike[str], *, name: str | None = None,
                     overwrite: bool = False) -> PresetEntry:  # fmt: skip

@@ -9,7 +9,7 @@ save NAME (--chain CHAIN.json | --move SPEC [--move SPEC …]) [--tag T …] [--
     Keep a chain file, or built-in moves (``secondear render --move``'s form), as a preset.
 delete NAME / rename OLD NEW [--force]
     User presets only: factory presets are read-only.
-export NAME -o FILE / import FILE [--name NAME] [--force]
+export NAME -o FILE [--force] / import FILE [--name NAME] [--force]
     Copy a preset to a file, or read one (validated; a newer schema is refused) into the folder.
 
 Every action takes ``--dir DIR`` (default ``$SECONDEAR_PRESET_DIR``, else platformdirs' user
@@ -76,6 +76,7 @@ def add_presets_parser(sub: Any) -> None:
                                         "it elsewhere.")  # fmt: skip
     ex.add_argument("name", metavar="NAME")
     ex.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
+    ex.add_argument("--force", action="store_true", help="replace FILE even when it is not an export of NAME")
     im = actions.add_parser("import", parents=[common], help="read a preset file into the preset folder",
                             description="Read a preset file into the preset folder: validated, and refused "
                                         "when written by a newer Second Ear (a larger schema version).")  # fmt: skip
@@ -217,7 +218,7 @@ def _rename(store: Any, args: argparse.Namespace) -> int:
 
 
 def _export(store: Any, args: argparse.Namespace) -> int:
-    path = store.export(args.name, args.output)
+    path = store.export(args.name, args.output, overwrite=args.force)
     print(f"exported {store.entry(args.name).name!r} to {path}")
     return 0
 
