@@ -102,7 +102,8 @@ class Reject:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReplyTo:
-    """``/secondear/reply_to <port>``: send replies for this sender's host to ``port`` (0: reset)."""
+    """``/secondear/reply_to <port>``: send replies for this sender (its address and port) to
+    ``port`` on its host (0: reset)."""
 
     port: int
 
@@ -243,8 +244,11 @@ def _flatten(data: bytes, limit: int) -> list[OscMessage]:
 
 
 _BUNDLE_HEAD = b"#bundle\x00"
-#: OSC 1.0 type tags and the common extensions python-osc reads.
-_KNOWN_TAGS = frozenset(b"ifsbhdtTFNIcrm[]")
+#: The type tags python-osc reads (OSC 1.0's and the common extensions). Any other one
+#: (``c``, ``I``, ``S``…) python-osc skips with a warning on the root logger per argument:
+#: a datagram ``,cccc…`` wrote thousands of log lines; it is refused here, counted, and
+#: logged once per second at most.
+_KNOWN_TAGS = frozenset(b"ifhdsbrmtTFN[]")
 
 
 def _message(data: bytes) -> OscMessage:

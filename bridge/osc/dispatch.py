@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import logging
 import os
-import stat
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from analyzers import Analysis
@@ -27,6 +26,7 @@ from analyzers.suggest import Decision
 
 from ..advise import ContextRequest, advise_file
 from ..app import VERSION
+from ..audio_io import open_regular
 from ..errors import AudioReadError, BridgeError
 from ..session import Session, SessionRegistry
 from . import codec
@@ -105,6 +105,10 @@ class BridgeSession(EventHandler):
     taste : mapping, optional
         The engineer's taste summary (:func:`presets.taste.summarize`'s form), passed to
         :func:`bridge.advise.advise`.
+    folders : sequence of str, optional
+        Read audio only under these folders (links resolved). A path anywhere else gets the
+        same answer whether it exists, is audio or not, so that a sender cannot map the
+        file system; without folders every absolute path may be read (loopback use).
     on_decision : callable, optional
         Called with each :class:`analyzers.suggest.records.Decision` (``secondear daw serve`` appends
         them to the taste log, as the panel does); an exception from it is logged, and the
@@ -113,8 +117,10 @@ class BridgeSession(EventHandler):
 
     def __init__(self, *, version: str | None = None, max_audio_bytes: int = MAX_AUDIO_BYTES,
                  measure: Callable[[str], Analysis] | None = None, taste: Mapping[str, Any] | None = None,
-                 on_decision: Callable[[Decision], object] | None = None) -> None:  # fmt: skip
+                 on_decision: Callable[[Decision], object] | None = None,
+                 folders: Sequence[str] = ()) -> None:  # fmt: skip
         self.version = version or VERSION
+        self.folders = tuple(os.path.realpath(f) for f in folders)
         self.max_audio_bytes = int(max_audio_bytes)
         self._measure = measure
         self._taste = taste
@@ -145,7 +151,7 @@ class BridgeSession(EventHandler):
 
     def analyze(self, event: Analyze) -> tuple[Reply, ...]:
         context = ContextRequest(role=event.role or "mix").check()  # an unknown role is reported before any reading
-        path = check_audio_path(event.path, max_bytes=self.max_audio_bytes)
+        path = check_audio_path(event.path, max_bytes=self.max_audio_bytes, folders=self.folders)
         if self._measure is None:
             session = Session.from_advice(advise_file(path, context, taste=self._taste), taste=self._taste)
         else:
@@ -203,27 +209,31 @@ def session_replies(track: str, session: Session) -> tuple[Reply, ...]:
     return tuple(out)
 
 
-def check_audio_path(path: str, *, max_bytes: int = MAX_AUDIO_BYTES) -> str:
+def check_audio_path(path: str, *, max_bytes: int = MAX_AUDIO_BYTES, folders: Sequence[str] = ()) -> str:
     """``path`` made absolute, once it is known to be a regular file of at most ``max_bytes``.
 
     A path received over OSC is only ever opened as audio by the decoder: never executed,
-    never loaded as a library, never followed into a folder or a device.
+    never loaded as a library, never followed into a folder or a device. It is opened once,
+    without blocking, and what was opened is checked (``fstat`` of the descriptor): a FIFO
+    put in its place cannot stall the bridge; the reader then checks that it reads the same
+    file (:func:`bridge.audio_io.probe`). With ``folders``, a path outside them is refused
+    with one message, the same whether it exists or not.
 
     Raises
     ------
     AudioReadError
-        Relative, missing, not a regular file (a folder, a FIFO, a device), or too large.
+        Relative, outside ``folders``, missing, not a regular file (a folder, a FIFO, a
+        device), or too large.
     """
     if "\x00" in path:
         raise AudioReadError("the path holds a NUL character")
     if not os.path.isabs(path):
         raise AudioReadError(f"{path}: give an absolute path (the bridge has no meaningful working folder)")
-    try:
-        st = os.stat(path)
-    except OSError as exc:
-        raise AudioReadError(f"{path}: {exc.strerror or exc}") from exc
-    if not stat.S_ISREG(st.st_mode):
-        raise AudioReadError(f"{path}: not a regular file")
-    if st.st_size > max_bytes:
-        raise AudioReadError(f"{path}: {st.st_size} bytes is over the {max_bytes}-byte limit for audio sent over OSC")
-    return os.path.realpath(path)
+    real = os.path.realpath(path)
+    if folders and not any(os.path.commonpath([real, f]) == f for f in folders):
+        raise AudioReadError(f"{path}: not readable here (the bridge reads audio only under {', '.join(folders)})")
+    with open_regular(real) as fh:
+        size = os.fstat(fh.fileno()).st_size
+    if size > max_bytes:
+        raise AudioReadError(f"{path}: {size} bytes is over the {max_bytes}-byte limit for audio sent over OSC")
+    return real

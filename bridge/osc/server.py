@@ -8,7 +8,8 @@ puts events on two bounded queues — a quick one (ping, select) and an ordered 
 intent, accept, reject, so an accept sent after an analyze is judged against that analysis)
 — served by one worker thread each, so a long analysis never delays a ping. A full queue
 drops the event and counts it: a flood costs at most the queues' size in memory. Replies go
-to the sender's address and port (or the port it named with ``/secondear/reply_to``).
+to the sender's address and port (or the port that sender, by its address and port, named with
+``/secondear/reply_to``: one client never redirects another's replies).
 
 python-osc's ``ThreadingOSCUDPServer`` is not used: it starts a thread per datagram, which a
 flood turns into tens of thousands of threads, and its dispatcher swallows parse errors.
@@ -57,13 +58,17 @@ class BridgeServer:
         Larger datagrams and bundles are dropped and counted.
     quick_queue_size, slow_queue_size : int
         Bounds of the two work queues; an event that finds its queue full is dropped.
+    reply_port : int, optional
+        Send every reply to this port on the sender's host, unless the sender named its own
+        with ``/secondear/reply_to``: for tools that send each message from a new port
+        (liblo's ``oscsend``). Set by whoever runs the server, never by a client.
     """
 
     def __init__(
         self, handler: Handler | None = None, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
         allow: Sequence[str] = (), max_datagram_bytes: int = codec.MAX_DATAGRAM_BYTES,
         max_bundle_elements: int = codec.MAX_BUNDLE_ELEMENTS, quick_queue_size: int = 1024,
-        slow_queue_size: int = 64,
+        slow_queue_size: int = 64, reply_port: int | None = None,
     ) -> None:  # fmt: skip
         if not _is_loopback(host) and not allow:
             raise ValueError(
@@ -83,7 +88,8 @@ class BridgeServer:
         self._stop = threading.Event()
         self._sock: socket.socket | None = None
         self._threads: list[threading.Thread] = []
-        self._reply_ports: dict[str, int] = {}
+        self._reply_ports: dict[tuple[str, int], int] = {}
+        self._reply_port = int(reply_port) if reply_port else None
         self._counts_lock = threading.Lock()
         self._counts = dict.fromkeys(_COUNTERS, 0)
         self._high_water = {"quick": 0, "slow": 0}
@@ -116,6 +122,7 @@ class BridgeServer:
             threading.Thread(target=self._work_loop, args=(self._quick,), name="secondear-osc-quick", daemon=True),
             threading.Thread(target=self._work_loop, args=(self._slow,), name="secondear-osc-slow", daemon=True),
         ]
+        _LIBRARY_LOG_LIMIT.attach()
         for t in self._threads:
             t.start()
         log.info("listening on %s:%d", *self.address)
@@ -133,6 +140,7 @@ class BridgeServer:
         if self._sock is not None:
             self._sock.close()
             self._sock = None
+            _LIBRARY_LOG_LIMIT.detach()
 
     def __enter__(self) -> BridgeServer:
         return self.start()
@@ -205,7 +213,7 @@ class BridgeServer:
                 self._problem(event.reason, "%s from %s:%d: %s", event.address, host, sender[1], event.message)
                 self._send((codec.error(event.address, event.message),), sender)
             elif isinstance(event, ReplyTo):
-                self._set_reply_port(host, event.port)
+                self._set_reply_port(sender, event.port)
                 self._send((codec.ok("reply_to"),), sender)
             else:
                 slow = isinstance(event, (Analyze, Intent, Accept, Reject))
@@ -221,12 +229,15 @@ class BridgeServer:
                     if depth > self._high_water[name]:
                         self._high_water[name] = depth
 
-    def _set_reply_port(self, host: str, port: int) -> None:
+    def _set_reply_port(self, sender: tuple[str, int], port: int) -> None:
+        """Later replies to ``sender`` (its address and port: one client, not every client on
+        its host) go to ``port``; 0 sends them back to the sender's port again."""
+        key = (sender[0], sender[1])
         with self._counts_lock:
             if port == 0:
-                self._reply_ports.pop(host, None)
-            elif host in self._reply_ports or len(self._reply_ports) < 256:
-                self._reply_ports[host] = port
+                self._reply_ports.pop(key, None)
+            elif key in self._reply_ports or len(self._reply_ports) < 256:
+                self._reply_ports[key] = port
 
     def _work_loop(self, q: queue.Queue) -> None:
         while not self._stop.is_set():
@@ -248,7 +259,7 @@ class BridgeServer:
         if sock is None:
             return
         with self._counts_lock:
-            port = self._reply_ports.get(sender[0], sender[1])
+            port = self._reply_ports.get((sender[0], sender[1]), self._reply_port or sender[1])
         target = (sender[0], port)
         for reply in replies:
             try:
@@ -260,6 +271,50 @@ class BridgeServer:
                 self._count("replies_sent")
             except OSError as exc:
                 self._problem("send_errors", "reply %s to %s:%d failed: %s", reply.address, *target, exc)
+
+
+class _LibraryLogLimit(logging.Filter):
+    """python-osc logs on the root logger (``logging.warning``), once per skipped argument or
+    bundle element: a filter on the root logger lets one such line per kind (its text up to
+    the first colon) and per second through, and counts the rest into the next line."""
+
+    def __init__(self) -> None:
+        super().__init__("secondear-osc-library-limit")
+        self._lock = threading.Lock()
+        self._users = 0
+        self._last: dict[str, float] = {}
+        self._hidden: dict[str, int] = {}
+
+    def attach(self) -> None:
+        with self._lock:
+            self._users += 1
+            if self._users == 1:
+                logging.getLogger().addFilter(self)
+
+    def detach(self) -> None:
+        with self._lock:
+            self._users = max(0, self._users - 1)
+            if self._users == 0:
+                logging.getLogger().removeFilter(self)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "pythonosc" not in record.pathname.replace("\\", "/"):
+            return True
+        kind = str(record.msg).split(":", 1)[0][:80]
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last.get(kind, -math.inf) < 1.0:
+                self._hidden[kind] = self._hidden.get(kind, 0) + 1
+                return False
+            self._last[kind] = now
+            hidden = self._hidden.pop(kind, 0)
+        if hidden:
+            record.msg = f"{record.getMessage()} (and {hidden} more since the last report)"
+            record.args = ()
+        return True
+
+
+_LIBRARY_LOG_LIMIT = _LibraryLogLimit()
 
 
 _COUNTERS = (

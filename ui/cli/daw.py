@@ -1,6 +1,6 @@
 """``secondear daw …``: the link with the engineer's DAW.
 
-serve [--host 127.0.0.1] [--port 9000] [--allow ADDR …]
+serve [--host 127.0.0.1] [--port 9000] [--allow ADDR …] [--reply-port PORT] [--folder DIR …]
     Run the bridge's own OSC server (its address space: ``bridge/osc/codec.py`` and the
     README) until Ctrl-C or SIGTERM; prints the address it listens on, and its counters on
     the way out. Accept/reject decisions go to the taste log.
@@ -85,6 +85,12 @@ def _add_serve_parser(actions: Any) -> None:
     s.add_argument("--allow", nargs="+", default=[], metavar="ADDR",
                    help="sender addresses or networks allowed (required with a --host beyond loopback)")  # fmt: skip
     s.add_argument("--no-taste", action="store_true", help="do not nudge confidences by your past decisions")
+    s.add_argument("--reply-port", type=int, default=None, metavar="PORT",
+                   help="send replies to PORT on the sender's host (for tools like oscsend that send from a new "
+                        "port each time); a client's own /secondear/reply_to still wins for that client")  # fmt: skip
+    s.add_argument("--folder", action="append", default=[], metavar="DIR",
+                   help="read audio only under DIR (repeat for several); a path elsewhere gets one answer, "
+                        "whether it exists or not")  # fmt: skip
 
 
 def _add_client_parsers(daw_subparsers: Any) -> None:
@@ -152,8 +158,9 @@ def run_serve(args: argparse.Namespace) -> int:
         return fail(f"--port {args.port} is outside 0…65535", 2, prefix="secondear daw serve")
     logging.basicConfig(level=logging.INFO, format="secondear: %(levelname)s %(name)s: %(message)s")
     try:
-        handler = BridgeSession(version=__version__, taste=taste_summary(args), on_decision=TasteLog().append)
-        server = BridgeServer(handler, host=args.host, port=args.port, allow=args.allow)
+        handler = BridgeSession(version=__version__, taste=taste_summary(args), on_decision=TasteLog().append,
+                                folders=args.folder)  # fmt: skip
+        server = BridgeServer(handler, host=args.host, port=args.port, allow=args.allow, reply_port=args.reply_port)
     except ValueError as exc:
         return fail(str(exc), 2, prefix="secondear daw serve")
     with _Stopper() as stop:

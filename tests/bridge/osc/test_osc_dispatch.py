@@ -77,8 +77,8 @@ def test_paths_are_only_read_as_regular_audio_files(tmp_path, rumbly_vocal):
         text = tmp_path / "notes.txt"
         text.write_text("not audio\n" * 10)
         cases = {
-            str(tmp_path / "missing.wav"): "No such file",
-            str(tmp_path): "not a regular file",
+            str(tmp_path / "missing.wav"): "no such file",
+            str(tmp_path): "is a folder",
             str(fifo): "not a regular file",  # opening a FIFO would block: never opened
             "relative/vox.wav": "absolute",
             rumbly_vocal: "limit",

@@ -21,7 +21,7 @@ from signals import require_executable
 ROOT = Path(__file__).resolve().parents[3]
 
 # Runs inside the namespace: the bridge's server on 127.0.0.1, oscdump on another port, the
-# reply target set with /secondear/reply_to; prints oscdump's lines and the server's counters.
+# reply port set when the server starts (oscsend sends each message from a new port); prints oscdump's lines and the server's counters.
 INNER = r"""
 import fcntl, json, socket, struct, subprocess, sys, time
 
@@ -46,7 +46,7 @@ dump_port = free_port()
 dump = subprocess.Popen(["oscdump", "-L", str(dump_port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 lines = []
 try:
-    with BridgeServer(BridgeSession(version="9.9.9"), port=0) as srv:
+    with BridgeServer(BridgeSession(version="9.9.9"), port=0, reply_port=dump_port) as srv:
         host, port = srv.address
         def send(*args):
             subprocess.run(["oscsend", host, str(port), *args], check=True, timeout=10)

@@ -70,19 +70,23 @@ def test_unknown_address_wrong_types_and_malformed_bytes(server, client, caplog)
     assert "launch_missiles" in caplog.text and "exceeds the 8192-byte limit" in caplog.text
 
 
-def test_reply_to_redirects_replies_for_that_host(server, client):
-    other = Client(server)
-    port = other.sock.getsockname()[1]
-    (ok,) = other.ask(msg("/secondear/reply_to", port))  # the ok goes to the new port: "other" itself
-    client.send(msg("/secondear/ping"))
-    m = other.recv()
-    assert m.address == "/secondear/pong"
-    assert client.recv(0.2) is None
+def test_reply_to_redirects_replies_for_that_sender_only(server, client):
+    """``/secondear/reply_to`` is per sender address and port: another client on the same host
+    keeps its replies (a host-wide redirection let one loopback client take every one's)."""
+    other, listener = Client(server), Client(server)
+    port = listener.sock.getsockname()[1]
+    (ok,) = [m for m in [other.send(msg("/secondear/reply_to", port)), listener.recv()] if m is not None]
+    assert ok.address == "/secondear/ok"  # the ok goes to the new port
+    other.send(msg("/secondear/ping"))
+    assert listener.recv().address == "/secondear/pong" and other.recv(0.2) is None
+    (m,) = client.ask(msg("/secondear/ping"))  # same host, another port: untouched
+    assert m.address == "/secondear/pong" and listener.recv(0.2) is None
     other.send(msg("/secondear/reply_to", 0))
-    other.recv()
-    (m,) = client.ask(msg("/secondear/ping"))
+    assert other.recv().address == "/secondear/ok"  # back to the sender's own port
+    (m,) = other.ask(msg("/secondear/ping"))
     assert m.address == "/secondear/pong"
     other.close()
+    listener.close()
 
 
 def test_analysis_runs_off_the_receive_thread():
