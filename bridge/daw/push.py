@@ -1,5 +1,13 @@
 """Accepted moves pushed into the DAW: ``gain`` on the track's fader, the other moves on the
-matching plugin already on that track, through the plugin maps and the DAW's descriptor."""
+matching plugin already on that track, through the plugin maps and the DAW's descriptor.
+
+OSC over UDP has no acknowledgement: a message sent to a port where nothing listens is
+lost without a word. A fader move is therefore read back (the profile's ``get_gain``) and
+reported ``confirmed`` only when the DAW answers with the value set (within
+:data:`CONFIRM_TOLERANCE_DB`); with no answer, or a profile that cannot ask, it is
+``unconfirmed`` and says why. Plugin parameters are set through the DAW's descriptor,
+which the DAW had to answer first: a push to no DAW fails there.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +18,12 @@ from analyzers.moves import Move
 
 from ..chain import BuiltinSlot, Chain
 from ..plugins.mapping import find_map, map_moves
+from ..errors import DawLinkError
 from .client import DawClient, match_parameter
 from .profile import DawProfileError
+
+#: A fader read back within this of the value set confirms it (Ardour replies to ±0.05 dB).
+CONFIRM_TOLERANCE_DB = 0.1
 
 
 def chain_moves(chain: Chain) -> list[Move]:
@@ -52,8 +64,9 @@ def push_moves(client: DawClient, track: int | str, moves: Sequence[Move]) -> li
         if m.kind == "gain":
             db = float(m.params["gain_db"])
             client.set_gain_db(t, db)
+            confirmed, note = _confirm_gain(client, t, db)
             report.append({"target": "fader", "moves": [m.describe()], "set": [{"name": "gain_db", "value": db}],
-                           "unmatched": []})  # fmt: skip
+                           "unmatched": [], "confirmed": confirmed, "confirmation": note})  # fmt: skip
         else:
             rest.append(m)
     if not rest:
@@ -84,5 +97,21 @@ def push_moves(client: DawClient, track: int | str, moves: Sequence[Move]) -> li
                 continue
             done.append(client.set_plugin_parameter(t, number, int(info["number"]), float(value), parameters=params))
         report.append({"target": plugin["name"], "plugin": number, "moves": [m.describe() for m in ms],
-                       "set": done, "unmatched": unmatched})  # fmt: skip
+                       "set": done, "unmatched": unmatched, "confirmed": bool(done) and params is not None,
+                       "confirmation": "set through the parameter descriptor the DAW answered with"
+                       if params is not None else "no parameter descriptor: nothing could be set"})  # fmt: skip
     return report
+
+
+def _confirm_gain(client: DawClient, track: int, gain_db: float) -> tuple[bool, str]:
+    """Read the fader back: (confirmed, what was found)."""
+    if not client.supports("get_gain"):
+        return False, f"{client.daw}'s OSC cannot be asked for a fader's value: not read back"
+    try:
+        got = client.get_gain_db(track)
+    except (DawLinkError, DawProfileError, ValueError) as exc:
+        return False, f"no answer when reading the fader back ({exc})"
+    if abs(got - gain_db) <= CONFIRM_TOLERANCE_DB:
+        return True, f"read back {got:+.2f} dB"
+    return False, f"read back {got:+.2f} dB, not the {gain_db:+.2f} dB sent"
+

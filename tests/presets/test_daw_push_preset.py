@@ -20,8 +20,17 @@ from ui.cli import main
 
 
 def _answers():
+    fader = [0.0]
+
+    def gain(args):  # a set (one argument) is kept, a request (none) answered with it
+        if args:
+            fader[0] = float(args[0])
+            return []
+        return [("/track/2/gain_db", [fader[0]])]
+
     return {
         "/tracks": lambda a: [("/tracks", ["Bass", "Vox"])],
+        "/track/2/gain_db": gain,
         "/track/2/plugins": lambda a: [("/track/2/plugins", ["ZamCompX2"])],
         "/track/2/plugin/1/parameters": lambda a: [("/track/2/plugin/1/parameters",
                                                     ["Attack", "Release", "Knee", "Ratio", "Threshold"])],
@@ -73,7 +82,7 @@ def test_push_a_chain_file_and_a_user_preset_the_same_way_as_moves(store, tmp_pa
             assert _push(daw, *how) == 0, capsys.readouterr().err
             fader, comp = json.loads(capsys.readouterr().out)
             assert fader == {"target": "fader", "moves": ["gain -4.5 dB"], "set": [{"name": "gain_db", "value": -4.5}],
-                             "unmatched": []}  # fmt: skip
+                             "unmatched": [], "confirmed": True, "confirmation": "read back -4.50 dB"}  # fmt: skip
             assert comp["target"] == "ZamCompX2"
             # the slot's recorded moves are pushed, never its plugin parameters (those are not the DAW's)
             assert _plugin_sets(daw, len(comp["set"]))["/track/2/plugin/1/param/5"] == [-24.0]

@@ -235,12 +235,19 @@ def run_push(args: argparse.Namespace) -> int:
             report = push_moves(daw, args.track, moves)
     except (BridgeError, OSError) as exc:
         return _fail(exc)
+    unconfirmed = [r for r in report if not r.get("confirmed")]
     if args.json:
         print(json.dumps(report, indent=2))
-        return 0
-    for r in report:
-        sets = ", ".join(f"{s.get('name')}={s.get('value'):g}" for s in r["set"])
-        print(f"{r['target']}: {sets}" + (f"  (not on this plugin: {', '.join(r['unmatched'])})" if r["unmatched"] else ""))
+    else:
+        for r in report:
+            sets = ", ".join(f"{s.get('name')}={s.get('value'):g}" for s in r["set"])
+            state = "confirmed" if r.get("confirmed") else "UNCONFIRMED"
+            print(f"{r['target']}: {sets}  [{state}: {r.get('confirmation', '')}]"
+                  + (f"  (not on this plugin: {', '.join(r['unmatched'])})" if r["unmatched"] else ""))  # fmt: skip
+    if unconfirmed:
+        print(f"secondear daw push: {len(unconfirmed)} of {len(report)} target(s) unconfirmed: "
+              f"{unconfirmed[0]['target']}: {unconfirmed[0].get('confirmation', '')}", file=sys.stderr)  # fmt: skip
+        return 1
     return 0
 
 

@@ -167,7 +167,8 @@ def test_generic_template_round_trip_and_push_moves():
     with FakeDaw(answers) as daw, DawClient("generic", "127.0.0.1", daw.port, timeout_s=1.0) as c:
         report = push_moves(c, "Vox", [parse_move("gain gain_db=-6"), parse_move("compressor threshold_db=-18 ratio=3")])
         assert report[0] == {"target": "fader", "moves": [report[0]["moves"][0]],
-                             "set": [{"name": "gain_db", "value": -6.0}], "unmatched": []}  # fmt: skip
+                             "set": [{"name": "gain_db", "value": -6.0}], "unmatched": [],
+                             "confirmed": True, "confirmation": "read back -6.00 dB"}  # fmt: skip
         assert report[1]["target"] == "ZamCompX2"
         assert c.get_gain_db("Vox") == -6.0  # answered after every earlier message was handled (one thread, in order)
         sets = {m[0]: m[1] for m in daw.received if m[0].startswith("/track/2/plugin/1/param/")}
