@@ -43,11 +43,14 @@ bytes in a second message after the tuple, channels first):
 
 from __future__ import annotations
 
+import ctypes
 import math
 import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import sys
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -121,7 +124,10 @@ class PluginWorker:
     def start(self) -> None:
         ctx = multiprocessing.get_context("spawn")
         parent_conn, child_conn = ctx.Pipe(duplex=True)
-        self._process = ctx.Process(target=worker_main, args=(child_conn, self.log_path),
+        # the kernel's parent-death signal is tied to the thread that starts the worker: asked
+        # for only from the main thread (a panel's render thread ends while the worker lives on)
+        main = threading.current_thread() is threading.main_thread()
+        self._process = ctx.Process(target=worker_main, args=(child_conn, self.log_path, os.getpid(), main),
                                     name=f"secondear-plugin {self.label}", daemon=True)  # fmt: skip
         self._process.start()
         child_conn.close()  # so that the parent sees EOF when the worker dies
@@ -237,8 +243,40 @@ class PluginWorker:
 # --- the worker side -----------------------------------------------------------------------
 
 
-def worker_main(conn: multiprocessing.connection.Connection, log_path: str) -> None:
-    """The worker process: answer requests until ``quit`` or the pipe closes."""
+#: How often (seconds) a worker checks that its parent is still there.
+PARENT_CHECK_S = 0.5
+
+
+def die_with_parent(parent_pid: int | None, *, death_signal: bool) -> None:
+    """End this process when ``parent_pid`` dies, even by SIGKILL: on Linux the kernel's
+    parent-death signal (``prctl(PR_SET_PDEATHSIG, SIGKILL)``, when ``death_signal``), and
+    everywhere a thread that checks every :data:`PARENT_CHECK_S` whether the process was
+    re-parented. A plugin hanging in native code would otherwise keep the worker (and
+    multiprocessing's resource tracker, which waits for it) running for ever."""
+    if death_signal and sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):
+            pass
+    if parent_pid is None:
+        return
+    if os.getppid() != parent_pid:  # the parent died before the signal was asked for
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_CHECK_S)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="secondear-parent-watch", daemon=True).start()
+
+
+def worker_main(conn: multiprocessing.connection.Connection, log_path: str, parent_pid: int | None = None,
+                death_signal: bool = False) -> None:  # fmt: skip
+    """The worker process: answer requests until ``quit``, the pipe closes or the parent dies."""
+    die_with_parent(parent_pid, death_signal=death_signal)
     try:
         fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.dup2(fd, 1)
