@@ -38,6 +38,10 @@ from .records import META_PARAMETERS, BundleEntry, Fingerprint, ParameterInfo, P
 #: ZamVerb 4.2 spends 45 s of CPU time loading (it reloads its convolution reverb's impulse
 #: response thousands of times at pedalboard's 44.1 kHz), more on a busy machine.
 DEFAULT_TIMEOUT_S = 120.0
+#: Seconds a child may spend on one bundle without using any CPU time before it is taken as
+#: hung and killed: a plugin waiting for ever (a lock, a sleep loop, a dialog) costs this,
+#: not :data:`DEFAULT_TIMEOUT_S`; one that computes (ZamVerb's 45 s) keeps its time.
+DEFAULT_STALL_S = 10.0
 #: Sample rate (Hz) and block (samples) of the silent buffer that probes the channel layout.
 PROBE_SAMPLE_RATE_HZ = 48000.0
 PROBE_BLOCK_SAMPLES = 512
@@ -231,10 +235,13 @@ class _Job:
     log: str
     started: float
     result: dict[str, Any] | None = None
+    cpu_s: float = -1.0
+    busy_at: float = 0.0
 
 
 def _run_children(paths: Sequence[str], *, describe: Callable[[str], dict[str, Any]], timeout_s: float,
-                  jobs: int, progress: Progress | None) -> dict[str, dict[str, Any]]:  # fmt: skip
+                  jobs: int, progress: Progress | None,
+                  stall_s: float = DEFAULT_STALL_S) -> dict[str, dict[str, Any]]:  # fmt: skip
     """Run ``describe`` on each path in its own spawned child; never raises for a bundle."""
     results: dict[str, dict[str, Any]] = {}
     if not paths:
@@ -261,11 +268,11 @@ def _run_children(paths: Sequence[str], *, describe: Callable[[str], dict[str, A
                 active.append(_Job(path=path, process=proc, conn=parent_conn, log=log, started=time.monotonic()))
                 report()
             now = time.monotonic()
-            wait_s = max(0.0, min(j.started + timeout_s for j in active) - now)
+            wait_s = max(0.0, min(min(j.started + timeout_s, (j.busy_at or j.started) + stall_s) for j in active) - now)
             multiprocessing.connection.wait([j.conn for j in active] + [j.process.sentinel for j in active],
                                             timeout=min(wait_s, 1.0))  # fmt: skip
             for job in list(active):
-                outcome = _collect(job, timeout_s)
+                outcome = _collect(job, timeout_s, stall_s)
                 if outcome is None:
                     continue
                 active.remove(job)
@@ -281,7 +288,17 @@ def _run_children(paths: Sequence[str], *, describe: Callable[[str], dict[str, A
     return results
 
 
-def _collect(job: _Job, timeout_s: float) -> dict[str, Any] | None:
+def _cpu_s(pid: int) -> float | None:
+    """CPU time (user + system, seconds) the process has used, from /proc; None elsewhere."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _collect(job: _Job, timeout_s: float, stall_s: float = DEFAULT_STALL_S) -> dict[str, Any] | None:
     """The job's outcome when it has one (an answer, a death, a timeout), else None."""
     if job.result is None and job.conn.poll():
         try:
@@ -304,7 +321,22 @@ def _collect(job: _Job, timeout_s: float) -> dict[str, Any] | None:
         return job.result
     if not job.process.is_alive():
         return _died(job)
-    if time.monotonic() - job.started > timeout_s:
+    now = time.monotonic()
+    cpu = _cpu_s(job.process.pid)
+    if cpu is not None and cpu > job.cpu_s + 0.01:  # computing: not hung
+        job.cpu_s, job.busy_at = cpu, now
+    if cpu is not None and now - (job.busy_at or job.started) > stall_s:
+        job.process.kill()
+        job.process.join(5)
+        job.conn.close()
+        return {
+            "plugins": [],
+            "errors": [
+                f"hung: used no CPU for {stall_s:g} s while loading, killed (scan it again with --retry-failed "
+                f"if it was waiting for something that is now there)" + _log_tail(job.log)
+            ],
+        }
+    if now - job.started > timeout_s:
         job.process.kill()
         job.process.join(5)
         job.conn.close()

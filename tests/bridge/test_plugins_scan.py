@@ -335,3 +335,35 @@ def test_vendor_from_moduleinfo_json_and_info_plist(tmp_path):
         plistlib.dump({"AudioComponents": [{"name": "Acme Audio: Thing", "manufacturer": "Acme"}]}, f)
     assert bundle_vendor(au.parent) == "Acme Audio"
     assert bundle_vendor(tmp_path / "Nothing.vst3") is None
+
+
+def _sleep_for_ever(path: str) -> dict:
+    import time as _time
+
+    while True:
+        _time.sleep(0.05)
+
+
+def _compute_then_answer(path: str) -> dict:
+    import time as _time
+
+    end = _time.monotonic() + 4.0
+    while _time.monotonic() < end:  # busy: uses CPU all along
+        sum(range(10000))
+    return {"plugins": [], "errors": ["computed"]}
+
+
+def test_a_bundle_whose_loader_uses_no_cpu_is_killed_as_hung_after_the_stall_time():
+    """A loader that waits for ever (no CPU) is killed after ``stall_s`` (10 s by default,
+    2 s here), not after the 120 s timeout; one that computes keeps its time."""
+    from bridge.plugins.scan import _run_children
+
+    started = time.monotonic()
+    hung = _run_children(["/nowhere/Hang.vst3"], describe=_sleep_for_ever, timeout_s=120.0, jobs=1,
+                         progress=None, stall_s=2.0)  # fmt: skip
+    took = time.monotonic() - started
+    assert hung["/nowhere/Hang.vst3"]["errors"][0].startswith("hung: used no CPU for 2 s")
+    assert took < 60.0
+    busy = _run_children(["/nowhere/Busy.vst3"], describe=_compute_then_answer, timeout_s=120.0, jobs=1,
+                         progress=None, stall_s=2.0)  # fmt: skip
+    assert busy["/nowhere/Busy.vst3"]["errors"] == ["computed"]

@@ -75,11 +75,19 @@ def test_scan_json_lists_plugins_failures_and_what_it_did(plugin_env, scanned):
     assert failed["path"] == str(folder / "NotAPlugin.vst3") and "ImportError" in failed["error"]
 
 
+def test_scan_text_counts_a_failed_bundle_as_failed(plugin_env, capsys):
+    """Three bundles, one of them not a plugin: '2 loaded, 1 failed' (it said '3 loaded')."""
+    folder, _ = plugin_env
+    code = main(["plugins", "scan", str(folder), "--rescan"])
+    out = capsys.readouterr().out
+    assert code == 0 and "2 loaded, 1 failed, 0 unchanged since the last scan" in out
+
+
 def test_scan_again_without_folders_covers_the_remembered_one_from_the_index(plugin_env, scanned, capsys):
     code = main(["plugins", "scan"])
     out = capsys.readouterr()
     assert code == 0
-    assert "Scanned 3 bundle(s)" in out.out and "0 loaded, 3 unchanged since the last scan" in out.out
+    assert "Scanned 3 bundle(s)" in out.out and "0 loaded, 0 failed, 3 unchanged since the last scan" in out.out
     assert "ZamEQ2" in out.out and "Dragonfly Room Reverb" in out.out
     assert "Failed to load (1):" in out.out and "NotAPlugin.vst3" in out.out
     assert out.err == ""  # not a terminal: no progress line

@@ -65,7 +65,8 @@ def add_plugins_parser(sub: Any) -> None:
     scan.add_argument("--rescan", action="store_true", help="load every bundle again, changed or not")
     scan.add_argument("--retry-failed", action="store_true", help="load the bundles that failed last time again")
     scan.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                      help="seconds one bundle may take to load before it is killed (default: 120)")  # fmt: skip
+                      help="seconds one bundle may take to load before it is killed (default: 120; a bundle "
+                           "whose loader uses no CPU for 10 s is taken as hung and killed then)")  # fmt: skip
     scan.add_argument(
         "--jobs", type=int, default=None, metavar="N", help="bundles loaded at once (default: CPU count, 2–8)"
     )
@@ -130,7 +131,9 @@ def _scan(args: argparse.Namespace) -> int:
         }  # fmt: skip
         _print_json(payload)
         return 0
-    print(f"Scanned {len(report.entries)} bundle(s) in {report.duration_s:.1f} s: {len(report.scanned)} loaded, "
+    failed_now = sum(1 for e in report.failed if e.path in set(report.scanned))
+    print(f"Scanned {len(report.entries)} bundle(s) in {report.duration_s:.1f} s: "
+          f"{len(report.scanned) - failed_now} loaded, {failed_now} failed, "
           f"{len(report.reused)} unchanged since the last scan"
           + (f", {len(report.removed)} gone from the index" if report.removed else "")
           + f". Index: {report.index_path}")  # fmt: skip
