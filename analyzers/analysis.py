@@ -31,6 +31,7 @@ from .records import Analysis, HygieneResult, LevelResult, StereoResult
 from .rhythm import rhythm
 from .sections import find_sections
 from .segments import SEGMENT_S, SegmentSums, window_sums
+from .sibilance import SibilanceMeter
 from .spectrum import SpectrumMeter
 from .truepeak import TruePeakMeter
 
@@ -107,6 +108,7 @@ class Analyzer:
         self._truepeak = TruePeakMeter(self.num_channels)
         self._spectrum = SpectrumMeter(rate, self.num_channels)
         self._levels = LevelMeter(self.num_channels)
+        self._sibilance = SibilanceMeter(rate, self.num_channels)
         # per 100 ms: K-weighted energy per channel, then L·R (stereo correlation)
         self._stereo = self.num_channels >= 2
         # per 10 ms: K-weighted energy per channel (loudness; maxima on a 10 ms grid)
@@ -170,7 +172,8 @@ class Analyzer:
             return np.add.reduceat(chunk64[0] * chunk64[1], idx)[None, :] if self._stereo else None
 
         jobs = [lambda c=c: energies(c) for c in range(self.num_channels)]
-        jobs += [cross, lambda: self._truepeak.process(chunk64), lambda: self._levels.process(chunk64)]
+        jobs += [cross, lambda: self._truepeak.process(chunk64), lambda: self._levels.process(chunk64),
+                 lambda: self._sibilance.process(chunk64)]  # fmt: skip
         if frames is not None:  # the spectrum's mid and side on two threads
             jobs += [lambda: self._spectrum.band_powers(frames, "mid"), lambda: self._spectrum.band_powers(frames, "side")]
         if self._pool is None:
@@ -350,6 +353,7 @@ class Analyzer:
             tempo_bpm=beat.tempo_bpm,
             tempo_clarity=beat.tempo_clarity,
             onsets_per_s=beat.onsets_per_s,
+            sibilance=self._sibilance.finish(),
         )
 
 

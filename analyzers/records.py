@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .sibilance import SibilanceResult
+
 Series = tuple["float | None", ...]
 
 
@@ -161,6 +163,7 @@ class Analysis:
     tempo_bpm: float | None = None  # None when there is no clear beat (analyzers/rhythm.py)
     tempo_clarity: float = 0.0
     onsets_per_s: float = 0.0  # transient density
+    sibilance: SibilanceResult | None = None  # sibilant bursts (analyzers/sibilance.py)
 
     @property
     def duration_s(self) -> float:

@@ -22,9 +22,11 @@ from ..moves import Move
 from ..records import Analysis
 from .common import CENTRES, NOMINAL, band_key, band_levels, band_span, confidence, severity
 from .corrective import bumps, rumble
+from .deess import sibilance
 from .dynamics import crest, loudness, lra, peaks
 from .intent import intent_suggestions
 from .records import Advice, LeaveAlone, Suggestion
+from .ride import ride
 from .stereo import stereo
 from .tonal import fit_moves
 
@@ -81,7 +83,13 @@ def suggest(analysis: Analysis, ctx: Context) -> Advice:
     s, k = _tonal(analysis, ctx)
     found += s
     keep += k
-    s, k = crest(analysis, ctx)
+    s, k = sibilance(analysis, ctx)
+    found += s
+    keep += k
+    s, k, ride_crest_db = ride(analysis, ctx)
+    found += s
+    keep += k
+    s, k = crest(analysis, ctx, ride_crest_db=ride_crest_db)
     found += s
     keep += k
     s, k = loudness(analysis, ctx, change_lu=requests.get("change_lu"))
@@ -105,6 +113,7 @@ def suggest(analysis: Analysis, ctx: Context) -> Advice:
     found = _unique_ids(found)
     ranked = sorted(found, key=lambda s: (_SEVERITY_RANK[s.severity], -s.confidence))
     if len(ranked) > MAX_SUGGESTIONS:
+        ranked = _keep_expander(ranked, notes)
         notes += [f"also considered, ranked lower: {s.move.describe()} ({s.aspect})" for s in ranked[MAX_SUGGESTIONS:]]
         ranked = ranked[:MAX_SUGGESTIONS]
     answered = {s.aspect for s in ranked}
@@ -255,6 +264,20 @@ def _resolve(intent_moves: list[Suggestion], found: list[Suggestion], protected,
             continue
         kept.append(s)
     return kept
+
+
+def _keep_expander(ranked: list[Suggestion], notes: list[str]) -> list[Suggestion]:
+    """The cap never drops the expander the analysis asked for (over-compressed material: it
+    is what the rest depends on): it takes the place of the lowest-ranked move kept."""
+    cut = ranked[MAX_SUGGESTIONS:]
+    exp = next((s for s in cut if s.move.kind == "expander"), None)
+    if exp is None:
+        return ranked
+    head = ranked[:MAX_SUGGESTIONS]
+    out = head[:-1] + [exp]
+    notes.append(f"kept {exp.move.describe()} ({exp.id}) within the {MAX_SUGGESTIONS}-move cap: over-compressed "
+                 f"material needs it before anything louder; {head[-1].id} moved to the ranked-lower list")  # fmt: skip
+    return out + [head[-1]] + [s for s in cut if s is not exp]
 
 
 def _unique_ids(items: list[Suggestion]) -> list[Suggestion]:
