@@ -72,7 +72,7 @@ KINDS: Mapping[str, Mapping[str, Param]] = MappingProxyType(
         },
         "deesser": {
             "freq_hz": Param(2000.0, 16000.0, doc="centre of the band turned down on each burst"),
-            "threshold_db": Param(-80.0, 0.0, doc="band level (mean-square dBFS, 1 ms) above which it acts"),
+            "threshold_db": Param(-80.0, 0.0, doc="band level (mean-square dBFS over 5 ms) above which it acts"),
             "range_db": Param(0.0, 24.0, 6.0, "the most the band is turned down"),
             "q": Param(0.5, 8.0, 2.15, "band width: 2.15 is 2/3 octave"),
             "ratio": Param(1.0, 20.0, 8.0, "reduction = (level − threshold)·(1 − 1/ratio), up to range_db"),

@@ -15,7 +15,7 @@ Every Move kind has a renderer here:
 * ``width`` (mid/side), ``delay`` (whole samples) and ``expander`` (upward, restoring
   transients) are numpy stages: pedalboard has no mid/side, per-channel delay or expander.
 * ``deesser``: a split-band de-esser (numpy and ``scipy.signal.lfilter``): an RBJ
-  band-pass at ``freq_hz`` (0 dB at its centre) splits the band off, its level (1 ms
+  band-pass at ``freq_hz`` (0 dB at its centre) splits the band off, its level (5 ms
   mean square, channels linked, attack/release smoothed) sets a reduction of
   (level − threshold)·(1 − 1/ratio), at most ``range_db``, and only the band is turned
   down: ``y = x + (g − 1)·band``. Where it does not act, ``g = 1`` and the output is the
@@ -317,10 +317,10 @@ def deesser(x: np.ndarray, rate: float, *, freq_hz: float, threshold_db: float, 
     alpha = math.sin(w0) / (2 * q)
     a0 = 1 + alpha
     b = np.array([alpha, 0.0, -alpha]) / a0  # RBJ band-pass, 0 dB peak gain
-    a = np.array([1.0, -2 * math.cos(w0), 1 - alpha]) / a0
+    a = np.array([a0, -2 * math.cos(w0), 1 - alpha]) / a0
     band = lfilter(b, a, x.astype(np.float64), axis=-1)
     n = x.shape[1]
-    block = max(1, int(round(rate * 1e-3)))
+    block = max(1, int(round(rate * 5e-3)))
     count = -(-n // block)
     power = np.zeros(count * block)
     power[:n] = (band**2).max(axis=0)
@@ -333,7 +333,7 @@ def deesser(x: np.ndarray, rate: float, *, freq_hz: float, threshold_db: float, 
     for i, target in enumerate(over.tolist()):  # one step a millisecond: cheap in Python
         coef = att if target > env else rel
         env = target + coef * (env - target)
-        reduction[i] = env
+        reduction[i] = env if env > 1e-4 else 0.0  # a release's last ten-thousandth of a dB: none
     centres = (np.arange(count) + 0.5) * block
     reduction_db = np.interp(np.arange(n), centres, reduction)
     g = 10 ** (-reduction_db / 20) - 1.0

@@ -18,8 +18,6 @@ from .records import LeaveAlone, Suggestion
 #: Where a de-esser brings the bursts: this far under the voice's level (dB), natural
 #: speech's esses measure −6…−13 dB (README, "Sibilance").
 TARGET_EXCESS_DB = -8.0
-#: The threshold sits this far over the band's level between the bursts (its 95th percentile, dB).
-THRESHOLD_CLEARANCE_DB = 2.0
 _RATIO = 8.0
 _Q = 2.15
 SOURCE = "problems.md §3 (SABINE, CATHAR detection; WDS split-band, AVID after the compressor)"
@@ -54,7 +52,7 @@ def sibilance(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[
                            confidence=confidence(over, 6.0, base=0.6, top=0.9), severity=severity(over, 2.0, 5.0),
                            aspect="sibilance", source=SOURCE)], []  # fmt: skip
     burst, between = sib.burst_centre_dbfs, sib.between_centre_dbfs
-    threshold = min(between + THRESHOLD_CLEARANCE_DB, 0.5 * (burst + between))
+    threshold = 0.5 * (burst + between)  # halfway: the 5 ms detector reads the vowels' peaks above their 20 ms mean
     # as much as wanted, and no more than the median burst passes the threshold by
     reach = (burst - threshold) * (1 - 1 / _RATIO)
     range_db = round(max(1.0, min(12.0, excess - TARGET_EXCESS_DB, reach)), 1)

@@ -104,6 +104,10 @@ def crest(analysis: Analysis, ctx: Context, *,
             return [], [LeaveAlone(aspect="dynamics", why=(
                 f"crest factor {c:.1f} dB is above {basis}, but the ride proposed evens the phrases and takes "
                 f"it to about {after:.1f} dB: ride first, no compressor needed"))]  # fmt: skip
+    if c > hi and analysis.hygiene.clipped_samples:
+        return [], [LeaveAlone(aspect="dynamics", why=(
+            f"crest factor {c:.1f} dB is above {basis}, but {analysis.hygiene.clipped_samples} samples are "
+            "clipped: no compressor on clipped material (it would only squash what is left)"))]  # fmt: skip
     if c > hi:
         excess = (c + min(0.0, ride_crest_db or 0.0)) - hi + 1.0  # aim one dB inside the range
         ratio = ctx.role.ratio if excess < 4 else min(ctx.role.ratio * 1.5, 6.0)
@@ -205,7 +209,7 @@ def loudness(analysis: Analysis, ctx: Context, *, change_lu: float | None = None
     if squashed and tp + need - ceiling > SQUASHED_LIMIT_DB and need > 0:
         # more limiting than the material can take: the least damaging option is less loudness
         wanted_lufs = target
-        need = max(0.0, round(ceiling - LIMITER_MARGIN_DB - tp, 2))
+        need = round(ceiling - LIMITER_MARGIN_DB - tp, 2)  # gain only: the true peak just under the ceiling
         target = lo + need
         move = Move("gain", {"gain_db": need})
         why = (f"integrated {lo:.1f} LUFS: reaching {goal} would take {wanted_lufs - lo:+.1f} dB and "
