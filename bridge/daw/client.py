@@ -578,6 +578,11 @@ def push_moves(client: DawClient, track: int | str, moves: Sequence[Any]) -> lis
             client.set_gain_db(t, db)
             report.append({"target": "fader", "moves": [m.describe()], "set": [{"name": "gain_db", "value": db}],
                            "unmatched": []})  # fmt: skip
+        elif m.kind == "ride":
+            # a gain curve would be fader automation; no DAW profile here writes automation over OSC
+            report.append({"target": "rendered, not pushed", "moves": [m.describe()], "set": [], "unmatched": [],
+                           "note": "the DAW link cannot write fader automation: render the ride with "
+                                   "secondear apply"})  # fmt: skip
         else:
             rest.append(m)
     if not rest:
@@ -587,6 +592,11 @@ def push_moves(client: DawClient, track: int | str, moves: Sequence[Any]) -> lis
     groups: dict[int, list[Any]] = {}
     for m in rest:
         hit = next((p for p in plugins if maps[p["number"]] and m.kind in maps[p["number"]].get("kinds", {})), None)
+        if hit is None and m.kind == "deesser":
+            report.append({"target": "rendered, not pushed", "moves": [m.describe()], "set": [], "unmatched": [],
+                           "note": "no plugin on the track realises a de-esser: render it with secondear apply "
+                                   "(or add a plugin whose map has that kind)"})  # fmt: skip
+            continue
         if hit is None:
             there = ", ".join(p["name"] for p in plugins) or "no plugins"
             raise DawProfileError(f"no plugin on track {track!r} realises a {m.kind} move (there: {there}); "
