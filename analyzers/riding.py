@@ -33,8 +33,9 @@ GAP_WINDOWS = 3
 #: Phrases longer than this are cut into pieces of about 3 s.
 LONGEST_PHRASE_S = 6.0
 #: The spread (dB) above which a ride is proposed, per role; roles not listed get none (a
-#: mix's or a drum's level changes are its arrangement, not a performance to even).
-RIDE_ABOVE_DB = {"vocal": 4.0, "bass": 5.0, "guitar": 6.0, "keys": 6.0, "strings": 6.0, "synth": 6.0, "other": 6.0}
+#: mix's, a drum's, a synth's or an unnamed track's level changes may be the arrangement,
+#: not a performance to even).
+RIDE_ABOVE_DB = {"vocal": 4.0, "bass": 5.0, "guitar": 6.0, "keys": 6.0, "strings": 6.0}
 #: What a ride aims for: the spread (dB) of the rendered phrases (test and README).
 TARGET_SPREAD_DB = 2.0
 #: Phrases closer than this to the median are left at 0 dB.

@@ -11,7 +11,7 @@ import math
 from ..context import Context
 from ..moves import Move
 from ..records import Analysis
-from ..sibilance import BAND_HZ, EXCESS_LIMIT_DB
+from ..sibilance import BAND_HZ, EXCESS_LIMIT_DB, band_change_db
 from .common import confidence, hz, severity
 from .records import LeaveAlone, Suggestion
 
@@ -60,8 +60,9 @@ def sibilance(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[
                             "q": _Q, "ratio": _RATIO, "attack_ms": 1.0, "release_ms": 60.0})  # fmt: skip
     # the band's reduction at the median burst, and what it takes off the whole 4–10 kHz band
     at_median = min(range_db, max(0.0, reach))
-    share = sib.centre_share or 0.0
-    band_drop = -10 * math.log10(max(1e-9, 1 - share + share * 10 ** (-at_median / 10)))
+    rate = analysis.sample_rate_hz
+    band_drop = -band_change_db(sib.burst_spectrum_db, rate,
+                                lambda f: 1 + (10 ** (-at_median / 20) - 1) * _bandpass(f, centre, _Q, rate))  # fmt: skip
     why = (f"sibilance that comes and goes: {sib.bursts} bursts whose 4–10 kHz band reaches {excess:+.1f} dB "
            f"against the voice (clean speech stays under {EXCESS_LIMIT_DB:+g} dB), loudest at {hz(centre)}; "
            f"a split-band {move.describe()} — the threshold sits between the bursts ({burst:.1f} dB) and the "
@@ -71,6 +72,14 @@ def sibilance(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[
         severity=severity(over, 2.0, 5.0), aspect="sibilance",
         predicted={"sibilance_excess_db": round(excess - band_drop, 1)}, source=SOURCE,
     )], []  # fmt: skip
+
+
+def _bandpass(f_hz: float, centre_hz: float, q: float, rate: float) -> complex:
+    """The RBJ band-pass (0 dB at its centre) the de-esser splits the band with, at ``f_hz``."""
+    w0 = 2 * math.pi * min(centre_hz, 0.49 * rate) / rate
+    alpha = math.sin(w0) / (2 * q)
+    z = complex(math.cos(2 * math.pi * f_hz / rate), -math.sin(2 * math.pi * f_hz / rate))  # z^-1
+    return (alpha - alpha * z * z) / ((1 + alpha) - 2 * math.cos(w0) * z + (1 - alpha) * z * z)
 
 
 def _k(f: float) -> str:

@@ -99,7 +99,8 @@ def crest(analysis: Analysis, ctx: Context, *,
     ridden = ""
     if c > hi and ride_crest_db is not None and ride_crest_db < 0:
         after = c + ride_crest_db
-        ridden = f"; the ride first takes it to about {after:.1f} dB, so the compressor answers only the rest"
+        ridden = (f"; the ride first takes it to about {after:.1f} dB, so the compressor answers only the rest, "
+                  f"at the role's {ctx.role.ratio:g}:1")  # fmt: skip
         if after <= hi:
             return [], [LeaveAlone(aspect="dynamics", why=(
                 f"crest factor {c:.1f} dB is above {basis}, but the ride proposed evens the phrases and takes "
@@ -110,7 +111,8 @@ def crest(analysis: Analysis, ctx: Context, *,
             "clipped: no compressor on clipped material (it would only squash what is left)"))]  # fmt: skip
     if c > hi:
         excess = (c + min(0.0, ride_crest_db or 0.0)) - hi + 1.0  # aim one dB inside the range
-        ratio = ctx.role.ratio if excess < 4 else min(ctx.role.ratio * 1.5, 6.0)
+        # a ride evens the phrases first: the compressor stays at the role's ratio
+        ratio = ctx.role.ratio if excess < 4 or ridden else min(ctx.role.ratio * 1.5, 6.0)
         # reduction on the peaks ≈ (peak − threshold)·(1 − 1/R); about 60 % of it shows in
         # the crest factor once attack and release let part of each transient through
         reduction = min(excess / 0.6, MAX_REDUCTION_DB)  # gentle by default

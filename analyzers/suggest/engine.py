@@ -109,6 +109,7 @@ def suggest(analysis: Analysis, ctx: Context) -> Advice:
             "no move restores them; export again from before the clip"
         )
 
+    found = _one_answer_to_sibilance(found, notes)
     found = _resolve(intent_moves, found, protected, notes)
     found = _unique_ids(found)
     ranked = sorted(found, key=lambda s: (_SEVERITY_RANK[s.severity], -s.confidence))
@@ -264,6 +265,22 @@ def _resolve(intent_moves: list[Suggestion], found: list[Suggestion], protected,
             continue
         kept.append(s)
     return kept
+
+
+def _one_answer_to_sibilance(found: list[Suggestion], notes: list[str]) -> list[Suggestion]:
+    """A de-esser answers the sibilance: no static cut within a third of an octave of it too."""
+    de = [s for s in found if s.move.kind == "deesser"]
+    if not de:
+        return found
+    out = []
+    for s in found:
+        if s.move.kind == "peak" and s.move.params["gain_db"] < 0 and any(
+                abs(math.log2(s.move.params["freq_hz"] / d.move.params["freq_hz"])) <= 1 / 3 + 1e-6 for d in de):  # fmt: skip
+            notes.append(f"left out {s.move.describe()} ({s.id}): the sibilance there comes and goes, "
+                         f"and {de[0].id} answers it only when it does")  # fmt: skip
+            continue
+        out.append(s)
+    return out
 
 
 def _keep_expander(ranked: list[Suggestion], notes: list[str]) -> list[Suggestion]:

@@ -37,9 +37,9 @@ def _centre_levels(x: np.ndarray, centre_hz: float, half_width_oct: float = 1 / 
     """Per 10 ms frame: the level (dB) of the 1/12-octave band(s) around ``centre_hz``."""
     m = SibilanceMeter(RATE, x.shape[0])
     m.process(x)
-    fine = np.concatenate(m._fine).astype(np.float64)
+    fine = 10 ** (m.fine_db() / 10)
     near = np.abs(np.log2(CENTRES_HZ / centre_hz)) <= half_width_oct + 1e-9
-    return 10 * np.log10(fine[:, near].sum(axis=1) + 1e-15), m.hop / RATE
+    return 10 * np.log10(fine[:, near].sum(axis=1) + 1e-15), m.frame_step_s
 
 
 @pytest.mark.parametrize("centre_hz", [5000.0, 7000.0, 9000.0])
@@ -169,3 +169,19 @@ def test_clipped_master_for_a_loud_destination_is_not_squashed_further():
     after = analyze(y, RATE)
     assert after.levels.true_peak_dbtp <= ctx.destination.ceiling_dbtp
     assert abs(after.levels.crest_db - a.levels.crest_db) < 0.05  # not squashed: only the level moved
+
+
+def test_the_six_move_cap_never_drops_the_expander():
+    from analyzers.suggest.engine import MAX_SUGGESTIONS, _keep_expander
+    from analyzers.suggest.records import Suggestion
+
+    def s(i, kind, params):
+        return Suggestion(id=f"m{i}", move=Move(kind, params), why="", confidence=0.5, severity="low", aspect=f"a{i}")
+
+    ranked = [s(i, "peak", {"freq_hz": 100.0 * (i + 1), "gain_db": -2.0}) for i in range(MAX_SUGGESTIONS + 1)]
+    ranked.append(s(99, "expander", {"threshold_db": -30.0}))
+    notes: list[str] = []
+    out = _keep_expander(ranked, notes)
+    assert [x.id for x in out[:MAX_SUGGESTIONS]][-1] == "m99"
+    assert sorted(x.id for x in out) == sorted(x.id for x in ranked)  # nothing lost: the rest is listed lower
+    assert notes and "expander" in notes[0] and f"m{MAX_SUGGESTIONS - 1}" in notes[0]

@@ -110,6 +110,10 @@ def render_advice(r: dict[str, Any]) -> str:
             params = " ".join(f"{k}={v}" for k, v in s["params"].items())
             lines.append(f"    [{s['id']}] {s['kind']} {params}   ({s['severity']}, confidence {s['confidence']:.2f})")
             lines.append(f"        {s['why']}")
+            if s.get("curve"):  # a ride: its breakpoints, as `curve=` takes them on the command line
+                n = len(s["curve"])
+                pts = ",".join(f"{t:g}:{g:g}" for t, g in s["curve"][:24])
+                lines.append(f"        curve={pts}" + (f"… ({n} points; --json has them all)" if n > 24 else ""))
             if s.get("region_s"):
                 lines.append(f"        only {s['region_s'][0]:.1f}–{s['region_s'][1]:.1f} s")
     else:
