@@ -32,10 +32,10 @@ def sibilance(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[
         return [], [LeaveAlone(aspect="sibilance", why="the sample rate leaves no 4–10 kHz band to judge sibilance in")]
     if not sib.sibilant:
         if sib.excess_db is None:
-            why = f"{sib.bursts} sibilant bursts: too few to judge" if sib.bursts else "no sibilant bursts (4–10 kHz)"
+            why = f"{sib.bursts} esses (4–10 kHz bursts): too few to judge" if sib.bursts else "no esses (4–10 kHz bursts)"
         else:
-            why = (f"{sib.bursts} sibilant bursts at {sib.excess_db:+.1f} dB against the voice: under "
-                   f"{EXCESS_LIMIT_DB:+g} dB, no de-esser needed")  # fmt: skip
+            why = (f"{sib.bursts} esses (4–10 kHz bursts) at {sib.excess_db:+.1f} dB against the voice: under "
+                   f"{EXCESS_LIMIT_DB:+g} dB, not sibilant; no de-esser needed")  # fmt: skip
         return [], [LeaveAlone(aspect="sibilance", why=why)]
     excess = sib.excess_db
     centre = sib.centre_hz

@@ -109,7 +109,7 @@ def suggest(analysis: Analysis, ctx: Context) -> Advice:
             "no move restores them; export again from before the clip"
         )
 
-    found = _one_answer_to_sibilance(found, notes)
+    found = _one_answer_to_sibilance(found, analysis, notes)
     found = _resolve(intent_moves, found, protected, notes)
     found = _unique_ids(found)
     ranked = sorted(found, key=lambda s: (_SEVERITY_RANK[s.severity], -s.confidence))
@@ -267,18 +267,28 @@ def _resolve(intent_moves: list[Suggestion], found: list[Suggestion], protected,
     return kept
 
 
-def _one_answer_to_sibilance(found: list[Suggestion], notes: list[str]) -> list[Suggestion]:
-    """A de-esser answers the sibilance: no static cut within a third of an octave of it too."""
+def _one_answer_to_sibilance(found: list[Suggestion], analysis: Analysis, notes: list[str]) -> list[Suggestion]:
+    """The time-resolved sibilance measurement decides: a de-esser answers sibilance that comes
+    and goes (no static cut within a third of an octave of it too), and when the esses measure
+    under the limit, a cut the long-term spectrum asks for there is a steady bright band, not
+    "sibilance"."""
     de = [s for s in found if s.move.kind == "deesser"]
-    if not de:
-        return found
+    sib = analysis.sibilance
+    calm = not de and sib is not None and sib.excess_db is not None and not sib.sibilant
     out = []
     for s in found:
-        if s.move.kind == "peak" and s.move.params["gain_db"] < 0 and any(
-                abs(math.log2(s.move.params["freq_hz"] / d.move.params["freq_hz"])) <= 1 / 3 + 1e-6 for d in de):  # fmt: skip
-            notes.append(f"left out {s.move.describe()} ({s.id}): the sibilance there comes and goes, "
-                         f"and {de[0].id} answers it only when it does")  # fmt: skip
-            continue
+        if s.move.kind == "peak" and s.move.params["gain_db"] < 0:
+            f = s.move.params["freq_hz"]
+            if any(abs(math.log2(f / d.move.params["freq_hz"])) <= 1 / 3 + 1e-6 for d in de):
+                notes.append(f"left out {s.move.describe()} ({s.id}): the sibilance there comes and goes, "
+                             f"and {de[0].id} answers it only when it does")  # fmt: skip
+                continue
+            if calm and "(sibilance:" in s.why:
+                # the band stands out all the time: a steady brightness, which the cut answers
+                start = s.why.index("(sibilance:")
+                end = s.why.index(")", start) + 1
+                s = replace(s, why=s.why[:start] + f"(a steady bright band, not sibilance: the esses sit "
+                            f"{sib.excess_db:+.1f} dB against the voice)" + s.why[end:])  # fmt: skip
         out.append(s)
     return out
 
