@@ -38,6 +38,8 @@ from pythonosc.osc_bundle import OscBundle
 from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
+from analyzers.moves import REPAIR_KINDS
+
 from ..errors import BridgeError, DawLinkError
 
 PROFILES_DIR = Path(__file__).with_name("profiles")
@@ -587,6 +589,13 @@ def push_moves(client: DawClient, track: int | str, moves: Sequence[Any]) -> lis
     groups: dict[int, list[Any]] = {}
     for m in rest:
         hit = next((p for p in plugins if maps[p["number"]] and m.kind in maps[p["number"]].get("kinds", {})), None)
+        if hit is None and m.kind in REPAIR_KINDS:
+            # a repair (notches, a gate, noise reduction) the DAW's plugins cannot take is
+            # rendered by secondear apply: say so rather than refuse the other moves
+            report.append({"target": "rendered, not pushed", "moves": [m.describe()], "set": [], "unmatched": [],
+                           "note": f"no plugin on the track realises a {m.kind} move: render it with "
+                                   "secondear apply (or add a plugin whose map has that kind)"})  # fmt: skip
+            continue
         if hit is None:
             there = ", ".join(p["name"] for p in plugins) or "no plugins"
             raise DawProfileError(f"no plugin on track {track!r} realises a {m.kind} move (there: {there}); "
