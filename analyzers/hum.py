@@ -5,9 +5,10 @@ at most 0.5 Hz (Hann frames of about 2.7 s at 44.1–48 kHz, half overlapping): 
 sum of the power and the sum of its logarithm over the frames, so memory does not grow with
 the audio's length. :func:`find_hum` then looks for lines at the harmonics of 50 and 60 Hz:
 
-* a line is the highest bin within ±(0.5 Hz × harmonic) of k·mains (mains frequency
-  stays within ±0.2 Hz of nominal; equal-tempered notes near the mains — G1 49.0 Hz,
-  B1 61.7 Hz, G2 98 Hz — fall outside);
+* a line is the strongest local maximum within ±(:data:`DRIFT_HZ` × harmonic) of k·mains
+  (grids hold the mains within ±0.2 Hz of nominal at the worst; equal-tempered notes near
+  the mains — G1 49.0 Hz, B1 61.7 Hz, G2 98 Hz — fall outside; hum off by more, as from
+  tape running at the wrong speed, is not looked for);
 * it *stands out* when it rises :data:`LINE_DB` or more above the local floor (median of
   the bins within ±15 Hz, leaving out ±2 Hz around the line), both taken from the
   geometric mean of the power over the frames (what is always there: the quiet spectrum
@@ -15,8 +16,8 @@ the audio's length. :func:`find_hum` then looks for lines at the harmonics of 50
   geometric mean of its power over the frames is within :data:`STEADY_DB` of the
   arithmetic mean (a held note comes and goes; hum does not — the idea of Brandt &
   Bitzer's 10th/55th percentile ratio, Essentia's HumDetector);
-* hum is declared when two harmonics up to the 8th stand out (one of them the 1st, 2nd
-  or 3rd), or the 1st or 2nd alone stands :data:`LONE_LINE_DB` above its floor. The
+* hum is declared when three harmonics up to the 8th stand out, or two (one of them the
+  1st, 2nd or 3rd), or the 1st or 2nd alone stands :data:`LONE_LINE_DB` above its floor. The
   fundamental is refined from the lines found (parabolic interpolation of the log power,
   weighted by harmonic number), and the harmonics up to :data:`HUM_MAX_HZ` that stand
   out around k·f0 are listed.
@@ -34,8 +35,9 @@ from .records import HumLine, HumResult
 HUM_MAX_HZ = 1000.0
 #: The mains frequencies.
 MAINS_HZ = (50.0, 60.0)
-#: Tolerance on the fundamental (Hz); harmonic k is searched within k times this.
-DRIFT_HZ = 0.5
+#: Tolerance on the fundamental (Hz); harmonic k is searched within k times this (grids hold
+#: 50/60 Hz within ±0.2 Hz at the worst, a long average much closer).
+DRIFT_HZ = 0.15
 #: A line this far above its local floor (dB) stands out.
 LINE_DB = 10.0
 #: A lone line at the 1st or 2nd harmonic must stand this far above the floor (dB).
@@ -109,9 +111,7 @@ def find_hum(mean_power: np.ndarray, geo_power: np.ndarray, sample_rate_hz: floa
         found = [_line(mean_power, geo_power, df, to_ms, k, k * mains, k * DRIFT_HZ, steady_ok)
                  for k in range(1, 9) if k * mains <= HUM_MAX_HZ]  # fmt: skip
         out = [ln for ln in found if ln is not None and ln.stands_out]
-        low = [ln for ln in out if ln.harmonic <= 3]
-        lone = [ln for ln in out if ln.harmonic <= 2 and ln.prominence_db >= LONE_LINE_DB]
-        if not ((len(out) >= 2 and low) or lone):
+        if not _is_hum(out):
             continue
         score = sum(ln.prominence_db for ln in out)
         if best is None or score > best[0]:
@@ -123,11 +123,21 @@ def find_hum(mean_power: np.ndarray, geo_power: np.ndarray, sample_rate_hz: floa
     _, mains, f0 = best
     lines = []
     for k in range(1, int(HUM_MAX_HZ // f0) + 1):
-        ln = _line(mean_power, geo_power, df, to_ms, k, k * f0, max(2 * df, 0.02 * k), steady_ok)
+        ln = _line(mean_power, geo_power, df, to_ms, k, k * f0, 0.1 + 0.01 * k, steady_ok)
         if ln is not None and ln.stands_out:
             lines.append(ln)
+    if not _is_hum([ln for ln in lines if ln.harmonic <= 8]):  # the same test on the lines around f0
+        return HumResult(mains_hz=None, fundamental_hz=None, lines=(), resolution_hz=round(df, 3), frames=frames)
     return HumResult(mains_hz=mains, fundamental_hz=round(f0, 3), lines=tuple(lines), resolution_hz=round(df, 3),
                      frames=frames)  # fmt: skip
+
+
+def _is_hum(lines: list[HumLine]) -> bool:
+    """Three lines standing out; or two, one of them the 1st, 2nd or 3rd harmonic; or the 1st
+    or 2nd alone, :data:`LONE_LINE_DB` over its floor."""
+    low = [ln for ln in lines if ln.harmonic <= 3]
+    lone = [ln for ln in lines if ln.harmonic <= 2 and ln.prominence_db >= LONE_LINE_DB]
+    return bool(len(lines) >= 3 or (len(lines) >= 2 and low) or lone)
 
 
 def _line(mean: np.ndarray, geo: np.ndarray, df: float, to_ms: float, k: int, f: float, tol_hz: float,
@@ -137,9 +147,13 @@ def _line(mean: np.ndarray, geo: np.ndarray, df: float, to_ms: float, k: int, f:
     lo, hi = int(math.floor((f - tol_hz) / df)), int(math.ceil((f + tol_hz) / df))
     if lo < 2 or hi + 3 >= n:
         return None
-    j = lo + int(np.argmax(mean[lo : hi + 1]))
-    if j in (lo, hi) and hi > lo:  # the edge of the window: a slope, not a peak
+    # the strongest local maximum of the quiet (geometric-mean) spectrum in the window: a
+    # bass note's slope next to the line does not hide it
+    seg = geo[lo - 1 : hi + 2]
+    peaks = np.flatnonzero((seg[1:-1] >= seg[:-2]) & (seg[1:-1] >= seg[2:])) + lo
+    if peaks.size == 0:
         return None
+    j = int(peaks[np.argmax(geo[peaks])])
     idx = np.arange(n)
     near = (np.abs(idx - j) * df <= _FLOOR_SPAN_HZ) & (np.abs(idx - j) * df > _FLOOR_GAP_HZ)
     floor = float(np.median(mean[near]))
@@ -150,6 +164,8 @@ def _line(mean: np.ndarray, geo: np.ndarray, df: float, to_ms: float, k: int, f:
     a, b, c = (math.log(max(v, 1e-30)) for v in mean[j - 1 : j + 2])
     denom = a - 2 * b + c
     delta = 0.5 * (a - c) / denom if denom < 0 else 0.0
+    if abs((j + delta) * df - f) > tol_hz:  # the bins straddle the window: the peak lies outside
+        return None
     line_power = float(geo[j - 2 : j + 3].sum()) - 5 * geo_floor
     # measured on the geometric mean over the frames: it keeps what is always there (hum)
     # and plays down what comes and goes (a voice's partials), like a quiet-passage spectrum
