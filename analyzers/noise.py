@@ -130,11 +130,11 @@ def measure_noise(level: np.ndarray, bands: np.ndarray, frame_s: float, band_val
     )
     share = floor_bands / total if total > 0 else np.zeros_like(floor_bands)
     centres = np.array(BAND_HZ)
-    hum_lines = hum is not None and hum.found
-    if share[centres >= 2000].sum() >= 0.5:
-        shape = "hiss"
-    elif hum_lines and share[centres <= 500].sum() >= 0.5:
+    hum_power = sum(10 ** (ln.level_dbfs / 10) for ln in hum.lines if ln.level_dbfs is not None) if hum else 0.0
+    if hum_power >= 0.5 * 10 ** (floor / 10):  # the mains lines carry half the floor or more
         shape = "hum"
+    elif share[centres >= 2000].sum() >= 0.5:
+        shape = "hiss"
     elif share[centres <= 250].sum() >= 0.5:
         shape = "rumble"
     else:

@@ -183,7 +183,7 @@ class NoiseResult:
     ``pause_s`` their total length. ``active_dbfs`` is the RMS level of the frames clearly
     above the floor (:data:`analyzers.noise.ACTIVE_OVER_DB`), ``quietest_active_dbfs`` their
     10th percentile, ``snr_db`` = active − floor. ``shape`` names the floor's spectrum:
-    ``hiss`` (half its power above 2 kHz), ``hum`` (below 500 Hz, with mains lines),
+    ``hum`` (the mains lines carry half its power), ``hiss`` (half its power above 2 kHz),
     ``rumble`` (below 250 Hz, no lines) or ``broadband``; ``band_db`` is its power per octave
     (centres ``band_hz``) relative to its total. ``decay_ms`` is the median time the level
     takes to fall from the active parts to the floor (short for speech, long for

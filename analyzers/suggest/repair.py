@@ -4,7 +4,8 @@
   fundamental and at every harmonic that stands out — never a high-pass, which would
   leave 100 and 150 Hz in place and thin the low end.
 * Noise (:mod:`analyzers.noise`): a floor in the pauses above :data:`NOISE_FLOOR_DBFS`
-  and less than :data:`NOISE_SNR_DB` under the active parts. Material that stops cleanly
+  and either less than :data:`NOISE_SNR_DB` under the active parts or above
+  :data:`ACX_FLOOR_DBFS`. Material that stops cleanly
   (the level falls to the floor within :data:`GATE_DECAY_MS`, as speech does) gets a
   ``gate`` whose threshold sits between the floor and the quietest active parts; material
   with tails (a slow decay, no clean stops, too little room under the quietest parts, a
@@ -22,9 +23,10 @@ from .records import LeaveAlone, Suggestion
 
 #: A floor in the pauses above this level (dBFS) may be noise worth treating …
 NOISE_FLOOR_DBFS = -75.0
-#: … when it is less than this far (dB) under the active parts (ACX asks for −60 dBFS
-#: under speech near −20 dBFS: 40 dB).
+#: … when it is less than this far (dB) under the active parts …
 NOISE_SNR_DB = 45.0
+#: … or above this level whatever the SNR (ACX's audiobook limit: floor ≤ −60 dB RMS).
+ACX_FLOOR_DBFS = -60.0
 #: A gate when the level falls from the active parts to the floor within this time (ms).
 GATE_DECAY_MS = 300.0
 #: Below this SNR (dB) the noise is heard under the signal too: a gate would leave it there.
@@ -101,9 +103,10 @@ def noise(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
     if not nr.has_pauses:
         return [], [LeaveAlone(aspect="noise", why=describe_noise(analysis))]
     what = describe_noise(analysis)
-    if nr.floor_dbfs <= NOISE_FLOOR_DBFS or nr.snr_db >= NOISE_SNR_DB:
+    if nr.floor_dbfs <= NOISE_FLOOR_DBFS or (nr.snr_db >= NOISE_SNR_DB and nr.floor_dbfs <= ACX_FLOOR_DBFS):
         return [], [LeaveAlone(aspect="noise", why=(
-            f"{what}: below {NOISE_FLOOR_DBFS:.0f} dBFS or {NOISE_SNR_DB:.0f} dB under the signal, clean enough"))]  # fmt: skip
+            f"{what}: {NOISE_SNR_DB:.0f} dB or more under the signal and under {ACX_FLOOR_DBFS:.0f} dBFS, "
+            "clean enough"))]  # fmt: skip
     if nr.shape == "hum" and analysis.hum is not None and analysis.hum.found:
         return [], [LeaveAlone(aspect="noise", why=f"{what}: the floor is the hum, which the dehum move answers")]
     floor, quietest = nr.floor_dbfs, nr.quietest_active_dbfs

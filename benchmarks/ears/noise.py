@@ -2,7 +2,7 @@
 
 Each source (its first 24 s) is cut into 3 s phrases with 1.2 s pauses between them (20 ms
 fades), as a take with pauses would be. Damaged: hiss (white) or room tone (pink) at
-−65, −60, −55 or −50 dBFS RMS over everything (seeded). Control: the same cut with
+−60, −55, −50 or −45 dBFS RMS over everything (seeded): at or above ACX's −60 dB limit. Control: the same cut with
 −96 dBFS of white noise (16-bit dither) in place of the noise. Detected: a ``gate`` or
 ``noise_reduction`` move; named: its reason says "in the pauses" with a floor within 3 dB
 of the true one (the floor error is in the detail). A false move: a gate or noise
@@ -19,7 +19,7 @@ from . import Case, Source, Verdict
 
 PROBLEM = "noise"
 PHRASE_S, PAUSE_S, MAX_S = 3.0, 1.2, 24.0
-LEVELS_DBFS = (-65.0, -60.0, -55.0, -50.0)
+LEVELS_DBFS = (-60.0, -55.0, -50.0, -45.0)
 
 
 def _with_pauses(x: np.ndarray, rate: float) -> np.ndarray:
