@@ -118,7 +118,7 @@ KINDS: Mapping[str, Mapping[str, Param]] = MappingProxyType(
 #: The kinds an EQ realises (an "EQ" plugin is chosen for these).
 EQ_KINDS = ("highpass", "lowpass", "peak", "low_shelf", "high_shelf")
 #: The kinds a dynamics processor realises (a "dynamics" plugin is chosen for these).
-DYNAMICS_KINDS = ("compressor", "limiter")
+DYNAMICS_KINDS = ("compressor", "limiter", "gate")
 #: The kinds that repair noise: hum notches, spectral noise reduction, and the gate.
 REPAIR_KINDS = ("notch", "dehum", "noise_reduction", "gate")
 

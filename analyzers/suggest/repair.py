@@ -90,7 +90,7 @@ def describe_noise(analysis: Analysis) -> str:
     if nr is not None and not nr.has_pauses and nr.silence_s >= 0.5:
         return f"the pauses are digital silence ({nr.silence_s:.1f} s): no noise in them"
     if nr is None or not nr.has_pauses:
-        return "no pauses to measure a noise floor in (the signal never stops)"
+        return "no pauses to measure a noise floor in (no run of 185 ms near the quietest level)"
     name = {"hiss": "hiss", "hum": "hum", "rumble": "low rumble", "broadband": "broadband noise"}[nr.shape]
     return f"{name} at {nr.floor_dbfs:.1f} dBFS in the pauses ({nr.pause_s:.1f} s of them), SNR {nr.snr_db:.0f} dB"
 

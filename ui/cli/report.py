@@ -83,7 +83,7 @@ def noise_line(n: dict[str, Any] | None) -> str:
     if not n:
         return "—"
     if not n["has_pauses"]:
-        return "pauses are digital silence" if n["silence_s"] >= 0.5 else "no pauses (the signal never stops)"
+        return "pauses are digital silence" if n["silence_s"] >= 0.5 else "no pauses to measure (none of 185 ms near the quietest level)"
     return f"{n['shape']} at {n['floor_dbfs']:.1f} dBFS ({n['pause_s']:.1f} s), SNR {n['snr_db']:.0f} dB"
 
 
