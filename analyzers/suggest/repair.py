@@ -141,7 +141,8 @@ def noise(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
     else:
         reason = "the quietest parts sit too close to the floor for a gate's threshold"
     move = Move("noise_reduction", {"reduction_db": reduction, "profile_below_db": round(floor + 4.0, 1)})
-    why = f"{what}; {reason}, so spectral noise reduction ({reduction:.0f} dB, profile from the pauses) keeps them"
+    why = (f"{what}; {reason}, so spectral noise reduction instead ({reduction:.0f} dB, its profile from the pauses): "
+           "it lowers the noise between and under the notes and leaves them whole")  # fmt: skip
     return [Suggestion(id="denoise", move=move, why=why, predicted={"noise_floor_dbfs": round(floor - reduction, 1)},
                        **common)], []  # fmt: skip
 
