@@ -18,6 +18,7 @@ import numpy as np
 from analyzers import Analysis
 from analyzers.eq_response import move_response_db
 from analyzers.moves import EQ_KINDS, Move
+from analyzers.riding import performance
 from analyzers.spectrum import EXACT_CENTRES_HZ, NOMINAL_CENTRES_HZ
 from analyzers.suggest import Suggestion
 
@@ -62,8 +63,16 @@ def _figure(a: Analysis, key: str, s: Suggestion) -> float | None:
         return a.stereo.width
     if key == "correlation":
         return a.stereo.correlation
+    if key == "sibilance_excess_db":
+        return None if a.sibilance is None else a.sibilance.excess_db
+    if key == "phrase_spread_db":
+        return performance(a).spread_db
     if key == "section_lufs" and s.region_s is not None:
         return None  # measured by the caller on the region (needs the samples)
+    if key == "noise_floor_dbfs":  # the floor in the pauses (None once none are left to measure)
+        return None if a.noise is None else a.noise.floor_dbfs
+    if key == "hum_lines":  # mains lines still standing out
+        return None if a.hum is None else float(len(a.hum.lines))
     if key.startswith("band_"):
         nominal = float(key.split("_")[1])
         j = list(NOMINAL_CENTRES_HZ).index(nominal)

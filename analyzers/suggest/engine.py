@@ -22,9 +22,12 @@ from ..moves import TONAL_EQ_KINDS, Move
 from ..records import Analysis
 from .common import CENTRES, NOMINAL, band_key, band_levels, band_span, confidence, severity
 from .corrective import bumps, rumble
+from .deess import sibilance
 from .dynamics import crest, loudness, lra, peaks
 from .intent import intent_suggestions
 from .records import SEVERITY_RANK, Advice, LeaveAlone, Suggestion
+from .repair import hum, noise, rumble_is_hum
+from .ride import ride
 from .stereo import stereo
 from .tonal import fit_moves
 
@@ -63,6 +66,14 @@ def suggest(analysis: Analysis, ctx: Context) -> Advice:
     s, k = rumble(analysis, ctx)
     found += s
     keep += k
+    for rule in (hum, noise):  # repair: mains hum, background noise
+        s, k = rule(analysis, ctx)
+        found += s
+        keep += k
+    if any(x.aspect == "hum" for x in found):
+        for x in [x for x in found if x.aspect == "rumble" and rumble_is_hum(analysis, x)]:
+            found.remove(x)
+            notes.append(f"no {x.move.describe()}: the energy under it is the hum's own lines, which the dehum move notches")
     if ctx.reference is None:
         s, k = bumps(analysis, ctx)
         if ctx.role.name in ("mix", "master"):
@@ -79,7 +90,13 @@ def suggest(analysis: Analysis, ctx: Context) -> Advice:
     s, k = _tonal(analysis, ctx)
     found += s
     keep += k
-    s, k = crest(analysis, ctx)
+    s, k = sibilance(analysis, ctx)
+    found += s
+    keep += k
+    s, k, ride_crest_db = ride(analysis, ctx)
+    found += s
+    keep += k
+    s, k = crest(analysis, ctx, ride_crest_db=ride_crest_db)
     found += s
     keep += k
     s, k = loudness(analysis, ctx, change_lu=requests.get("change_lu"))
@@ -99,10 +116,12 @@ def suggest(analysis: Analysis, ctx: Context) -> Advice:
             "no move restores them; export again from before the clip"
         )
 
+    found = _one_answer_to_sibilance(found, analysis, notes)
     found = _resolve(intent_moves, found, protected, notes)
     found = _unique_ids(found)
     ranked = sorted(found, key=lambda s: (SEVERITY_RANK[s.severity], -s.confidence))
     if len(ranked) > MAX_SUGGESTIONS:
+        ranked = _keep_expander(ranked, notes)
         notes += [f"also considered, ranked lower: {s.move.describe()} ({s.aspect})" for s in ranked[MAX_SUGGESTIONS:]]
         ranked = ranked[:MAX_SUGGESTIONS]
     answered = {s.aspect for s in ranked}
@@ -253,6 +272,46 @@ def _resolve(intent_moves: list[Suggestion], found: list[Suggestion], protected,
             continue
         kept.append(s)
     return kept
+
+
+def _one_answer_to_sibilance(found: list[Suggestion], analysis: Analysis, notes: list[str]) -> list[Suggestion]:
+    """The time-resolved sibilance measurement decides: a de-esser answers sibilance that comes
+    and goes (no static cut within a third of an octave of it too), and when the esses measure
+    under the limit, a cut the long-term spectrum asks for there is a steady bright band, not
+    "sibilance"."""
+    de = [s for s in found if s.move.kind == "deesser"]
+    sib = analysis.sibilance
+    calm = not de and sib is not None and sib.excess_db is not None and not sib.sibilant
+    out = []
+    for s in found:
+        if s.move.kind == "peak" and s.move.params["gain_db"] < 0:
+            f = s.move.params["freq_hz"]
+            if any(abs(math.log2(f / d.move.params["freq_hz"])) <= 1 / 3 + 1e-6 for d in de):
+                notes.append(f"left out {s.move.describe()} ({s.id}): the sibilance there comes and goes, "
+                             f"and {de[0].id} answers it only when it does")  # fmt: skip
+                continue
+            if calm and "(sibilance:" in s.why:
+                # the band stands out all the time: a steady brightness, which the cut answers
+                start = s.why.index("(sibilance:")
+                end = s.why.index(")", start) + 1
+                s = replace(s, why=s.why[:start] + f"(a steady bright band, not sibilance: the esses sit "
+                            f"{sib.excess_db:+.1f} dB against the voice)" + s.why[end:])  # fmt: skip
+        out.append(s)
+    return out
+
+
+def _keep_expander(ranked: list[Suggestion], notes: list[str]) -> list[Suggestion]:
+    """The cap never drops the expander the analysis asked for (over-compressed material: it
+    is what the rest depends on): it takes the place of the lowest-ranked move kept."""
+    cut = ranked[MAX_SUGGESTIONS:]
+    exp = next((s for s in cut if s.move.kind == "expander"), None)
+    if exp is None:
+        return ranked
+    head = ranked[:MAX_SUGGESTIONS]
+    out = head[:-1] + [exp]
+    notes.append(f"kept {exp.move.describe()} ({exp.id}) within the {MAX_SUGGESTIONS}-move cap: over-compressed "
+                 f"material needs it before anything louder; {head[-1].id} moved to the ranked-lower list")  # fmt: skip
+    return out + [head[-1]] + [s for s in cut if s is not exp]
 
 
 def _unique_ids(items: list[Suggestion]) -> list[Suggestion]:

@@ -56,7 +56,8 @@ def check_contract(d: dict) -> None:
         assert SUGGESTION_KEYS <= s.keys(), s
         assert isinstance(s["id"], str) and s["id"] and " " not in s["id"]
         assert s["kind"] in KINDS
-        assert Move.from_dict(s).to_dict() == {"kind": s["kind"], "params": s["params"]}
+        assert Move.from_dict(s).to_dict() == {"kind": s["kind"], "params": s["params"],
+                                               **({"curve": s["curve"]} if "curve" in s else {})}  # fmt: skip
         assert isinstance(s["why"], str) and re.search(r"\d", s["why"])
         assert 0.0 <= s["confidence"] <= 1.0
         assert s["severity"] in ("low", "medium", "high")

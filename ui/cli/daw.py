@@ -235,12 +235,15 @@ def run_push(args: argparse.Namespace) -> int:
             report = push_moves(daw, args.track, moves)
     except (BridgeError, OSError) as exc:
         return _fail(exc)
-    unconfirmed = [r for r in report if not r.get("confirmed")]
+    unconfirmed = [r for r in report if not r.get("confirmed") and not r.get("note")]  # noted: rendered, not pushed
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         for r in report:
             sets = ", ".join(f"{s.get('name')}={s.get('value'):g}" for s in r["set"])
+            if r.get("note"):  # a move no plugin on the track takes: rendered, not pushed
+                print(f"{r['target']}: {'; '.join(r['moves'])} ({r['note']})")
+                continue
             state = "confirmed" if r.get("confirmed") else "UNCONFIRMED"
             print(f"{r['target']}: {sets}  [{state}: {r.get('confirmation', '')}]"
                   + (f"  (not on this plugin: {', '.join(r['unmatched'])})" if r["unmatched"] else ""))  # fmt: skip
