@@ -249,11 +249,10 @@ def create_new_text(path: str | os.PathLike[str], text: str) -> Path:
 
 @contextmanager
 def folder_lock(folder: str | os.PathLike[str]) -> Iterator[None]:
-    """Hold an exclusive lock on ``folder`` (``flock`` on its ``.lock`` file, POSIX) while a
-    look-then-write runs: other processes using the same lock wait. The kernel releases
-    it when the holder dies, even by SIGKILL."""
-    path = Path(folder) / ".lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+    """Hold an exclusive lock on ``folder`` (``flock`` on the folder itself, POSIX: no lock
+    file is left in it) while a look-then-write runs: other processes taking the same lock
+    wait. The kernel releases it when the holder dies, even by SIGKILL."""
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

@@ -189,6 +189,7 @@ def test_a_full_disk_raises_clearly_and_keeps_the_old_file(store, monkeypatch):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(os, "replace", full)
+    monkeypatch.setattr(os, "fsync", lambda fd: full(None, None))  # a new name is fsynced, then linked
     with pytest.raises(PresetStoreError, match="the disk is full; the previous file is unchanged") as err:
         store.save(Preset(name="keep me", chain=chain(-9)), overwrite=True)
     assert isinstance(err.value, OSError) and str(path) in str(err.value)
