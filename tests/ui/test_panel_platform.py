@@ -70,7 +70,9 @@ def _broken_xcb_cursor(folder: Path) -> Path:
     """A folder whose ``libxcb-cursor.so.0`` needs ``libxcb-secondear-missing.so.0``, which is gone."""
     gcc = require_executable("gcc")
     (folder / "dep.c").write_text("int secondear_dep(void) { return 1; }\n")
-    (folder / "cursor.c").write_text("int secondear_dep(void);\nint secondear_cursor(void) { return secondear_dep(); }\n")
+    (folder / "cursor.c").write_text(
+        "int secondear_dep(void);\nint secondear_cursor(void) { return secondear_dep(); }\n"
+    )
     dep = folder / "libxcb-secondear-missing.so.0"
     subprocess.run([gcc, "-shared", "-fPIC", "-o", str(dep), "-Wl,-soname,libxcb-secondear-missing.so.0",
                     str(folder / "dep.c")], check=True)  # fmt: skip

@@ -65,8 +65,13 @@ def missing_libraries(plugin: Path, environ: Mapping[str, str] | None = None) ->
     if ldd is None:
         return []
     try:
-        out = subprocess.run([ldd, os.fspath(plugin)], capture_output=True, text=True, timeout=20,
-                             env=None if environ is None else dict(environ)).stdout
+        out = subprocess.run(
+            [ldd, os.fspath(plugin)],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            env=None if environ is None else dict(environ),
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return []
     found = [line.split("=>")[0].strip() for line in out.splitlines() if "not found" in line]
