@@ -35,7 +35,7 @@ from analyzers.suggest import Advice, Decision, Suggestion
 from .advise import ContextRequest, advise
 from .apply import apply_suggestions, write_audio
 from .audio_io import read_audio
-from .audition import Audition, audition
+from .audition import Audition, audition, audition_variants
 from .chain import Chain, PluginSlotSpec, chain_from_moves
 from .slots import build_slots, render_slots
 from .demo import DEMO_NAME, DEMO_SAMPLE_RATE_HZ, demo_mix
@@ -280,6 +280,31 @@ class Session:
             result = replace(result, warnings=result.warnings + (
                 f"{', '.join(sectional)} act on one section only: heard in the render, not in this A/B",))  # fmt: skip
         return result
+
+    def audition_move(self, suggestion_id: str, region_s: tuple[float, float] | None = None, *,
+                      chain_of: Callable[[Sequence[Move]], Chain] = chain_from_moves) -> Audition:  # fmt: skip
+        """The A/B with two more sides for one card: ``"solo"``, its move alone (its
+        tweaked values, accepted or not yet), and ``"bypass"``, the chosen moves without it;
+        all four over the same samples, matched to the quietest one's loudness
+        (:func:`bridge.audition.audition_variants`). ``chain_of(moves)`` makes the chain a
+        set of moves renders on (the built-ins by default; the panel's chosen plugins).
+
+        Raises
+        ------
+        SessionError
+            An unknown id, or a move meant for one section only (it is not in the A/B).
+        """
+        card = self.card(suggestion_id)
+        if card.suggestion.region_s is not None:
+            a, b = card.suggestion.region_s
+            raise SessionError(f"{suggestion_id} acts on {a:.1f}–{b:.1f} s only: hear it in the render, "
+                               "not in a solo over the whole A/B")  # fmt: skip
+        chosen = [(c.suggestion.id, c.final_move) for c in self.cards.values()
+                  if c.chosen and c.suggestion.region_s is None]  # fmt: skip
+        slots = lambda moves: build_slots(chain_of(moves)) if moves else []  # noqa: E731
+        variants = {"solo": slots([card.final_move]), "bypass": slots([m for i, m in chosen if i != suggestion_id])}
+        return audition_variants(self.samples(), self.sample_rate_hz, slots([m for _, m in chosen]), variants,
+                                 region_s=region_s)  # fmt: skip
 
     def render(self) -> tuple[np.ndarray, list[str]]:
         """The whole audio with the chosen moves (sections and closed-loop loudness too)."""
