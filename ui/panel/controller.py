@@ -30,7 +30,7 @@ from analyzers.moves import Move
 from analyzers.suggest import Decision
 from bridge.advise import ContextRequest, advise_file, resolve_context
 from bridge.audition import Audition, parse_region
-from bridge.chain import Chain
+from bridge.chain import Chain, chain_from_moves
 from bridge.slots import build_slots
 from bridge.errors import BridgeError
 from bridge.measure import Progress
@@ -53,6 +53,8 @@ class PanelView(Protocol):
     def card_changed(self, suggestion_id: str) -> None: ...  # one card's answer changed
 
     def ab_changed(self, result: Audition | None, message: str) -> None: ...  # an A/B is ready, or stale
+
+    def side_changed(self, side: str, suggestion_id: str | None) -> None: ...  # the side heard: a, b, solo, bypass
 
     def status(self, text: str) -> None: ...
 
@@ -144,6 +146,9 @@ class PanelController:
         self.history = UndoHistory()
         self.placements: list[PluginChoice] = []  # the plugins the moves go on (EQ first); none: built in
         self.audition_result: Audition | None = None
+        self.side = "a"  # the side heard: "a", "b", or "solo"/"bypass" of the card variant_id
+        self.variant_id: str | None = None  # the card whose solo and bypass the A/B holds
+        self.region_text = ""  # the region the last A/B was asked for
         self.last_error = ""
         self.watcher: FolderWatcher | None = None
 
@@ -160,6 +165,9 @@ class PanelController:
 
     def _ab_stale(self, message: str) -> None:
         self.audition_result = None
+        self.variant_id = None
+        if self.side in ("solo", "bypass"):
+            self.side = "b"
         if self.view is not None:
             self.view.ab_changed(None, message)
 
@@ -376,11 +384,14 @@ class PanelController:
         s = self.session
         if s is None:
             raise SessionError("no session is shown")
+        return self.chain_of(s.chosen_moves(whole_file_only=True))
+
+    def chain_of(self, moves: Sequence[Move]) -> Chain:
+        """The chain ``moves`` make on the chosen plugins (the rest built in)."""
         if not self.placements:
-            return s.chain()
-        return place_moves(s.chosen_moves(whole_file_only=True),
-                           [(c.plugin, c.plugin_map) for c in self.placements],
-                           sample_rate_hz=s.sample_rate_hz)  # fmt: skip
+            return chain_from_moves(moves)
+        rate = self.session.sample_rate_hz if self.session is not None else 48000.0
+        return place_moves(moves, [(c.plugin, c.plugin_map) for c in self.placements], sample_rate_hz=rate)
 
     def set_placements(self, choices: Sequence[PluginChoice]) -> None:
         """The plugins chosen for the moves (EQ first); the A/B is stale then."""
@@ -413,16 +424,78 @@ class PanelController:
             self._error("the moves cannot go on the chosen plugin", exc)
             return False
 
+        self.region_text = region_text
+
         def done(result: Audition) -> None:
             if s is not self.session:
                 return
             self.audition_result = result
+            self.variant_id = None
+            if self.side not in ("a", "b"):
+                self.side = "b"
             if self.view is not None:
                 self.view.ab_changed(result, "A/B ready: press Play and switch A/B")
+                self.view.side_changed(self.side, None)
 
         self._status("rendering A/B…")
         self.run_task(lambda: s.audition(region, slots=build_slots(chain)), done,
                       lambda exc: self._error("the A/B render failed", exc), None)  # fmt: skip
+        return True
+
+    def listen(self, side: str) -> None:
+        """Hear ``"a"`` or ``"b"`` (of the A/B rendered; nothing before one is)."""
+        if side not in ("a", "b"):
+            raise ValueError(f"side must be 'a' or 'b', not {side!r}")
+        self.side = side
+        if self.view is not None:
+            self.view.side_changed(side, self.variant_id)
+
+    def toggle_ab(self) -> None:
+        """From B (or a solo or bypass) to A, from A to B."""
+        self.listen("b" if self.side == "a" else "a")
+
+    def solo(self, suggestion_id: str) -> bool:
+        """Hear the card's move alone, loudness-matched with the A/B (rendered off the GUI
+        thread when the A/B does not hold it yet); again: back to B. False when it cannot."""
+        return self._variant("solo", suggestion_id)
+
+    def bypass(self, suggestion_id: str) -> bool:
+        """Hear the chosen moves without the card's move (rendered as :meth:`solo` is); again: back to B."""
+        return self._variant("bypass", suggestion_id)
+
+    def _variant(self, side: str, suggestion_id: str) -> bool:
+        s = self.session
+        if s is None:
+            return False
+        if self.side == side and self.variant_id == suggestion_id:
+            self.listen("b")
+            return True
+        if self.audition_result is not None and self.variant_id == suggestion_id:
+            self.side = side
+            if self.view is not None:
+                self.view.side_changed(side, suggestion_id)
+            return True
+        try:
+            s.card(suggestion_id)
+            region = parse_region(self.region_text) if self.region_text.strip() else None
+        except ValueError as exc:
+            self._error(f"cannot {side} that move", exc)
+            return False
+        chain_of = self.chain_of
+
+        def done(result: Audition) -> None:
+            if s is not self.session:
+                return
+            self.audition_result = result
+            self.variant_id = suggestion_id
+            self.side = side
+            if self.view is not None:
+                self.view.ab_changed(result, f"{side} {suggestion_id} ready (loudness-matched with A and B)")
+                self.view.side_changed(side, suggestion_id)
+
+        self._status(f"rendering {side} of {suggestion_id}…")
+        self.run_task(lambda: s.audition_move(suggestion_id, region, chain_of=chain_of), done,
+                      lambda exc: self._error(f"the {side} render failed", exc), None)  # fmt: skip
         return True
 
     def export(self, path: str | os.PathLike[str], on_done: Callable[[Path], None] | None = None) -> None:

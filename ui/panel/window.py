@@ -50,6 +50,7 @@ from bridge.session import Session, counts
 
 from .cards import SuggestionCard
 from .controller import PanelController, short_name
+from .keys import HelpOverlay, keys_of
 from .dialogs import DawPushDialog, PluginVerdictsDialog, load_preset, save_preset
 from .listener import start_listening
 from .meters import MeterStrip
@@ -150,6 +151,8 @@ class PanelWindow(QMainWindow):
         self.progress.hide()
         self.statusBar().addPermanentWidget(self.progress)
         self.jobs.busy.connect(self._busy)
+        self.help_overlay = HelpOverlay(central)
+        self.key_actions: dict[str, QAction] = {}
         self._menus()
 
     def _menus(self) -> None:
@@ -165,18 +168,45 @@ class PanelWindow(QMainWindow):
         m.addSeparator()
         self._action(m, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         e = self.menuBar().addMenu("&Edit")
-        self.undo_action = self._action(e, "&Undo", QKeySequence.StandardKey.Undo, self.undo)
-        self.redo_action = self._action(e, "&Redo", QKeySequence.StandardKey.Redo, self.redo)
+        self.undo_action = self._key_action(e, "&Undo", "undo", self.undo)
+        self.redo_action = self._key_action(e, "&Redo", "redo", self.redo)
         self._history_changed()
-        e.addSeparator()
-        self._action(e, "&Accept the focused card", QKeySequence("A"), lambda: self._on_focused(self.accept))
-        self._action(e, "&Reject the focused card", QKeySequence("R"), lambda: self._on_focused(self.reject))
+        c = self.menuBar().addMenu("&Cards")
+        self._key_action(c, "&Next card", "next", lambda: self.focus_step(1))
+        self._key_action(c, "&Previous card", "previous", lambda: self.focus_step(-1))
+        c.addSeparator()
+        self._key_action(c, "&Accept the focused card", "accept", lambda: self._on_focused(self.accept))
+        self._key_action(c, "&Reject the focused card", "reject", lambda: self._on_focused(self.reject))
+        self._key_action(c, "Re&set the focused card", "reset", lambda: self._on_focused(self.reset))
+        self._key_action(c, "Accept a&ll", "accept_all", self.accept_all)
+        a = self.menuBar().addMenu("&Listen")
+        self._key_action(a, "&Render A/B", "render", self.audition)
+        self._key_action(a, "&Play / stop", "play", self.toggle_play)
+        self._key_action(a, "Switch &A / B", "toggle_ab", self.controller.toggle_ab)
+        self._key_action(a, "&Solo the focused card's move", "solo", lambda: self._on_focused(self.solo))
+        self._key_action(a, "&Bypass the focused card's move", "bypass", lambda: self._on_focused(self.bypass))
         d = self.menuBar().addMenu("&DAW")
         self._action(d, "&Push the accepted moves…", QKeySequence("Ctrl+P"), self.push_dialog)
         self.listen_action = self._action(d, "&Listen for the DAW on 127.0.0.1:9000", None, self._toggle_listen)
         self.listen_action.setCheckable(True)
         p = self.menuBar().addMenu("&Plugins")
         self._action(p, "Parameter maps and their &verdicts…", None, self.plugins_dialog)
+        h = self.menuBar().addMenu("&Help")
+        self._key_action(h, "&Keys", "help", self.help_overlay.toggle)
+        close = QAction(self)
+        close.setShortcut(QKeySequence("Esc"))
+        close.triggered.connect(self.help_overlay.hide)
+        self.addAction(close)
+
+    def _key_action(self, menu, text: str, name: str, slot) -> QAction:
+        """A menu action on the keys :data:`.keys.KEYS` gives ``name``; kept in ``key_actions``."""
+        a = self._action(menu, text, None, slot)
+        keys = list(keys_of(name))
+        # "?" arrives as Shift+? from a keyboard where it is shifted (not every platform maps it back)
+        keys += [f"Shift+{k}" for k in keys if len(k) == 1 and not k.isalnum()]
+        a.setShortcuts([QKeySequence(k) for k in keys])
+        self.key_actions[name] = a
+        return a
 
     def _action(self, menu, text: str, shortcut, slot) -> QAction:
         a = QAction(text, self)
@@ -272,6 +302,7 @@ class PanelWindow(QMainWindow):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self.cards_host)
+        self.cards_scroll = scroll
         col.addWidget(scroll, 1)
         self.notes_label = QLabel("")
         self.notes_label.setWordWrap(True)
@@ -315,7 +346,6 @@ class PanelWindow(QMainWindow):
         self.play_button = QPushButton("Play")
         self.play_button.setCheckable(True)
         self.play_button.setEnabled(False)
-        self.play_button.setShortcut(QKeySequence("Space"))
         self.play_button.setToolTip("play the region in a loop; switch A/B while it plays (Space: play/stop)")
         self.play_button.clicked.connect(self.toggle_play)
         row.addWidget(self.play_button)
@@ -392,6 +422,21 @@ class PanelWindow(QMainWindow):
         self.audition_button.setEnabled(True)
         self._show_audition(result)
         self.status(message)
+        if self.player is not None and self.player.playing:  # a new render while playing: on, from the same place
+            at_s = self.player.position / self.player.sample_rate_hz
+            self.player.stop()
+            self._start_player(result, at_s)
+
+    def side_changed(self, side: str, suggestion_id: str | None) -> None:
+        """Show (and play, when playing) the side the controller says is heard."""
+        self.a_button.setChecked(side == "a")
+        self.b_button.setChecked(side == "b")
+        for sid, card in self.cards.items():
+            card.set_heard(side if sid == suggestion_id and side in ("solo", "bypass") else None)
+        if self.player is not None and side in self.player.side_names:
+            self.player.select(side)
+        if side in ("solo", "bypass") and suggestion_id is not None:
+            self.status(f"hearing {side} of {suggestion_id} (loudness-matched with A and B)")
 
     def status(self, text: str) -> None:
         self.statusBar().showMessage(text)
@@ -440,9 +485,14 @@ class PanelWindow(QMainWindow):
             w.reset_clicked.connect(self.reset)
             w.tweaked.connect(self.tweak)
             w.focused.connect(self._focus)
+            w.solo_clicked.connect(self.solo)
+            w.bypass_clicked.connect(self.bypass)
             self.cards_layout.insertWidget(self.cards_layout.count() - 1, w)
             self.cards[sid] = w
             w.set_status(c.status, c.move)
+        if self._focused not in self.cards:
+            self._focused = next(iter(self.cards), None)
+        self._focus(self._focused)
         if not s.cards:
             whole = next((x for x in s.advice.leave_alone if x.aspect == "everything"), None)
             self.count_label.setText(f"Nothing to suggest: {whole.why}. Leave it." if whole else
@@ -523,8 +573,26 @@ class PanelWindow(QMainWindow):
         self.controller.redo()
         self._history_changed()
 
-    def _focus(self, suggestion_id: str) -> None:
+    def _focus(self, suggestion_id: str | None) -> None:
+        """The card in focus: expanded, the others collapsed to two lines."""
         self._focused = suggestion_id
+        for sid, card in self.cards.items():
+            card.set_expanded(sid == suggestion_id)
+
+    def focus_card(self, suggestion_id: str) -> None:
+        """Give ``suggestion_id``'s card the keyboard focus (expanded, scrolled into view)."""
+        card = self.cards[suggestion_id]
+        self._focus(suggestion_id)
+        card.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.cards_scroll.ensureWidgetVisible(card)
+
+    def focus_step(self, step: int) -> None:
+        """Focus the next (``+1``) or previous (``-1``) card, stopping at the ends."""
+        ids = list(self.cards)
+        if not ids:
+            return
+        i = ids.index(self._focused) if self._focused in ids else (-1 if step > 0 else len(ids))
+        self.focus_card(ids[max(0, min(len(ids) - 1, i + step))])
 
     def _on_focused(self, fn: Callable[[str], None]) -> None:
         sid = self._focused
@@ -584,10 +652,13 @@ class PanelWindow(QMainWindow):
         self.ab_label.setText(text)
 
     def select_side(self, side: str) -> None:
-        self.a_button.setChecked(side == "a")
-        self.b_button.setChecked(side == "b")
-        if self.player is not None:
-            self.player.select(side)
+        self.controller.listen(side)
+
+    def solo(self, suggestion_id: str) -> None:
+        self.controller.solo(suggestion_id)
+
+    def bypass(self, suggestion_id: str) -> None:
+        self.controller.bypass(suggestion_id)
 
     def toggle_play(self) -> None:
         if self.player is not None and self.player.playing:
@@ -596,15 +667,22 @@ class PanelWindow(QMainWindow):
         r = self.audition_result
         if r is None:
             self.play_button.setChecked(False)
+            self.status("nothing to play yet: render the A/B first (Ctrl+R)")
             return
-        self.player = ABPlayer(r.a, r.b, r.sample_rate_hz)
-        self.player.select("b" if self.b_button.isChecked() else "a")
+        self._start_player(r, 0.0)
+
+    def _start_player(self, r: Audition, at_s: float) -> None:
+        self.player = ABPlayer(r.a, r.b, r.sample_rate_hz, sides=r.sides)
+        side = self.controller.side
+        self.player.select(side if side in self.player.side_names else "b")
+        self.player.seek(at_s)
         try:
             self.player.play()
         except PlaybackUnavailable as exc:
             self.play_button.setChecked(False)
             self.status(f"cannot play: {exc}; export A and B to listen elsewhere")
             return
+        self.play_button.setChecked(True)
         self.play_button.setText("Stop")
 
     def stop_playback(self) -> None:
