@@ -142,6 +142,7 @@ class PanelController:
         self.view: PanelView | None = None
         self.registry = SessionRegistry()
         self.labels: dict[str, str] = {}  # session key -> the label shown in the source list
+        self._given_labels: dict[str, str] = {}  # the labels asked for (DAW tracks); the rest are file names
         self.tracks: dict[str, str] = {}  # DAW track name -> session key
         self.history = UndoHistory()
         self.placements: list[PluginChoice] = []  # the plugins the moves go on (EQ first); none: built in
@@ -194,8 +195,10 @@ class PanelController:
             session.suggest()
         key = session.source
         self.registry.put(key, session)
-        if label or key not in self.labels:
-            self.labels[key] = label or short_name(key)
+        if label:
+            self._given_labels[key] = label
+        names = distinct_names([k for k in self.registry.keys() if k not in self._given_labels])
+        self.labels = {k: self._given_labels.get(k) or names[k] for k in self.registry.keys()}
         self.history.clear()
         self._ab_stale("accept a move, then render A/B")
         if self.view is not None:
@@ -613,6 +616,19 @@ class PanelController:
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher = None
+
+
+def distinct_names(paths: Sequence[str]) -> dict[str, str]:
+    """Each path as the source list shows it: its file name, with as many parent folders as
+    tell it apart from the others (``a/mix.flac``, ``b/mix.flac``); labels such as ``<demo>`` as they are."""
+    parts = {p: (Path(p).parts if not p.startswith("<") else (p,)) for p in paths}
+    out: dict[str, str] = {}
+    for p, mine in parts.items():
+        k = 1
+        while k < len(mine) and any(q != p and o[-k:] == mine[-k:] for q, o in parts.items()):
+            k += 1
+        out[p] = str(Path(*mine[-k:])) if not p.startswith("<") else p
+    return out
 
 
 def short_name(path: str | None) -> str:

@@ -394,8 +394,9 @@ class PanelWindow(QMainWindow):
         if i < 0:
             self.source_combo.addItem(label, key)
             i = self.source_combo.count() - 1
-        else:
-            self.source_combo.setItemText(i, label)
+        for j in range(self.source_combo.count()):  # a new file may lengthen the others' names
+            other = self.source_combo.itemData(j)
+            self.source_combo.setItemText(j, self.controller.labels.get(other, short_name(other)))
         self.source_combo.setCurrentIndex(i)
         self._show_context(session)
         self.refresh()
