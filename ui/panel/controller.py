@@ -29,6 +29,7 @@ from analyzers.errors import ParameterError
 from analyzers.moves import Move
 from analyzers.suggest import Decision
 from bridge.advise import ContextRequest, advise_file, resolve_context
+from bridge.ab_measures import ABMeasures, measure_ab
 from bridge.audition import Audition, parse_region
 from bridge.chain import Chain, chain_from_moves
 from bridge.slots import build_slots
@@ -147,6 +148,7 @@ class PanelController:
         self.history = UndoHistory()
         self.placements: list[PluginChoice] = []  # the plugins the moves go on (EQ first); none: built in
         self.audition_result: Audition | None = None
+        self.ab_measures: ABMeasures | None = None  # A and B measured, gain reduction over time
         self.side = "a"  # the side heard: "a", "b", or "solo"/"bypass" of the card variant_id
         self.variant_id: str | None = None  # the card whose solo and bypass the A/B holds
         self.region_text = ""  # the region the last A/B was asked for
@@ -166,6 +168,7 @@ class PanelController:
 
     def _ab_stale(self, message: str) -> None:
         self.audition_result = None
+        self.ab_measures = None
         self.variant_id = None
         if self.side in ("solo", "bypass"):
             self.side = "b"
@@ -429,10 +432,17 @@ class PanelController:
 
         self.region_text = region_text
 
-        def done(result: Audition) -> None:
+        moves = self._whole_file_moves(s)
+
+        def work() -> tuple[Audition, ABMeasures]:
+            result = s.audition(region, slots=build_slots(chain))
+            return result, measure_ab(result, moves)
+
+        def done(measured: tuple[Audition, ABMeasures]) -> None:
             if s is not self.session:
                 return
-            self.audition_result = result
+            self.audition_result, self.ab_measures = measured
+            result = self.audition_result
             self.variant_id = None
             if self.side not in ("a", "b"):
                 self.side = "b"
@@ -441,9 +451,13 @@ class PanelController:
                 self.view.side_changed(self.side, None)
 
         self._status("rendering A/B…")
-        self.run_task(lambda: s.audition(region, slots=build_slots(chain)), done,
-                      lambda exc: self._error("the A/B render failed", exc), None)  # fmt: skip
+        self.run_task(work, done, lambda exc: self._error("the A/B render failed", exc), None)
         return True
+
+    @staticmethod
+    def _whole_file_moves(s: Session) -> list[tuple[str, Move]]:
+        """The chosen whole-file moves with their card ids (what B renders)."""
+        return [(c.suggestion.id, c.final_move) for c in s.cards.values() if c.chosen and c.suggestion.region_s is None]
 
     def listen(self, side: str) -> None:
         """Hear ``"a"`` or ``"b"`` (of the A/B rendered; nothing before one is)."""
@@ -485,11 +499,17 @@ class PanelController:
             self._error(f"cannot {side} that move", exc)
             return False
         chain_of = self.chain_of
+        moves = self._whole_file_moves(s)
 
-        def done(result: Audition) -> None:
+        def work() -> tuple[Audition, ABMeasures]:
+            result = s.audition_move(suggestion_id, region, chain_of=chain_of)
+            return result, measure_ab(result, moves)
+
+        def done(measured: tuple[Audition, ABMeasures]) -> None:
             if s is not self.session:
                 return
-            self.audition_result = result
+            self.audition_result, self.ab_measures = measured
+            result = self.audition_result
             self.variant_id = suggestion_id
             self.side = side
             if self.view is not None:
@@ -497,8 +517,7 @@ class PanelController:
                 self.view.side_changed(side, suggestion_id)
 
         self._status(f"rendering {side} of {suggestion_id}…")
-        self.run_task(lambda: s.audition_move(suggestion_id, region, chain_of=chain_of), done,
-                      lambda exc: self._error(f"the {side} render failed", exc), None)  # fmt: skip
+        self.run_task(work, done, lambda exc: self._error(f"the {side} render failed", exc), None)
         return True
 
     def export(self, path: str | os.PathLike[str], on_done: Callable[[Path], None] | None = None) -> None:

@@ -33,6 +33,7 @@ from PyQt6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -40,7 +41,7 @@ from PyQt6.QtWidgets import (
 from analyzers.context import load_data
 from analyzers.moves import DYNAMICS_KINDS, EQ_KINDS
 from analyzers.suggest import Decision
-from bridge.audition import Audition, PlaybackUnavailable
+from bridge.audition import Audition, PlaybackUnavailable, parse_region
 from bridge.errors import BridgeError
 from bridge.osc.server import BridgeServer
 from bridge.player import ABPlayer
@@ -54,7 +55,7 @@ from .keys import HelpOverlay, keys_of
 from .dialogs import DawPushDialog, PluginVerdictsDialog, load_preset, save_preset
 from .listener import start_listening
 from .meters import MeterStrip
-from .plots import SpectrumView
+from .plots import GainReductionView, LoudnessView, SpectrumView
 from .workers import Jobs
 
 AUDIO_FILTER = "Audio (*.wav *.flac *.aif *.aiff *.mp3 *.ogg);;All files (*)"
@@ -266,7 +267,14 @@ class PanelWindow(QMainWindow):
         self.meters = MeterStrip()
         col.addWidget(self.meters)
         self.spectrum = SpectrumView()
-        col.addWidget(self.spectrum, 1)
+        col.addWidget(self.spectrum, 3)
+        self.plots_tabs = QTabWidget()
+        self.loudness_view = LoudnessView()
+        self.loudness_view.region_changed.connect(self._region_dragged)
+        self.gr_view = GainReductionView()
+        self.plots_tabs.addTab(self.loudness_view, "Loudness over time")
+        self.plots_tabs.addTab(self.gr_view, "Gain reduction")
+        col.addWidget(self.plots_tabs, 2)
         title = QLabel("Leave it — inside tolerance")
         title.setObjectName("sectionTitle")
         col.addWidget(title)
@@ -329,6 +337,7 @@ class PanelWindow(QMainWindow):
         self.region_edit.setMaximumWidth(130)
         self.region_edit.setToolTip("START:END in seconds (30:45) to render and loop; empty: the whole file")
         self.region_edit.returnPressed.connect(self.audition)
+        self.region_edit.editingFinished.connect(self._region_typed)
         row.addWidget(self.region_edit)
         self.audition_button = QPushButton("Render A/B")
         self.audition_button.setToolTip("render the accepted moves and match loudness, so the louder one does not "
@@ -414,6 +423,7 @@ class PanelWindow(QMainWindow):
         self._history_changed()
 
     def ab_changed(self, result: Audition | None, message: str) -> None:
+        self._draw_ab(self.controller.ab_measures if result is not None else None)
         if result is None:
             self.stop_playback()
             for b in (self.a_button, self.b_button, self.play_button):
@@ -427,6 +437,31 @@ class PanelWindow(QMainWindow):
             at_s = self.player.position / self.player.sample_rate_hz
             self.player.stop()
             self._start_player(result, at_s)
+
+    def _draw_ab(self, measures) -> None:
+        """B beside A in the spectrum, B's loudness over the region, the gain reduction."""
+        self.spectrum.set_ab(measures)
+        self.loudness_view.set_ab(measures)
+        self.gr_view.set_ab(measures)
+
+    def _region_dragged(self, start_s: float, end_s: float) -> None:
+        """The A/B region dragged on the loudness plot: into the region field."""
+        duration = self.session.analysis.duration_s if self.session and self.session.analysis else None
+        whole = duration is not None and start_s <= 0.05 and end_s >= duration - 0.05
+        self.region_edit.setText("" if whole else f"{start_s:g}:{end_s:g}")
+        self.status("A/B region " + ("the whole file" if whole else f"{start_s:g}–{end_s:g} s") + ": Ctrl+R renders it")
+
+    def _region_typed(self) -> None:
+        """The region field into the loudness plot's band (the whole file when empty)."""
+        s = self.session
+        if s is None or s.analysis is None:
+            return
+        text = self.region_edit.text().strip()
+        try:
+            region = parse_region(text) if text else (0.0, s.analysis.duration_s)
+        except ValueError:
+            return
+        self.loudness_view.set_region(region)
 
     def side_changed(self, side: str, suggestion_id: str | None) -> None:
         """Show (and play, when playing) the side the controller says is heard."""
@@ -475,6 +510,10 @@ class PanelWindow(QMainWindow):
             compare, label = s.context.genre.band_level_db, f"{s.context.genre.name} target"
         self.spectrum.set_data(a.spectrum.centres_hz, a.spectrum.level_db, a.sample_rate_hz, compare_db=compare,
                                compare_label=label, moves=s.chosen_moves(whole_file_only=True))  # fmt: skip
+        dest = s.context.destination
+        self.loudness_view.set_analysis(a, dest.lufs if dest is not None else None, dest.name if dest is not None else "")
+        self._region_typed()
+        self._draw_ab(self.controller.ab_measures)
         for card in self.cards.values():
             card.setParent(None)
             card.deleteLater()
