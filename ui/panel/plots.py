@@ -176,10 +176,11 @@ class SpectrumView(pg.PlotWidget):
         f = np.geomspace(F_LO_HZ, min(F_HI_HZ, 0.49 * self._rate), n)
         return f, chain_response_db(self._moves, f, self._rate)
 
-    def processed_curve(self) -> tuple[np.ndarray, np.ndarray]:
-        """B's (processed) spectrum drawn: band centres (Hz) and dB; empty before an A/B."""
-        x, y = self.b_curve.getData()
-        return (np.zeros(0), np.zeros(0)) if x is None else (np.asarray(x), np.asarray(y))
+    def processed_curve(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The A/B's spectra drawn: band centres (Hz), A's dB and B's (processed) dB; empty before an A/B."""
+        if self._ab is None:
+            return np.zeros(0), np.zeros(0), np.zeros(0)
+        return self._ab
 
     def _legend(self) -> None:
         self.legend.clear()
