@@ -44,6 +44,7 @@ class ApplyReport:
     checks: tuple[Check, ...]
     after: Analysis
     warnings: tuple[str, ...]
+    before: Analysis | None = None
 
 
 def select(advice: Advice, accept: str, *, strict: bool = True) -> list[Suggestion]:
@@ -191,5 +192,5 @@ def run_apply(
                       c.predicted, analyze(written[:, a:b], rate).loudness.integrated_lufs)  # fmt: skip
         final.append(c)
     report = ApplyReport(output=str(out_path), accepted=tuple(s.id for s in chosen), checks=tuple(final),
-                         after=after, warnings=tuple(warnings))  # fmt: skip
+                         after=after, warnings=tuple(warnings), before=before)  # fmt: skip
     return advice, report

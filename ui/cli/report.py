@@ -138,4 +138,5 @@ def render_apply(r: dict[str, Any]) -> str:
         f"crest {_f(after['crest_db'], 'dB')}"
     )
     lines += [f"  ! {w}" for w in r.get("warnings", [])]
+    lines += [f"  {k}" for k in r.get("kept", {}).get("said", [])]
     return "\n".join(lines)

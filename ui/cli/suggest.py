@@ -5,8 +5,10 @@ suggest FILE... [context flags] [--focus FILE] [--json]
     alone (:func:`bridge.advise.advise_file`); with several files, the cross-track moves
     (``ui.cli.stems``).
 apply FILE... -o OUT [--accept all|ID,ID,…] [context flags] [--album] [--json]
+      [--save-preset NAME [--force]] [--save-chain CHAIN.json]
     Render the accepted moves (:func:`bridge.apply.run_apply`), write the result, and print
-    each suggestion's prediction against the measurement.
+    each suggestion's prediction against the measurement; with one file, keep exactly the
+    accepted moves with their provenance as a preset or chain file (:mod:`.keep`).
 
 Several files are handled in parallel on the machine's cores (one process each), in order.
 Exit status: 0 every file handled (warnings included), 1 a file could not be read or
@@ -30,9 +32,12 @@ from analyzers.suggest import Suggestion
 from bridge.advise import advise_file, measure_album, resolve_context
 from bridge.apply import ApplyError, run_apply
 from bridge.errors import AudioReadError, BridgeError
+from bridge.chain import ChainError
 from bridge.stems import measure_alignment
+from presets import PresetError, PresetStore
 
 from .context import add_context_args, context_request, expand, fail, files_progress, say, show_progress, taste_summary
+from .keep import kept_moves, kept_to_dict, save_kept
 from .report import render_advice, render_apply
 from .stems import add_cross_track
 
@@ -59,6 +64,11 @@ def add_apply_parser(sub: Any) -> None:
     p.add_argument("--album", action="store_true", help="one loudness move for the whole album: track-to-track levels stay as they are")
     add_context_args(p)
     p.add_argument("--focus", metavar="FILE", help="with several files: the track to keep clear of masking (default: the first)")
+    p.add_argument("--save-preset", metavar="NAME", help="keep exactly the accepted moves, with their provenance, "
+                   "as a preset (one file)")  # fmt: skip
+    p.add_argument("--save-chain", metavar="CHAIN.json", help="keep exactly the accepted moves, with their "
+                   "provenance, as a chain file (one file; 'render --chain', 'ab --chain' read it)")  # fmt: skip
+    p.add_argument("--force", action="store_true", help="with --save-preset: replace a user preset of that name")
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -93,6 +103,9 @@ def apply_one(path: str, out_path: str, context: Context, taste: Mapping[str, An
         "path": path, "output": report.output, "accepted": list(report.accepted),
         "suggestions": [s.to_dict() for s in advice.suggestions],
         "checks": [c.to_dict() for c in report.checks],
+        "before": {"integrated_lufs": report.before.loudness.integrated_lufs,
+                   "true_peak_dbtp": report.before.levels.true_peak_dbtp,
+                   "lra_lu": report.before.loudness.lra_lu, "crest_db": report.before.levels.crest_db},
         "after": {"integrated_lufs": report.after.loudness.integrated_lufs,
                   "true_peak_dbtp": report.after.levels.true_peak_dbtp,
                   "crest_db": report.after.levels.crest_db},
@@ -165,6 +178,17 @@ def run_apply_command(args: argparse.Namespace) -> int:
     context, files = prepared
     if args.album and context.destination is None:
         return fail("--album needs --target (the album's loudness goes there as one)", 2)
+    keeping = bool(args.save_preset or args.save_chain)
+    if keeping and len(files) > 1:
+        return fail("--save-preset and --save-chain keep one file's accepted moves: give one file", 2)
+    if args.save_chain and os.path.abspath(args.save_chain) in (os.path.abspath(files[0]), os.path.abspath(args.output)):
+        return fail(f"--save-chain {args.save_chain} is the input or the output: write the chain somewhere else", 2)
+    if args.save_preset:
+        try:
+            if not args.force and PresetStore().exists(args.save_preset):
+                return fail(f"a preset named {args.save_preset!r} exists: choose another name, or --force to replace it", 2)
+        except PresetError as exc:
+            return fail(str(exc), 2)
     taste = taste_summary(args)
     progress = show_progress(args)
     if len(files) > 1 or os.path.isdir(args.output):
@@ -182,6 +206,17 @@ def run_apply_command(args: argparse.Namespace) -> int:
     strict = len(files) == 1
     jobs = [(f, o, context, taste, args.accept, album_lufs, x, strict) for f, o, x in zip(files, outs, extras)]
     results = map_files(apply_one, jobs, progress=progress)
+    if keeping and "error" not in results[0]:
+        r = results[0]
+        accepted = [Suggestion.from_dict(d) for d in r["suggestions"] if d["id"] in r["accepted"]]
+        kept = kept_moves(r["path"], r["before"], context, accepted)
+        try:
+            lines = save_kept(kept, preset=args.save_preset, chain_path=args.save_chain, overwrite=args.force)
+        except (PresetError, ChainError) as exc:
+            r["error"] = str(exc)
+        else:
+            r["kept"] = {**kept_to_dict(kept), "preset": args.save_preset, "chain_file": args.save_chain,
+                         "said": lines}  # fmt: skip
     if len(files) > 1:
         _fill_alignment(results)
         missing = _ids_found_nowhere(args.accept, results)
