@@ -112,3 +112,18 @@ def test_bypass_of_the_only_move_is_the_original_and_a_pending_move_can_be_soloe
     assert np.abs(_measured_db(noise, r.side("solo"), r.side_gain_db["solo"], F_HZ) - _freqz_db([PEAK], F_HZ)).max() < 0.3
     with pytest.raises(SessionError, match="no suggestion"):
         s.audition_move("nope")
+
+
+def test_pedalboard_renders_in_chunks_with_the_same_samples_as_one_call(noise):
+    """The chunked render (the GIL is let go between chunks) against pedalboard called once."""
+    import pedalboard as pb
+
+    from bridge.render import PB_CHUNK_FRAMES, render_in_order
+
+    x = np.tile(noise, (1, 3))  # 24 s: several chunks, the last one short
+    assert x.shape[1] > 3 * PB_CHUNK_FRAMES and x.shape[1] % PB_CHUNK_FRAMES
+    moves = [PEAK, SHELF, COMP]
+    whole = pb.Pedalboard([pb.PeakFilter(cutoff_frequency_hz=1000.0, gain_db=6.0, q=1.0),
+                           pb.HighShelfFilter(cutoff_frequency_hz=6000.0, gain_db=-5.0, q=0.7),
+                           pb.Compressor(threshold_db=-30.0, ratio=4.0, attack_ms=5.0, release_ms=80.0)])  # fmt: skip
+    assert np.array_equal(render_in_order(x, RATE, moves), whole(x, RATE))
