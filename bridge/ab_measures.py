@@ -1,10 +1,10 @@
 """What an A/B render did, measured: A's and B's spectra and loudness over time, and the
-gain reduction of each dynamics move over time.
+gain reduction of each dynamics move (compressor, limiter, gate, expander) over time.
 
 :func:`measure_ab` analyses A and B of an :class:`~bridge.audition.Audition` as rendered
 (the loudness match taken back out, so B's loudness is what the chain makes) with
 :func:`analyzers.analyze`, and measures the gain reduction of every compressor, expander
-and limiter among the moves: the chain is rendered move by move (built-in renderers, in
+limiter and gate among the moves: the chain is rendered move by move (built-in renderers, in
 :data:`bridge.render.CHAIN_ORDER`) and, around each dynamics move, the level of what comes
 out over what goes in, in 50 ms windows, less the move's static gain (a compressor's
 make-up, a limiter's drive). Reduction is positive dB (an expander's lift is negative).
@@ -28,7 +28,7 @@ GR_WINDOW_S = 0.05
 #: Windows whose input is quieter than this (dBFS RMS) carry no reduction (NaN).
 GR_FLOOR_DBFS = -70.0
 #: Move kinds whose gain over time is measured, and the parameter holding their static gain.
-GR_KINDS = {"compressor": "makeup_db", "limiter": "gain_db", "expander": None}
+GR_KINDS = {"compressor": "makeup_db", "limiter": "gain_db", "expander": None, "gate": None}
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ rectangle zooms into it, the wheel zooms, right click → "View All" goes back.
 found, the destination's level, B's curve after an A/B, and the A/B region: drag its
 edges or its body to choose the region (``region_changed``).
 
-:class:`GainReductionView` — each compressor, expander and limiter's gain reduction over
+:class:`GainReductionView` — each compressor, limiter, gate and expander's gain reduction over
 the A/B region, with its maximum and average (:mod:`bridge.ab_measures`).
 """
 
@@ -373,6 +373,6 @@ class GainReductionView(pg.PlotWidget):
             self.curves.append(c)
             lines.append(text)
         self.summary = "; ".join(lines) if lines else (
-            "no compressor, expander or limiter among the accepted moves" if measures is not None else
+            "no compressor, limiter, gate or expander among the accepted moves" if measures is not None else
             "render the A/B to see the dynamics moves' gain reduction")  # fmt: skip
         self.setToolTip(self.summary)

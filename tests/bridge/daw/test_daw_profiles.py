@@ -21,7 +21,7 @@ from pythonosc.udp_client import SimpleUDPClient
 
 from analyzers.moves import parse_move
 from bridge.daw import DawClient, DawProfileError, load_profile, match_parameter, push_moves
-from bridge.daw.client import PROFILE_NAMES, PROFILES_DIR
+from bridge.daw.profile import PROFILE_NAMES, PROFILES_DIR
 
 VERBS = ("list_tracks", "select", "set_gain", "get_gain", "list_plugins", "plugin_parameters",
          "set_plugin_parameter", "bypass_on", "bypass_off")  # fmt: skip
@@ -75,6 +75,24 @@ def test_every_profile_maps_every_verb_and_names_its_sources(name):
 def test_unknown_profile_is_a_clear_error():
     with pytest.raises(DawProfileError, match="ardour, reaper"):
         load_profile("cubase")
+
+
+def test_a_profile_file_naming_an_unknown_parser_or_a_verb_without_address_is_refused(tmp_path):
+    good = json.loads((PROFILES_DIR / "generic.json").read_text())
+    bad = tmp_path / "bad.json"
+    verb = next(k for k, v in good["verbs"].items() if "reply" in v)
+    broken = {**good, "verbs": {**good["verbs"], verb: {**good["verbs"][verb], "reply": {"address": "/x", "parser": "guess"}}}}
+    bad.write_text(json.dumps(broken))
+    with pytest.raises(DawProfileError, match=f"{verb}.*'guess'"):
+        load_profile(bad)
+    bad.write_text(json.dumps({**good, "verbs": {**good["verbs"], "select": {"args": []}}}))
+    with pytest.raises(DawProfileError, match="'select' has neither"):
+        load_profile(bad)
+    bad.write_text(json.dumps({**good, "default_port": "9000"}))
+    with pytest.raises(DawProfileError, match="default_port"):
+        load_profile(bad)
+    bad.write_text(json.dumps(good))
+    assert load_profile(bad)["verbs"] == good["verbs"]  # the control: the shipped profile, copied, loads
 
 
 def test_reaper_sends_default_reaperosc_patterns():
@@ -155,6 +173,26 @@ def test_generic_template_round_trip_and_push_moves():
         sets = {m[0]: m[1] for m in daw.received if m[0].startswith("/track/2/plugin/1/param/")}
         assert sets["/track/2/plugin/1/param/5"] == [-18.0] and sets["/track/2/plugin/1/param/4"] == [3.0]
         assert ("/track/2/gain_db", [-6.0]) in daw.received
+
+
+def test_repairs_no_plugin_takes_are_rendered_not_pushed_and_the_rest_is_pushed():
+    answers = {
+        "/track/2/plugins": lambda a: [("/track/2/plugins", ["ZamCompX2"])],
+        "/track/2/plugin/1/parameters": lambda a: [("/track/2/plugin/1/parameters",
+                                                    ["Attack", "Release", "Knee", "Ratio", "Threshold"])],
+        "/tracks": lambda a: [("/tracks", ["Bass", "Vox"])],
+    }  # fmt: skip
+    moves = [parse_move("dehum freq_hz=50 harmonic_mask=7"), parse_move("compressor threshold_db=-18 ratio=3"),
+             parse_move("noise_reduction profile_below_db=-55")]  # fmt: skip
+    with FakeDaw(answers) as daw, DawClient("generic", "127.0.0.1", daw.port, timeout_s=1.0) as c:
+        report = push_moves(c, "Vox", moves)
+    skipped = [r for r in report if r["target"] == "rendered, not pushed"]
+    assert [r["moves"][0].split()[0] for r in skipped] == ["dehum", "noise"]
+    assert all("secondear apply" in r["note"] for r in skipped)
+    assert [r["target"] for r in report if r not in skipped] == ["ZamCompX2"]
+    with pytest.raises(DawProfileError, match="realises a peak move"):  # an EQ move is still refused
+        with FakeDaw(answers) as daw, DawClient("generic", "127.0.0.1", daw.port, timeout_s=1.0) as c:
+            push_moves(c, "Vox", [parse_move("peak freq_hz=300 gain_db=-3")])
 
 
 def test_match_parameter_maps_pedalboard_names_onto_daw_labels():
