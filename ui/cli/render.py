@@ -74,8 +74,9 @@ def add_render_parser(sub: Any) -> None:
 
 def add_ab_parser(sub: Any) -> None:
     ab = sub.add_parser("ab", help="audition a chain against the original, loudness-matched",
-                        description="Render a chain over the file or a region and compare A (original) with "
-                                    "B (processed) at the same integrated loudness; export or play either.")  # fmt: skip
+                        description="Render a chain (or, with --accept, the file's own suggestions) over the file "
+                                    "or a region and compare A (original) with B (processed) at the same integrated "
+                                    "loudness; export or play either.")  # fmt: skip
     ab.add_argument("file", metavar="FILE", help="the audio file")
     ab.add_argument("--chain", metavar="CHAIN.json", help="the chain file (B)")
     ab.add_argument("--accept", metavar="all|ID,ID", help="B: these of the file's suggestions (as 'suggest' lists "
