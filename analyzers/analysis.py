@@ -28,7 +28,7 @@ from .loudness import (
     weighted_window_power,
 )
 from .records import Analysis, HygieneResult, LevelResult, StereoResult
-from .rhythm import rhythm
+from .rhythm import TempoMeter, rhythm
 from .sections import find_sections
 from .segments import SEGMENT_S, SegmentSums, window_sums
 from .spectrum import SpectrumMeter
@@ -107,6 +107,7 @@ class Analyzer:
         self._truepeak = TruePeakMeter(self.num_channels)
         self._spectrum = SpectrumMeter(rate, self.num_channels)
         self._levels = LevelMeter(self.num_channels)
+        self._tempo = TempoMeter(rate, weights)
         # per 100 ms: K-weighted energy per channel, then L·R (stereo correlation)
         self._stereo = self.num_channels >= 2
         # per 10 ms: K-weighted energy per channel (loudness; maxima on a 10 ms grid)
@@ -171,6 +172,7 @@ class Analyzer:
 
         jobs = [lambda c=c: energies(c) for c in range(self.num_channels)]
         jobs += [cross, lambda: self._truepeak.process(chunk64), lambda: self._levels.process(chunk64)]
+        jobs += [lambda: self._tempo.process(chunk64)]
         if frames is not None:  # the spectrum's mid and side on two threads
             jobs += [lambda: self._spectrum.band_powers(frames, "mid"), lambda: self._spectrum.band_powers(frames, "side")]
         if self._pool is None:
@@ -308,7 +310,7 @@ class Analyzer:
             return _r(gated_loudness(momentary_power[first : last + 1]))
 
         sections = find_sections(loud.short_term_lufs, step_s=SEGMENT_S, duration_s=n / rate, loudness_of=loudness_of)
-        beat = rhythm(k10 @ np.asarray(self._weights), counts10)
+        beat = rhythm(self._tempo.result(), k10 @ np.asarray(self._weights), counts10)
 
         # --- warnings that explain missing figures or faults
         duration = n / rate
@@ -348,7 +350,7 @@ class Analyzer:
             sections=sections,
             warnings=tuple(warnings),
             tempo_bpm=beat.tempo_bpm,
-            tempo_clarity=beat.tempo_clarity,
+            tempo_confidence=beat.tempo_confidence,
             onsets_per_s=beat.onsets_per_s,
         )
 
