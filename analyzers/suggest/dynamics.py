@@ -98,7 +98,9 @@ def crest(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
     if squashed_vs_ref is not None:
         return _expander_move(analysis, ctx, squashed_vs_ref, deficit=3.0)
     if lo <= c <= hi:
-        return [], [LeaveAlone(aspect="dynamics", why=f"crest factor {c:.1f} dB is inside {basis}: no compression needed")]
+        return [], [
+            LeaveAlone(aspect="dynamics", why=f"crest factor {c:.1f} dB is inside {basis}: no compression needed")
+        ]
     if c > hi:
         excess = c - hi + 1.0  # aim one dB inside the range
         ratio = ctx.role.ratio if excess < 4 else min(ctx.role.ratio * 1.5, 6.0)
@@ -161,7 +163,9 @@ def _expander_move(analysis: Analysis, ctx: Context, reason: str, *, deficit: fl
     )], []  # fmt: skip
 
 
-def loudness(analysis: Analysis, ctx: Context, *, change_lu: float | None = None) -> tuple[list[Suggestion], list[LeaveAlone]]:
+def loudness(
+    analysis: Analysis, ctx: Context, *, change_lu: float | None = None
+) -> tuple[list[Suggestion], list[LeaveAlone]]:
     """Gain, or gain into a limiter, to reach the destination (or ``change_lu`` from now)."""
     lo = analysis.loudness.integrated_lufs
     tp = analysis.levels.true_peak_dbtp
@@ -236,7 +240,11 @@ def lra(analysis: Analysis, ctx: Context) -> list[LeaveAlone]:
         return []
     lo, hi = ctx.genre.lra_lu
     if lo <= value <= hi:
-        return [LeaveAlone(aspect="lra", why=f"loudness range {value:.1f} LU is inside {ctx.genre.name}'s usual {lo:g}–{hi:g} LU")]
+        return [
+            LeaveAlone(
+                aspect="lra", why=f"loudness range {value:.1f} LU is inside {ctx.genre.name}'s usual {lo:g}–{hi:g} LU"
+            )
+        ]
     side = "wider" if value > hi else "narrower"
     return [LeaveAlone(
         aspect="lra",

@@ -57,6 +57,7 @@ def render_table(d: dict[str, Any], *, width: int = 78) -> str:
         f"    quietest 400 ms   {_f(d['noise_floor_dbfs'], 'dBFS'):>14}",
         f"    silence head/tail {_f(d['leading_silence_s'], 's', 2) + ' / ' + _f(d['trailing_silence_s'], 's', 2):>14}",
     ]
+    lines += ["  Rhythm", _tempo_line(d), f"    transients        {_f(d['onsets_per_s'], 'a second', 1):>14}"]
     if len(d["sections"]) > 1:
         lines.append("  Sections")
         for s in d["sections"]:
@@ -65,6 +66,14 @@ def render_table(d: dict[str, Any], *, width: int = 78) -> str:
     if d["warnings"]:
         lines += ["", "  Warnings"] + [f"    ! {w}" for w in d["warnings"]]
     return "\n".join(lines)
+
+
+def _tempo_line(d: dict[str, Any]) -> str:
+    """The tempo and how sure it is; "no steady beat" when the analyzer is not confident."""
+    sure = f"confidence {d['tempo_confidence']:.2f}"
+    if d["tempo_bpm"] is None:
+        return f"    tempo             {'no steady beat':>14}  ({sure}; nothing is timed by it)"
+    return f"    tempo             {_f(d['tempo_bpm'], 'BPM'):>14}  ({sure})"
 
 
 def _spectrum(d: dict[str, Any], *, width: int) -> str:
