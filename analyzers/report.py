@@ -66,7 +66,9 @@ def analysis_to_dict(analysis: Analysis, *, path: str | None = None) -> dict[str
         "tempo_bpm": analysis.tempo_bpm,
         "tempo_confidence": analysis.tempo_confidence,
         "onsets_per_s": analysis.onsets_per_s,
-        "sections": [{"start_s": s.start_s, "end_s": s.end_s, "lufs": s.loudness_lufs} for s in analysis.sections],
+        "sections": [
+            {"start_s": s.start_s, "end_s": s.end_s, "lufs": s.loudness_lufs} for s in analysis.sections
+        ],
         "warnings": list(analysis.warnings),
     }
     return _clean(out)
