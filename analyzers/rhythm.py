@@ -138,8 +138,10 @@ def _window_autocorrelation(seg: np.ndarray, n: int) -> np.ndarray:
     """Σ_{i<n} x[i]·x[i+k] of ``seg`` less its mean, for lags k up to the longest."""
     seg = seg - seg.mean()
     size = 1 << int(np.ceil(np.log2(seg.size + 1)))
-    ac = np.fft.irfft(np.conj(np.fft.rfft(seg[:n], size)) * np.fft.rfft(seg, size), size)[: _MAX_LAG_STEPS + 1]
-    ac[seg.size :] = 0.0  # lags past the end of a short last window
+    full = np.fft.irfft(np.conj(np.fft.rfft(seg[:n], size)) * np.fft.rfft(seg, size), size)
+    ac = np.zeros(_MAX_LAG_STEPS + 1)
+    m = min(seg.size, ac.size)  # lags past the end of a short last window stay 0
+    ac[:m] = full[:m]
     return ac
 
 
