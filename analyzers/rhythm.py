@@ -11,17 +11,17 @@ Tempo, streamed block by block (:class:`TempoMeter`, memory bounded whatever the
    under the loudest step so far, so hiss far under the music makes no onsets.
 2. **Tempogram.** Every ~10 s window of the envelopes, less its mean, is autocorrelated up to
    6 s of lag and the windows are summed: a few thousand numbers, whatever the file's length.
-3. **Metrical levels.** Each candidate beat period τ (30–300 BPM) is scored by a comb: the
-   normalised autocorrelation at τ, 2τ, 3τ and 4τ, plus half weight at τ/2. A beat
-   repeats at all of them; a period of one and a half beats (the 2/3 confusion of
-   syncopated electronic patterns, 3+3+2) repeats at 3τ but not at τ or 2τ, a bar at τ but
-   its halves are missed, so the comb puts the beat above both. A log-normal prior
-   centred on 120 BPM (one octave wide, as Ellis 2007 and librosa) then picks the octave;
-   the answer is kept inside 60–200 BPM (a 100 BPM reading of 200 BPM drum and bass is the
-   half a drummer might count).
-4. **Confidence** (0–1) is the comb's normalised autocorrelation at the chosen period: near 1
-   for a click track, ~0.3–0.7 for a mixed song with drums, under :data:`TEMPO_CONFIDENT`
-   for a pad, noise or speech: then no tempo is reported and nothing is timed from it.
+3. **Metrical levels.** The normalised tempogram, smoothed over three lags, scores each
+   candidate beat period τ (30–300 BPM) by a comb: its values at τ, 2τ and 4τ, and at
+   half weight at 3τ and τ/2. A beat's multiples land on the half bar and the bar line;
+   those of one and a half beats (1.5, 3, 4.5, 6 beats: the 2/3 reading of syncopated
+   3+3+2 patterns) miss both, and a bar's comb reaches past what repeats, so the beat
+   scores above either. A log-normal preference centred on 120 BPM (one octave wide, as
+   Ellis 2007 and librosa) then picks the octave, and the answer is kept inside 60–200
+   BPM (a 200 BPM drum-and-bass song reads 100, the half a listener may count).
+4. **Confidence** (0–1) is the comb's score at the chosen period: about 0.5 for a click
+   track, 0.35–0.5 for the corpus songs with drums, under :data:`TEMPO_CONFIDENT` for a
+   pad (~0.09), noise and speech: then no tempo is reported and nothing is timed by it.
 
 Measured on LMMS songs held out from tuning (``scripts/bench --only tempo``; figures in the
 README), against librosa's ``beat_track``.

@@ -180,3 +180,17 @@ def test_a_pad_gets_a_release_from_its_crest_factor(rng):
     a = analyze(pad(30.0, rng), RATE)
     _, _, how = compressor_times(a.levels.crest_db, make_context(role_name="mix"), a)
     assert "release from the crest factor" in how and "no steady beat" in how
+
+
+@pytest.mark.parametrize(("rate", "channels"), [(44100, 2), (8000, 1), (96000, 6)])
+def test_tempo_at_other_rates_and_channel_counts(rate, channels, rng):
+    kick, _, _ = drum_sounds(rng, rate)
+    n = 20 * rate
+    x = 0.001 * rng.standard_normal((channels, n))
+    for b in range(int(20 * 128 / 60)):
+        i = int(b * 60 / 128 * rate)
+        j = min(n, i + kick.size)
+        x[:, i:j] += 0.8 * kick[: j - i]
+    a = analyze(x.astype(np.float32), rate)
+    assert a.tempo_bpm == pytest.approx(128.0, rel=0.02)
+    assert a.tempo_confidence >= TEMPO_CONFIDENT
