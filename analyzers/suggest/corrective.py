@@ -18,10 +18,11 @@ import math
 
 import numpy as np
 
+from ..analysis import DC_WARN
 from ..context import Context
+from ..eq_response import band_response_db
 from ..moves import Move
 from ..records import Analysis
-from ..eq_response import band_response_db
 from .common import CENTRES, band_key, band_levels, confidence, hz, severity
 from .fine import Limits, features, fine, limits, trend
 from .records import LeaveAlone, Suggestion
@@ -46,6 +47,8 @@ RUMBLE_SHARE_DB = -30.0
 RUMBLE_VS_BASS_DB = -3.0
 #: With a reference: this much more energy under 35 Hz (dB) than the reference is rumble.
 RUMBLE_OVER_REF_DB = 4.0
+#: The high-pass that removes a DC offset when there is no rumble to answer (Hz, 12 dB/oct).
+DC_HIGHPASS_HZ = 15.0
 _SUB_BASS_ROLES = ("mix", "master", "bass", "kick", "drums", "keys", "synth", "other")
 
 REGIONS = (  # (low Hz, high Hz, name, what it sounds like)
@@ -111,6 +114,18 @@ def rumble(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Lea
             amount = gap - RUMBLE_VS_BASS_DB
             why = (f"everything under 35 Hz together is only {-gap:.1f} dB under the whole bass region "
                    f"(40–160 Hz): sub-sonic rumble, not music")  # fmt: skip
+    dc = max((abs(v) for v in analysis.hygiene.dc_offset), default=0.0)
+    if found_j is None and dc > DC_WARN:
+        # the same threshold as analyze's warning: a DC offset is answered, never "no high-pass"
+        move = Move("highpass", {"freq_hz": DC_HIGHPASS_HZ, "slope_db_oct": 12.0})
+        return [Suggestion(
+            id="dc-highpass", move=move,
+            why=(f"DC offset of {dc:.4f} ({20 * math.log10(dc):.1f} dBFS): it wastes headroom, clicks at "
+                 f"edits and clips asymmetrically; a 12 dB/oct high-pass at {hz(DC_HIGHPASS_HZ)} removes it "
+                 "and leaves the music alone"),
+            confidence=0.9, severity=severity(20 * math.log10(dc), -50.0, -30.0), aspect="dc_offset",
+            predicted={"dc_offset": 0.0}, source="analyze: DC offset warning; SOS glossary (HPF under 20 Hz)",
+        )], []  # fmt: skip
     if found_j is None:
         measured = f"{_db(share[below_role].sum()):.0f} dB" if below_role.any() and share[below_role].sum() > 0 else "nothing measurable"
         return [], [LeaveAlone(
@@ -125,6 +140,8 @@ def rumble(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Lea
     predicted = {}
     for k in np.flatnonzero(valid & (CENTRES < freq * 2)):
         predicted[band_key(k)] = band_response_db(move, CENTRES[k], analysis.sample_rate_hz)
+    if dc > DC_WARN:
+        why += f" (and the DC offset of {dc:.4f} with it)"
     return [Suggestion(
         id="hpf", move=move, why=why + f"; a 24 dB/oct high-pass at {hz(freq)} removes it",
         confidence=confidence(amount, 10.0, base=0.55), severity=severity(amount, 4.0, 10.0),

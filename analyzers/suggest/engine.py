@@ -92,6 +92,7 @@ def suggest(analysis: Analysis, ctx: Context) -> Advice:
     found += s
     keep += k
     s, k = peaks(analysis, ctx)
+    found += s
     keep += k
     keep += lra(analysis, ctx)
     s, k = stereo(analysis, ctx)
@@ -113,7 +114,21 @@ def suggest(analysis: Analysis, ctx: Context) -> Advice:
         ranked = ranked[:MAX_SUGGESTIONS]
     answered = {s.aspect for s in ranked}
     keep = [k for k in keep if k.aspect not in answered]
+    ranked = [_evidence(s, analysis) for s in ranked]
+    notes = list(dict.fromkeys(notes))  # the same note once
     return Advice(suggestions=tuple(ranked), leave_alone=tuple(keep), notes=tuple(notes))
+
+
+#: Confidence cap by length: 0.35 for a blip, rising to the full scale at FULL_EVIDENCE_S.
+FULL_EVIDENCE_S = 6.0
+
+
+def _evidence(s: Suggestion, analysis: Analysis) -> Suggestion:
+    """Confidence falls with the evidence: a short or truncated file is a rough measurement."""
+    cap = 0.35 + 0.55 * min(1.0, analysis.duration_s / FULL_EVIDENCE_S)
+    if any("truncat" in w for w in analysis.warnings):
+        cap = min(cap, 0.5)
+    return s if s.confidence <= cap else replace(s, confidence=round(cap, 2))
 
 
 def _tonal(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[LeaveAlone]]:

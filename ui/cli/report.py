@@ -104,6 +104,8 @@ def render_advice(r: dict[str, Any]) -> str:
         "",
     ]  # fmt: skip
     lines = head
+    if a.get("warnings"):  # analyze's warnings, so that suggest never contradicts them unseen
+        lines += ["  Warnings"] + [f"    ! {w}" for w in a["warnings"]] + [""]
     if r["suggestions"]:
         lines.append("  Suggestions (accept with: secondear apply FILE -o OUT --accept ID,ID)")
         for s in r["suggestions"]:
