@@ -165,7 +165,7 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
     Located on the 1/24-octave spectrum (:mod:`.fine`): the centre is interpolated between
     points 1/24 octave apart, the bell's gain and Q are fitted to the bump over the chord
     between its sides. Never inside the role's own register (:func:`protected_hz`), never
-    within a third of an octave of a roll-off (:func:`.fine.limits`: the knee of a low-pass
+    within half an octave of a roll-off (:func:`.fine.limits`: the knee of a low-pass
     or a high-pass is not a bump), and only a bump that stands out of the source's own
     roughness (:data:`ROUGHNESS_FACTOR` × the median deviation from the trend): a recorded
     instrument's spectrum is full of its notes' partials, which are not faults.
@@ -215,9 +215,10 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
 
 
 def zone_hz(analysis: Analysis, lim: Limits) -> tuple[float, float]:
-    """Where bumps are looked for: 100 Hz–12 kHz, a third of an octave inside any roll-off."""
-    lo = max(100.0, lim.low_hz * 2 ** (1 / 3) if lim.low_hz else 0.0)
-    hi = min(12000.0, 0.45 * analysis.sample_rate_hz, lim.high_hz * 2 ** (-1 / 3) if lim.high_hz else 1e9)
+    """Where bumps are looked for: 100 Hz–12 kHz, half an octave inside any roll-off (a
+    high-pass on a falling spectrum makes a hump just above its corner: not a resonance)."""
+    lo = max(100.0, lim.low_hz * 2 ** (1 / 2) if lim.low_hz else 0.0)
+    hi = min(12000.0, 0.45 * analysis.sample_rate_hz, lim.high_hz * 2 ** (-1 / 2) if lim.high_hz else 1e9)
     return lo, max(lo, hi)
 
 
