@@ -204,3 +204,25 @@ def test_tonal_moves_never_together_overshoot_the_region_they_answer():
             assert pct <= 80 + 5, s.why
         assert "with the other tonal moves" not in s.why or float(
             s.why.split("(")[-1].split(" %")[0]) <= 85, s.why  # fmt: skip
+
+
+def test_less_muddy_on_lean_low_mids_is_already_there_with_the_figure():
+    lean = _bell(_pink(), 250.0, -6.0, 1.0)
+    advice = suggest(analyze(lean, RATE), make_context(role_name="other", intent="less muddy"))
+    assert not [s for s in _eq(advice) if s.aspect == "intent:less muddy"], [s.why for s in advice.suggestions]
+    note = next(n for n in advice.notes if "already there" in n)
+    assert " dB " in note and "150 Hz–400 Hz" in note
+    muddy = _bell(_pink(), 220.0, 6.0, 1.0)  # the control: real mud gets its cut
+    advice = suggest(analyze(muddy, RATE), make_context(role_name="other", intent="less muddy"))
+    assert [s for s in _eq(advice) if s.move.params["gain_db"] < 0 and 150 <= s.move.params["freq_hz"] <= 400]
+
+
+@pytest.mark.parametrize("mud_db", [0.0, 3.0, 6.0])
+def test_warmer_but_not_muddy_is_one_curve(mud_db):
+    """No boost within an octave under a cut: never +89 Hz beside −158 Hz."""
+    x = _bell(_pink(), 180.0, mud_db, 1.0) if mud_db else _pink()
+    advice = suggest(analyze(x, RATE), make_context(role_name="other", intent="warmer but not muddy"))
+    eq = _eq(advice)
+    for b in (s for s in eq if s.move.params["gain_db"] > 0):
+        for c in (s for s in eq if s.move.params["gain_db"] < 0 and s.move.kind == "peak"):
+            assert _oct(b.move.params["freq_hz"], c.move.params["freq_hz"]) > 1.0, (b.why, c.why)
