@@ -204,12 +204,13 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
             break
     if not out:
         outside = [x for x in found if guard is None or not guard[0] <= x.freq_hz <= guard[1]]
-        worst = max((x.height_db for x in outside), default=0.0)
+        worst = f"largest {max(x.height_db for x in outside):+.1f} dB" if outside else f"none reaches {BUMP_DB:g} dB"
         extra = f"; the spectrum's own roughness is ±{rough:.1f} dB" if need > BUMP_DB else ""
+        where = f" outside a {ctx.role.name}'s own register ({hz(guard[0])}–{hz(guard[1])})" if guard else ""
         return [], [LeaveAlone(
             aspect="resonances",
             why=f"nothing between {hz(lo_z)} and {hz(hi_z)} stands {need:.1f} dB or more above the "
-                f"spectrum's broad shape outside a {ctx.role.name}'s own register (largest {worst:+.1f} dB{extra})",
+                f"spectrum's broad shape{where} ({worst}{extra})",
         )]  # fmt: skip
     return out, []
 
