@@ -25,7 +25,7 @@ from analyzers.moves import EQ_KINDS, Move
 from analyzers.suggest import Advice, Suggestion
 
 from .advise import advise, album_context
-from .audio_io import read_audio
+from .audio_io import WRITE_SUFFIXES, read_audio
 from .checks import BAND_TOLERANCE_DB, Check, checks_for
 from .errors import BridgeError
 from .render import render_chain, render_move, render_region, true_peak_dbtp
@@ -132,7 +132,7 @@ def write_audio(path: str | os.PathLike[str], audio: np.ndarray, sample_rate_hz:
 
     p = Path(path)
     ext = p.suffix.lower()
-    kwargs = {"bit_depth": 24} if ext in (".wav", ".flac", ".aif", ".aiff") else {}
+    kwargs = {"bit_depth": 24} if ext in WRITE_SUFFIXES else {}
     tmp = p.with_name(f".{p.name}.partial{ext}")
     try:
         with AudioFile(str(tmp), "w", sample_rate_hz, audio.shape[0], **kwargs) as f:

@@ -34,6 +34,9 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from ..errors import BridgeError
 
 PREFIX = "/secondear"
+#: The UDP port the bridge listens on unless told otherwise (``daw serve``, the panel's
+#: listener, the DAW-side scripts in ``scripts/daw/``).
+DEFAULT_PORT = 9000
 
 #: Datagrams larger than this are dropped before decoding (bytes).
 MAX_DATAGRAM_BYTES = 8192
@@ -319,3 +322,16 @@ _SPECS: dict[str, tuple[str, object, tuple[str, ...], int]] = {
 
 #: The addresses the bridge answers, for documentation and error messages.
 ADDRESSES = tuple(sorted(_SPECS))
+
+_ADDRESS_OF: dict[type, str] = {
+    Ping: f"{PREFIX}/ping", Analyze: f"{PREFIX}/analyze", Select: f"{PREFIX}/select",
+    Intent: f"{PREFIX}/intent", Accept: f"{PREFIX}/accept", Reject: f"{PREFIX}/reject",
+    ReplyTo: f"{PREFIX}/reply_to",
+}  # fmt: skip
+
+
+def address_of(event: Event) -> str:
+    """The OSC address an event came in on (for error replies); a :class:`BadMessage`'s own."""
+    if isinstance(event, BadMessage):
+        return event.address
+    return _ADDRESS_OF.get(type(event), "")

@@ -497,11 +497,7 @@ class PanelController:
         request = ContextRequest(role=role or "mix", genre=d.get("genre"),
                                  target=None if not d.get("target") else d["target"]["name"])  # fmt: skip
         context = request.check()
-        found = advise_file(path, context, taste=self.taste)
-        session = Session(None, found.info.sample_rate_hz, found.path, taste=self.taste, context=context,
-                          analysis=found.analysis)  # fmt: skip
-        session.suggest()
-        return session
+        return Session.from_advice(advise_file(path, context, taste=self.taste), taste=self.taste)
 
     def show_track(self, track: str, session: Session) -> None:
         """Show a DAW track's session, labelled ``track — file``; the track selects it later."""
