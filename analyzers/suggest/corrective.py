@@ -52,6 +52,7 @@ DC_HIGHPASS_HZ = 15.0
 _SUB_BASS_ROLES = ("mix", "master", "bass", "kick", "drums", "keys", "synth", "other")
 
 REGIONS = (  # (low Hz, high Hz, name, what it sounds like)
+    (60.0, 120.0, "boom", "boomy"),
     (120.0, 450.0, "mud", "muddy"),
     (450.0, 1100.0, "boxiness", "boxy"),
     (1100.0, 2000.0, "nasal", "nasal, honky"),

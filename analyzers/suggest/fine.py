@@ -37,6 +37,8 @@ TREND_HALF_OCT = 1.0
 LIMIT_FALL_DB = 20.0
 #: A low-pass this steep (dB/oct over its first octave) above 10 kHz is a codec's cut-off.
 CODEC_SLOPE_DB_OCT = 40.0
+#: Centres tried around the peak of the smoothed residual when the bell is fitted (octaves).
+CENTRE_SHIFTS_OCT = tuple(k / 96 for k in range(-6, 7))
 _QS = (0.7, 1.0, 1.4, 2.0, 2.8, 4.0, 5.6)
 
 
@@ -226,19 +228,22 @@ def _feature(f, level, resid, i, sign, rate) -> Feature | None:
     target = -(s[left : right + 1] - chord) * sign  # the change that flattens it (dB)
     ok = np.isfinite(target)
     best = None
-    for q in _QS:
-        unit = move_response_db(Move("peak", {"freq_hz": f0, "gain_db": -6.0 * sign, "q": q}),
-                                f[left : right + 1], rate) / 6.0  # fmt: skip
-        unit = unit * sign * -1.0  # response per dB of (signed) gain
-        den = float(np.sum(unit[ok] ** 2))
-        if den <= 0:
-            continue
-        g = float(np.sum(unit[ok] * target[ok]) / den)
-        err = float(np.sum((target[ok] - g * unit[ok]) ** 2))
-        if best is None or err < best[0]:
-            best = (err, g, q)
+    for shift in CENTRE_SHIFTS_OCT:  # the centre too is fitted, a little either side of the peak
+        fc = f0 * 2**shift
+        for q in _QS:
+            unit = move_response_db(Move("peak", {"freq_hz": fc, "gain_db": -6.0 * sign, "q": q}),
+                                    f[left : right + 1], rate) / 6.0  # fmt: skip
+            unit = unit * sign * -1.0  # response per dB of (signed) gain
+            den = float(np.sum(unit[ok] ** 2))
+            if den <= 0:
+                continue
+            g = float(np.sum(unit[ok] * target[ok]) / den)
+            err = float(np.sum((target[ok] - g * unit[ok]) ** 2))
+            if best is None or err < best[0]:
+                best = (err, g, q, fc)
     if best is None or best[1] * sign >= 0:
         return None
+    f0 = best[3]
     near = -target[max(0, i - left - 2) : i - left + 3] * sign  # at the centre, not elsewhere
     prominence = float(np.nanmax(near)) if np.isfinite(near).any() else 0.0
     return Feature(freq_hz=f0, height_db=float(sign * height), depth_db=float(best[1]), q=best[2],
