@@ -118,15 +118,7 @@ def rumble(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Lea
     dc = max((abs(v) for v in analysis.hygiene.dc_offset), default=0.0)
     if found_j is None and dc > DC_WARN:
         # the same threshold as analyze's warning: a DC offset is answered, never "no high-pass"
-        move = Move("highpass", {"freq_hz": DC_HIGHPASS_HZ, "slope_db_oct": 12.0})
-        return [Suggestion(
-            id="dc-highpass", move=move,
-            why=(f"DC offset of {dc:.4f} ({20 * math.log10(dc):.1f} dBFS): it wastes headroom, clicks at "
-                 f"edits and clips asymmetrically; a 12 dB/oct high-pass at {hz(DC_HIGHPASS_HZ)} removes it "
-                 "and leaves the music alone"),
-            confidence=0.9, severity=severity(20 * math.log10(dc), -50.0, -30.0), aspect="dc_offset",
-            predicted={"dc_offset": 0.0}, source="analyze: DC offset warning; SOS glossary (HPF under 20 Hz)",
-        )], []  # fmt: skip
+        return [dc_highpass(analysis)], []
     if found_j is None:
         measured = f"{_db(share[below_role].sum()):.0f} dB" if below_role.any() and share[below_role].sum() > 0 else "nothing measurable"
         return [], [LeaveAlone(
@@ -148,6 +140,25 @@ def rumble(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Lea
         confidence=confidence(amount, 10.0, base=0.55), severity=severity(amount, 4.0, 10.0),
         aspect="rumble", predicted=predicted, source=f"roles.json: {role.name}",
     )], []  # fmt: skip
+
+
+def dc_highpass(analysis: Analysis) -> Suggestion:
+    """A 12 dB/oct high-pass at :data:`DC_HIGHPASS_HZ` for a DC offset over analyze's warning level."""
+    dc = max((abs(v) for v in analysis.hygiene.dc_offset), default=0.0)
+    move = Move("highpass", {"freq_hz": DC_HIGHPASS_HZ, "slope_db_oct": 12.0})
+    return Suggestion(
+        id="dc-highpass", move=move,
+        why=(f"DC offset of {dc:.4f} ({20 * math.log10(max(dc, 1e-12)):.1f} dBFS): it wastes headroom, clicks at "
+             f"edits and clips asymmetrically; a 12 dB/oct high-pass at {hz(DC_HIGHPASS_HZ)} removes it "
+             "and leaves the music alone"),
+        confidence=0.9, severity=severity(20 * math.log10(max(dc, 1e-12)), -50.0, -30.0), aspect="dc_offset",
+        predicted={"dc_offset": 0.0}, source="analyze: DC offset warning; SOS glossary (HPF under 20 Hz)",
+    )  # fmt: skip
+
+
+def has_dc(analysis: Analysis) -> bool:
+    """A DC offset above analyze's warning level (:data:`analyzers.analysis.DC_WARN`)."""
+    return max((abs(v) for v in analysis.hygiene.dc_offset), default=0.0) > DC_WARN
 
 
 def _infra(analysis: Analysis) -> float:

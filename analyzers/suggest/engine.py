@@ -21,11 +21,12 @@ from ..context import Context
 from ..moves import TONAL_EQ_KINDS, Move
 from ..records import Analysis
 from .common import CENTRES, NOMINAL, band_key, band_levels, band_span, confidence, severity
-from .corrective import band_limit_notes, bumps, rumble
+from .corrective import band_limit_notes, bumps, dc_highpass, has_dc, rumble
 from .dynamics import crest, loudness, lra, peaks
 from .fine import fine, limits
 from .intent import intent_suggestions
 from .records import SEVERITY_RANK, Advice, LeaveAlone, Suggestion
+from .repair import hum, noise, rumble_is_hum
 from .stereo import stereo
 from .tonal import fit_moves, smooth_octave
 
@@ -65,6 +66,16 @@ def suggest(analysis: Analysis, ctx: Context) -> Advice:
     found += s
     keep += k
     notes += band_limit_notes(analysis, ctx)
+    for rule in (hum, noise):  # repair: mains hum, background noise
+        s, k = rule(analysis, ctx)
+        found += s
+        keep += k
+    if any(x.aspect == "hum" for x in found):
+        for x in [x for x in found if x.aspect == "rumble" and rumble_is_hum(analysis, x)]:
+            found.remove(x)
+            notes.append(f"no {x.move.describe()}: the energy under it is the hum's own lines, which the dehum move notches")
+            if has_dc(analysis):  # the high-pass also took the DC offset: that still needs its move
+                found.append(dc_highpass(analysis))
     if ctx.reference is None:
         s, k = bumps(analysis, ctx)
         if ctx.role.name in ("mix", "master"):
