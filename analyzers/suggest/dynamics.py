@@ -257,15 +257,28 @@ def _squashed(analysis: Analysis, ctx: Context) -> str:
 
 
 def peaks(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[LeaveAlone]]:
-    """With no destination: only say whether the true peak is safe."""
+    """With no destination: a true peak above 0 dBTP is a fault (it clips in the converter
+    or the codec) answered with a limiter to −1 dBTP; −1…0 dBTP is a caution; under −1, safe.
+    With a destination, :func:`loudness` owns the ceiling."""
     tp = analysis.levels.true_peak_dbtp
     if tp is None or ctx.destination is not None:
         return [], []
     if tp <= -1.0:
         return [], [LeaveAlone(aspect="true_peak", why=f"true peak {tp:.1f} dBTP leaves headroom under −1 dBTP")]
+    if tp > 0.0:
+        move = Move("limiter", {"ceiling_dbtp": -1.0, "gain_db": 0.0, "release_ms": 100.0})
+        return [Suggestion(
+            id="true-peak-limit", move=move,
+            why=f"true peak {tp:+.1f} dBTP is above 0 dBTP: it clips when converted or encoded; a limiter "
+                f"with its ceiling at −1 dBTP takes {tp + 1.0:.1f} dB off those peaks (a --target sizes "
+                "it for a destination)",
+            confidence=0.9, severity=severity(tp + 1.0, 1.0, 2.0), aspect="true_peak",
+            predicted={"true_peak_dbtp": -1.0}, source="EBU R128 / AES TD1008: −1 dBTP",
+        )], []  # fmt: skip
     return [], [LeaveAlone(
         aspect="true_peak",
-        why=f"true peak {tp:+.1f} dBTP is above −1 dBTP; give a --target to get a limiter move sized for it",
+        why=f"true peak {tp:+.1f} dBTP is above −1 dBTP (under 0): a caution, not a fault; give a --target to "
+            "get a limiter move sized for it",
     )]  # fmt: skip
 
 

@@ -124,6 +124,8 @@ def render_advice(r: dict[str, Any]) -> str:
         "",
     ]  # fmt: skip
     lines = head
+    if a.get("warnings"):  # analyze's warnings, so that suggest never contradicts them unseen
+        lines += ["  Warnings"] + [f"    ! {w}" for w in a["warnings"]] + [""]
     if r["suggestions"]:
         lines.append("  Suggestions (accept with: secondear apply FILE -o OUT --accept ID,ID)")
         for s in r["suggestions"]:
@@ -155,7 +157,10 @@ def render_apply(r: dict[str, Any]) -> str:
         for c in r["checks"]:
             before = "" if c["before"] is None else f"{c['before']:+.2f} → "
             meas = "—" if c["measured"] is None else f"{c['measured']:+.2f}"
-            lines.append(f"    [{c['id']}] {c['figure']:<28} {before}predicted {c['predicted']:+.2f}, measured {meas}")
+            whose = " (its own effect)" if c.get("own") else ""
+            flag = "  ⚠ misses by more than 1 dB" if c.get("missed") else ""
+            lines.append(f"    [{c['id']}] {c['figure']:<28} {before}predicted {c['predicted']:+.2f}, "
+                         f"measured {meas}{whose}{flag}")
     after = r["after"]
     lines.append(
         f"  result: {_f(after['integrated_lufs'], 'LUFS')}, true peak {_f(after['true_peak_dbtp'], 'dBTP')}, "
