@@ -1,5 +1,6 @@
 """What an A/B render did, measured: A's and B's spectra and loudness over time, and the
-gain reduction of each dynamics move (compressor, limiter, gate, expander) over time.
+gain reduction of each dynamics move (compressor, limiter, gate, de-esser, ride, expander)
+over time.
 
 :func:`measure_ab` analyses A and B of an :class:`~bridge.audition.Audition` as rendered
 (the loudness match taken back out, so B's loudness is what the chain makes) with
@@ -28,7 +29,10 @@ GR_WINDOW_S = 0.05
 #: Windows whose input is quieter than this (dBFS RMS) carry no reduction (NaN).
 GR_FLOOR_DBFS = -70.0
 #: Move kinds whose gain over time is measured, and the parameter holding their static gain.
-GR_KINDS = {"compressor": "makeup_db", "limiter": "gain_db", "expander": None, "gate": None}
+#: (A de-esser's is the whole signal's level change: its band alone is turned down more; a
+#: ride's is its gain curve, negative where it lifts.)
+GR_KINDS = {"compressor": "makeup_db", "limiter": "gain_db", "expander": None, "gate": None, "deesser": None,
+            "ride": None}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

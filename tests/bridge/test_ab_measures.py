@@ -64,3 +64,20 @@ def test_silent_input_windows_carry_no_reduction():
     x = np.zeros((2, int(RATE)), dtype=np.float32)
     t, red = gain_reduction(x, x, RATE)
     assert t.size == 20 and np.isnan(red).all()
+
+
+def test_deesser_reduction_is_on_the_bursts_only():
+    """Loud 6 kHz bursts (0.2 s every 0.5 s) over a quiet 200 Hz bed: the de-esser turns the
+    bursts down and leaves the bed alone."""
+    t = np.arange(int(4 * RATE)) / RATE
+    burst = ((t % 0.5) < 0.2).astype(np.float32)
+    x = (0.02 * np.sin(2 * np.pi * 200 * t) + 0.5 * burst * np.sin(2 * np.pi * 6000 * t)).astype(np.float32)
+    x = np.tile(x, (2, 1))
+    ds = Move("deesser", {"freq_hz": 6000.0, "threshold_db": -30.0, "range_db": 12.0, "q": 2.15, "ratio": 4.0,
+                          "attack_ms": 1.0, "release_ms": 50.0})  # fmt: skip
+    (gr,) = measure_ab(audition(x, RATE, [ds]), [("ds", ds)]).gain_reduction
+    on = ((gr.times_s % 0.5) > 0.05) & ((gr.times_s % 0.5) < 0.15)
+    off = ((gr.times_s % 0.5) > 0.35) & ((gr.times_s % 0.5) < 0.45)
+    assert np.nanmedian(gr.reduction_db[on]) > 3.0
+    assert abs(np.nanmedian(gr.reduction_db[off])) < 0.5
+    assert gr.max_db > 3.0 and gr.kind == "deesser"

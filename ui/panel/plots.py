@@ -373,6 +373,6 @@ class GainReductionView(pg.PlotWidget):
             self.curves.append(c)
             lines.append(text)
         self.summary = "; ".join(lines) if lines else (
-            "no compressor, limiter, gate or expander among the accepted moves" if measures is not None else
+            "no compressor, limiter, gate, de-esser or ride among the accepted moves" if measures is not None else
             "render the A/B to see the dynamics moves' gain reduction")  # fmt: skip
         self.setToolTip(self.summary)
