@@ -427,9 +427,15 @@ def _reverse(request: Request, state: Sequence[Suggestion], turns: Sequence[Turn
         move = Move(cause.move.kind, {**cause.move.params, "freq_hz": round(f, 1)})
     pushed = effect(cause.move, q, rate)
     new = _unique(replace(cause, move=move, why=(
-        f"'{request.text}': {cause.move.describe()} did most of it ({pushed:+.1f} on {_quality_label(q)}; "
-        f"{figure}) — half of it taken back: {move.describe()}")), taken)  # fmt: skip
+        f"'{request.text}': {cause.move.describe()} did most of it ({_pushed(q, pushed)}; {figure}) — "
+        f"half of it taken back: {move.describe()}")), taken)  # fmt: skip
     return Reply("reverse", proposals=(new,), replaces={new.id: cause.id})
+
+
+def _pushed(q: Quality, amount: float) -> str:
+    if q.kind == "eq":
+        return f"it {'raised' if q.sign > 0 else 'lowered'} {_quality_label(q)} by {abs(amount):.1f} dB on average"
+    return f"{amount:+.1f} on {_quality_label(q)}"
 
 
 def _quality_label(q: Quality) -> str:
