@@ -92,6 +92,13 @@ KINDS: Mapping[str, Mapping[str, Param]] = MappingProxyType(
 EQ_KINDS = ("highpass", "lowpass", "peak", "low_shelf", "high_shelf")
 #: The kinds a dynamics processor realises (a "dynamics" plugin is chosen for these).
 DYNAMICS_KINDS = ("compressor", "limiter")
+#: The kinds with one amount: the parameter that holds it and its neutral value ("a bit
+#: more" scales the change from neutral; taste learns the share of it engineers keep).
+AMOUNT_PARAMS: Mapping[str, tuple[str, float]] = MappingProxyType({
+    "peak": ("gain_db", 0.0), "low_shelf": ("gain_db", 0.0), "high_shelf": ("gain_db", 0.0),
+    "gain": ("gain_db", 0.0), "limiter": ("gain_db", 0.0), "width": ("side_gain_db", 0.0),
+    "compressor": ("ratio", 1.0), "expander": ("ratio", 1.0),
+})  # fmt: skip
 
 _INTEGER_PARAMS = {"channel", "delay_samples"}
 _SLOPES = (6.0, 12.0, 18.0, 24.0)

@@ -25,6 +25,7 @@ from typing import Any
 
 from analyzers.errors import ParameterError
 from analyzers.suggest.records import DECISION_SCHEMA_VERSION, VERDICTS, Decision
+from analyzers.suggest.taste import amount_key, kept_share
 
 from .errors import PresetFormatError, PresetStoreError
 from .store import data_dir
@@ -134,7 +135,10 @@ def summarize(decisions: Iterable[Decision]) -> dict[str, Any]:
     """Plain data (JSON-ready) a suggestion engine can use; pure.
 
     Returns ``{"decisions": n, "by_rule": {rule_id: stats}, "by_kind_role": {kind: {role:
-    stats}}}``; the role of a decision made without one is ``"any"``. ``stats`` is
+    stats}}, "amounts": {key: {"n", "kept"}}}``; ``amounts`` holds, per
+    :func:`analyzers.suggest.taste.amount_key` (kind, direction, region, role; and role ``*``
+    over every role), the median share of the suggested amount kept over the accepted (1) and
+    tweaked decisions; the role of a decision made without one is ``"any"``. ``stats`` is
     ``{"accepted", "tweaked", "rejected", "total": counts, "accept_rate": (accepted +
     tweaked) / total, "median_tweak": {...}}`` where ``median_tweak`` holds, over the tweaked
     decisions that changed them, the median of final − proposed for ``gain_db`` (dB) and
@@ -143,15 +147,22 @@ def summarize(decisions: Iterable[Decision]) -> dict[str, Any]:
     """
     groups_rule: dict[str, list[Decision]] = {}
     groups_kr: dict[str, dict[str, list[Decision]]] = {}
+    shares: dict[str, list[float]] = {}
     n = 0
     for d in decisions:
         n += 1
         groups_rule.setdefault(d.rule_id, []).append(d)
         groups_kr.setdefault(d.kind, {}).setdefault(d.role or "any", []).append(d)
+        key = amount_key(d.kind, d.proposed, d.role)
+        share = kept_share(d.kind, d.proposed, d.final) if d.verdict != "rejected" else None
+        if key is not None and share is not None and math.isfinite(share):
+            shares.setdefault(key, []).append(share)
+            shares.setdefault(key.rsplit("|", 1)[0] + "|*", []).append(share)
     return {"decisions": n,
             "by_rule": {k: _stats(v) for k, v in sorted(groups_rule.items())},
             "by_kind_role": {k: {r: _stats(v) for r, v in sorted(roles.items())}
-                             for k, roles in sorted(groups_kr.items())}}  # fmt: skip
+                             for k, roles in sorted(groups_kr.items())},
+            "amounts": {k: {"n": len(v), "kept": round(statistics.median(v), 3)} for k, v in sorted(shares.items())}}  # fmt: skip
 
 
 def _stats(ds: list[Decision]) -> dict[str, Any]:

@@ -30,7 +30,7 @@ import numpy as np
 from ..context import Context, UnknownNameError, load_data
 from ..eq_response import move_response_db
 from ..errors import ParameterError
-from ..moves import KINDS, Move
+from ..moves import AMOUNT_PARAMS, KINDS, Move
 from ..records import Analysis
 from .common import CENTRES, band_levels, hz, trend
 from .engine import suggest
@@ -51,11 +51,7 @@ REVERSE_SHARE = 0.5
 #: A move whose response pushes a quality by less than this (dB, or LU) did not cause it.
 CAUSE_MIN = 0.5
 #: The parameter that holds a move's amount, and its neutral value.
-AMOUNTS: Mapping[str, tuple[str, float]] = {
-    "peak": ("gain_db", 0.0), "low_shelf": ("gain_db", 0.0), "high_shelf": ("gain_db", 0.0),
-    "gain": ("gain_db", 0.0), "limiter": ("gain_db", 0.0), "width": ("side_gain_db", 0.0),
-    "compressor": ("ratio", 1.0), "expander": ("ratio", 1.0),
-}  # fmt: skip
+AMOUNTS = AMOUNT_PARAMS
 #: The regions the figures after each turn are measured in (band level in dB, summed power).
 FIGURE_REGIONS_HZ: Mapping[str, tuple[float, float]] = {
     "low": (40.0, 160.0), "low_mid": (160.0, 500.0), "mid": (500.0, 2000.0), "high_mid": (2000.0, 5000.0),
