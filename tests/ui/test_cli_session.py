@@ -48,16 +48,16 @@ def test_conversation_across_commands(capsys, tmp_path, pink_wav):
     s = tmp_path / "S.json"
     t1 = run_json(capsys, "suggest", pink_wav, "--session", s, "--intent", "warmer")
     ids = [p["id"] for p in t1["proposals"]]
-    assert {"warmer-1", "warmer-2"} <= set(ids) and t1["turn"] == 1
+    assert {"warmer-low-mids", "warmer-less-top"} <= set(ids) and t1["turn"] == 1
     assert json.loads(s.read_text())["version"] == 1
-    a1 = run_json(capsys, "apply", pink_wav, "-o", tmp_path / "1.wav", "--session", s, "--accept", "warmer-1,warmer-2")
+    a1 = run_json(capsys, "apply", pink_wav, "-o", tmp_path / "1.wav", "--session", s, "--accept", "warmer-low-mids,warmer-less-top")
     assert [d["verdict"] for d in a1["decided"]] == ["accepted", "accepted"]
     lift = band_db(tmp_path / "1.wav", 235, 265) - band_db(pink_wav, 235, 265)
     assert lift == pytest.approx(a1["state"][0]["params"]["gain_db"], abs=0.3)
 
     # 'too dark now' continues from the state in the file: the warm shelf loses half
     t2 = run_json(capsys, "suggest", pink_wav, "--session", s, "--intent", "too dark now")
-    assert t2["kind"] == "reverse" and t2["replaces"] == {t2["proposals"][0]["id"]: "warmer-2"}
+    assert t2["kind"] == "reverse" and t2["replaces"] == {t2["proposals"][0]["id"]: "warmer-less-top"}
     run_json(capsys, "apply", pink_wav, "-o", tmp_path / "2.wav", "--session", s, "--accept", "all")
     top1 = band_db(tmp_path / "1.wav", 13000, 16000) - band_db(pink_wav, 13000, 16000)
     top2 = band_db(tmp_path / "2.wav", 13000, 16000) - band_db(pink_wav, 13000, 16000)
@@ -82,7 +82,7 @@ def test_conversation_across_commands(capsys, tmp_path, pink_wav):
     # every decision made on the command line reached the taste log
     logged = TasteLog().read().decisions
     assert [(d.suggestion_id, d.verdict) for d in logged] == [
-        ("warmer-1", "accepted"), ("warmer-2", "accepted"), (t2["proposals"][0]["id"], "accepted"), (pid, "tweaked")]
+        ("warmer-low-mids", "accepted"), ("warmer-less-top", "accepted"), (t2["proposals"][0]["id"], "accepted"), (pid, "tweaked")]
     assert logged[-1].final["gain_db"] == -0.5
     status = run(capsys, "suggest", pink_wav, "--session", s)[1]
     assert "4 turns" in status and "'undo that' (undo)" in status
@@ -128,5 +128,5 @@ def test_session_errors(capsys, tmp_path, pink_wav):
     assert code == 1 and "is the session of" in err
     code, _, err = run(capsys, "suggest", pink_wav, "--session", s, "--intent", "too purple")
     assert code == 2 and "not a quality I know" in err
-    code, _, err = run(capsys, "apply", pink_wav, "-o", tmp_path / "o.wav", "--session", s, "--tweak", "warmer-1:gain")
+    code, _, err = run(capsys, "apply", pink_wav, "-o", tmp_path / "o.wav", "--session", s, "--tweak", "warmer-low-mids:gain")
     assert code == 2 and "PARAM=NUMBER" in err
