@@ -24,6 +24,7 @@ from .common import CENTRES, NOMINAL, band_key, band_levels, band_span, confiden
 from .corrective import bumps, rumble
 from .dynamics import crest, loudness, lra, peaks
 from .intent import intent_suggestions
+from .questions import question
 from .records import Advice, LeaveAlone, Suggestion
 from .stereo import stereo
 from .tonal import fit_moves
@@ -109,7 +110,9 @@ def suggest(analysis: Analysis, ctx: Context) -> Advice:
         ranked = ranked[:MAX_SUGGESTIONS]
     answered = {s.aspect for s in ranked}
     keep = [k for k in keep if k.aspect not in answered]
-    return Advice(suggestions=tuple(ranked), leave_alone=tuple(keep), notes=tuple(notes))
+    asked = question(analysis, ctx, notes)
+    return Advice(suggestions=tuple(ranked), leave_alone=tuple(keep), notes=tuple(notes),
+                  questions=() if asked is None else (asked,))  # fmt: skip
 
 
 def _tonal(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[LeaveAlone]]:

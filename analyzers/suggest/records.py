@@ -110,13 +110,30 @@ class LeaveAlone:
         return {"aspect": self.aspect, "why": self.why}
 
 
+@dataclass(frozen=True, slots=True)
+class Question:
+    """What the engine asks when a missing piece of context would change its answer most:
+    one short question, its choices, and the flag that answers it (``--target spotify``)."""
+
+    aspect: str  # destination, genre, role
+    text: str
+    choices: tuple[str, ...]
+    flag: str
+    why: str
+
+    def to_dict(self) -> dict:
+        return {"aspect": self.aspect, "text": self.text, "choices": list(self.choices), "flag": self.flag,
+                "why": self.why}  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Advice:
-    """The engine's whole answer for one piece of audio."""
+    """The engine's whole answer for one piece of audio (and at most one question)."""
 
     suggestions: tuple[Suggestion, ...]
     leave_alone: tuple[LeaveAlone, ...]
     notes: tuple[str, ...] = ()
+    questions: tuple[Question, ...] = ()
 
     def by_id(self, suggestion_id: str) -> Suggestion:
         for s in self.suggestions:

@@ -31,6 +31,7 @@ from bridge.session import Session, SessionError
 from bridge.session_file import SessionFileError, load_session, read_session_dict, save_session
 
 from .context import context_request, fail, log_decisions, parse_tweaks, taste_summary
+from .report import render_question
 
 #: The figures a turn's report shows (name, unit), in this order.
 SHOWN_FIGURES = (("integrated_lufs", "LUFS"), ("low_dbfs", "dBFS"), ("low_mid_dbfs", "dBFS"), ("mid_dbfs", "dBFS"),
@@ -115,13 +116,16 @@ def _start(args: argparse.Namespace, path: str) -> int:
     if args.json:
         print(_json({"path": path, "session": args.session, "turn": 1, **turn.to_dict(),
                      "leave_alone": [k.to_dict() for k in session.advice.leave_alone],
-                     "notes": list(session.advice.notes), **_state(session)}))  # fmt: skip
+                     "notes": list(session.advice.notes),
+                     "questions": [q.to_dict() for q in session.advice.questions], **_state(session)}))  # fmt: skip
         return 0
     text = _render_turn(session, turn, 1, path, args.session)
     if session.advice.leave_alone:
         text += "\n\n  Leave alone\n" + "\n".join(f"    · {k.aspect}: {k.why}" for k in session.advice.leave_alone)
     if session.advice.notes:
         text += "\n\n  Notes\n" + "\n".join(f"    - {n}" for n in session.advice.notes)
+    for q in session.advice.questions:
+        text += "\n\n" + "\n".join(render_question(q.to_dict()))
     print(text)
     return 0
 

@@ -91,6 +91,7 @@ def suggest_one(path: str, context: Context, taste: Mapping[str, Any] | None) ->
         "suggestions": [s.to_dict() for s in found.advice.suggestions],
         "leave_alone": [k.to_dict() for k in found.advice.leave_alone],
         "notes": list(found.advice.notes),
+        "questions": [q.to_dict() for q in found.advice.questions],
     }
 
 
