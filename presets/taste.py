@@ -20,12 +20,14 @@ import os
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from analyzers.errors import ParameterError
 from analyzers.suggest.records import DECISION_SCHEMA_VERSION, VERDICTS, Decision
-from analyzers.suggest.taste import amount_key, kept_share
+from analyzers.suggest.taste import (MIN_AMOUNT_DECISIONS, REJECT_MIN_DECISIONS, REJECT_SHARE, amount_key, describe_key,
+                                     kept_share)  # fmt: skip
 
 from .errors import PresetFormatError, PresetStoreError
 from .store import data_dir
@@ -125,6 +127,20 @@ class TasteLog:
                 skipped += 1
         return TasteRead(tuple(out), skipped)
 
+    def reset(self) -> Path | None:
+        """Forget: the log is moved aside to ``<name>.reset-<UTC time>`` beside it (returned),
+        so suggestions use the defaults again; None when there was no log.
+
+        Raises PresetStoreError when it cannot be moved."""
+        if not self.path.exists():
+            return None
+        aside = self.path.with_name(f"{self.path.name}.reset-{datetime.now(timezone.utc):%Y%m%dT%H%M%S.%fZ}")
+        try:
+            os.replace(self.path, aside)
+        except OSError as exc:
+            raise PresetStoreError(f"cannot move the taste log {self.path} aside: {exc.strerror or exc}") from exc
+        return aside
+
     def summary(self) -> dict[str, Any]:
         """:func:`summarize` of everything in the log (plus ``skipped_lines``)."""
         r = self.read()
@@ -181,3 +197,30 @@ def _stats(ds: list[Decision]) -> dict[str, Any]:
     total = len(ds)
     return {**counts, "total": total, "accept_rate": round((counts["accepted"] + counts["tweaked"]) / total, 3),
             "median_tweak": {k: round(statistics.median(v), 3) for k, v in deltas.items() if v}}  # fmt: skip
+
+
+def describe_taste(summary: dict[str, Any]) -> list[str]:
+    """What :func:`summarize` learnt, as lines for a person (``secondear taste show``, the
+    panel's taste view): the amounts kept that scale suggestions, the kinds left out, and the
+    decisions per kind and role."""
+    n = int(summary.get("decisions", 0))
+    lines = [f"{n} decisions" + (f" ({summary['skipped_lines']} unreadable lines skipped)"
+                                 if summary.get("skipped_lines") else "")]  # fmt: skip
+    if not n:
+        return lines + ["nothing learnt yet: suggestions use the defaults"]
+    amounts = [(k, v) for k, v in summary.get("amounts", {}).items() if not k.endswith("|*")]
+    learnt = [(k, v) for k, v in amounts if v["n"] >= MIN_AMOUNT_DECISIONS and abs(v["kept"] - 1) >= 0.05]
+    lines.append("amounts you keep (suggestions are scaled by these)")
+    lines += [f"  {describe_key(k)}: about {100 * v['kept']:.0f} % ({v['n']} decisions)" for k, v in learnt] or [
+        f"  none yet (a kind, region and role needs {MIN_AMOUNT_DECISIONS} accepted or tweaked decisions)"]
+    rejected = [(kind, role, st) for kind, roles in summary.get("by_kind_role", {}).items() for role, st in roles.items()
+                if st["total"] >= REJECT_MIN_DECISIONS and st["rejected"] / st["total"] >= REJECT_SHARE]  # fmt: skip
+    lines.append("left out (you reject them)")
+    lines += [f"  {kind.replace('_', '-')} on {role}: rejected {st['rejected']} of {st['total']}"
+              for kind, role, st in rejected] or ["  none"]  # fmt: skip
+    lines.append("decisions by kind and role")
+    for kind, roles in summary.get("by_kind_role", {}).items():
+        for role, st in roles.items():
+            lines.append(f"  {kind:<11} {role:<8} {st['accepted']} accepted, {st['tweaked']} tweaked, "
+                         f"{st['rejected']} rejected")  # fmt: skip
+    return lines

@@ -79,7 +79,7 @@ def test_engineer_who_halves_high_boosts_and_rejects_highpass_on_bass(capsys, pi
     assert "hpf" in [s.id for s in vocal_now.suggestions]
     assert "high-shelf boosts above 8 kHz (16 decisions)" in vocal_now.by_id("more-air").why
     warm = make_context(role_name="bass", intent="warmer")
-    assert advise(a, warm, taste=taste).by_id("warmer-1").move == advise(a, warm).by_id("warmer-1").move
+    assert advise(a, warm, taste=taste).by_id("warmer-low-mids").move == advise(a, warm).by_id("warmer-low-mids").move
     # …and 'taste show' says what was learnt
     assert main(["taste", "show"]) == 0
     shown = capsys.readouterr().out

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-from datetime import datetime, timezone
 from typing import Any
 
-from analyzers.suggest.taste import MIN_AMOUNT_DECISIONS, REJECT_MIN_DECISIONS, REJECT_SHARE, describe_key
 from bridge.files import atomic_write_text
 from presets import PresetError, TasteLog
+from presets.taste import describe_taste
 
 from .context import fail
 
@@ -67,39 +65,15 @@ def run_taste_command(args: argparse.Namespace) -> int:
 
 
 def _reset(log: TasteLog) -> int:
-    if not log.path.exists():
+    aside = log.reset()
+    if aside is None:
         print(f"no taste log at {log.path}: the defaults are in use")
-        return 0
-    aside = log.path.with_name(f"{log.path.name}.reset-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}")
-    try:
-        os.replace(log.path, aside)
-    except OSError as exc:
-        return fail(f"cannot move the taste log {log.path} aside: {exc.strerror or exc}", 1)
-    print(f"taste reset: suggestions use the defaults again; the old log is kept as {aside}")
+    else:
+        print(f"taste reset: suggestions use the defaults again; the old log is kept as {aside}")
     return 0
 
 
 def render_taste(summary: dict[str, Any]) -> str:
     """The readable form of ``taste show``."""
-    n = int(summary.get("decisions", 0))
-    lines = [f"taste log {summary.get('path')}: {n} decisions"
-             + (f" ({summary['skipped_lines']} unreadable lines skipped)" if summary.get("skipped_lines") else "")]
-    if not n:
-        lines.append("  nothing learnt yet: suggestions use the defaults")
-        return "\n".join(lines)
-    amounts = [(k, v) for k, v in summary.get("amounts", {}).items() if not k.endswith("|*")]
-    learnt = [(k, v) for k, v in amounts if v["n"] >= MIN_AMOUNT_DECISIONS and abs(v["kept"] - 1) >= 0.05]
-    lines.append("  amounts you keep (suggestions are scaled by these)")
-    lines += [f"    {describe_key(k)}: about {100 * v['kept']:.0f} % ({v['n']} decisions)" for k, v in learnt] or [
-        f"    none yet (a kind, region and role needs {MIN_AMOUNT_DECISIONS} accepted or tweaked decisions)"]
-    rejected = [(kind, role, st) for kind, roles in summary.get("by_kind_role", {}).items() for role, st in roles.items()
-                if st["total"] >= REJECT_MIN_DECISIONS and st["rejected"] / st["total"] >= REJECT_SHARE]  # fmt: skip
-    lines.append("  left out (you reject them)")
-    lines += [f"    {kind.replace('_', '-')} on {role}: rejected {st['rejected']} of {st['total']}"
-              for kind, role, st in rejected] or ["    none"]  # fmt: skip
-    lines.append("  decisions by kind and role")
-    for kind, roles in summary.get("by_kind_role", {}).items():
-        for role, st in roles.items():
-            lines.append(f"    {kind:<11} {role:<8} {st['accepted']} accepted, {st['tweaked']} tweaked, "
-                         f"{st['rejected']} rejected")  # fmt: skip
-    return "\n".join(lines)
+    return "\n".join([f"taste log {summary.get('path')}: " + describe_taste(summary)[0],
+                      *("  " + line for line in describe_taste(summary)[1:])])
