@@ -275,11 +275,13 @@ class Session:
 
     def open_conversation(self) -> Turn:
         """Record the opening advice (the engine's suggestions in the session's context) as
-        the conversation's first turn, to be decided like any other."""
+        the conversation's first turn, to be decided like any other (decisions on it made
+        already count as its own)."""
         if self.advice is None:
             self.suggest()
+        offered = {s.id for s in self.advice.suggestions}
         turn = Turn(words=self.context.intent or "", kind="first", proposals=tuple(self.advice.suggestions),
-                    before=tuple(self.chosen()))  # fmt: skip
+                    before=tuple(s for s in self.chosen() if s.id not in offered))  # fmt: skip
         self.turns = [turn]
         return turn
 
@@ -352,6 +354,15 @@ class Session:
                 self.cards[sid] = Card(c.suggestion, "tweaked", s.move)
             else:
                 self.cards[sid] = Card(s, "accepted")
+
+    def snapshot(self) -> tuple[dict[str, Card], list[Turn], dict[str, str]]:
+        """The cards, the turns and the replacements as they are (a turn's undo step)."""
+        return dict(self.cards), list(self.turns), dict(self.replacing)
+
+    def restore_snapshot(self, snapshot: tuple[Mapping[str, Card], Sequence[Turn], Mapping[str, str]]) -> None:
+        """Put back what :meth:`snapshot` kept (no decision is logged)."""
+        cards, turns, replacing = snapshot
+        self.cards, self.turns, self.replacing = dict(cards), list(turns), dict(replacing)
 
     def latest_pending(self) -> list[str]:
         """The undecided cards the last turn proposed (what ``--accept all`` means in a

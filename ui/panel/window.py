@@ -171,6 +171,8 @@ class PanelWindow(QMainWindow):
         e.addSeparator()
         self._action(e, "&Accept the focused card", QKeySequence("A"), lambda: self._on_focused(self.accept))
         self._action(e, "&Reject the focused card", QKeySequence("R"), lambda: self._on_focused(self.reject))
+        e.addSeparator()
+        self._action(e, "Your &taste…", None, self.taste_dialog)
         d = self.menuBar().addMenu("&DAW")
         self._action(d, "&Push the accepted moves…", QKeySequence("Ctrl+P"), self.push_dialog)
         self.listen_action = self._action(d, "&Listen for the DAW on 127.0.0.1:9000", None, self._toggle_listen)
@@ -213,6 +215,15 @@ class PanelWindow(QMainWindow):
                                     "analysis shows is already there; Enter to suggest again")  # fmt: skip
         self.intent_edit.returnPressed.connect(self.apply_context)
         row.addWidget(self.intent_edit, 1)
+        self.say_box = QComboBox()  # the conversation: words said after the first suggestions, with their history
+        self.say_box.setEditable(True)
+        self.say_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.say_box.setMinimumWidth(200)
+        self.say_box.lineEdit().setPlaceholderText("then: a bit more · too dark now · undo that")
+        self.say_box.setToolTip("the next turn, against the moves accepted so far (Enter); earlier turns in the list; "
+                                "Edit ▸ Undo takes a turn back as one step")  # fmt: skip
+        self.say_box.lineEdit().returnPressed.connect(self.say)
+        row.addWidget(self.say_box, 1)
         self.reference_label = QLabel("no reference")
         self.reference_label.setObjectName("meterName")
         row.addWidget(self.reference_label)
@@ -488,6 +499,27 @@ class PanelWindow(QMainWindow):
         genre, target = self.genre_combo.currentText(), self.target_combo.currentText()
         self.controller.set_context(role=self.role_combo.currentText(), genre=None if genre == NONE else genre,
                                     target=None if target == NONE else target, intent=self.intent_edit.text())  # fmt: skip
+
+    def say(self, text: str | None = None) -> None:
+        """The next turn of the conversation (the say box's words, or ``text``)."""
+        words = (self.say_box.currentText() if text is None else text).strip()
+        self.controller.say(words)
+        self.say_box.clear()
+        self.say_box.addItems(self.controller.words_history[:20])
+        self.say_box.setCurrentIndex(-1)
+        self.say_box.setEditText("")
+
+    def taste_dialog(self) -> None:
+        """What the taste log taught, and a way to forget it."""
+        box = QMessageBox(self)
+        box.setWindowTitle("Your taste")
+        box.setText(self.controller.taste_text())
+        reset = box.addButton("Reset to the defaults", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Close)
+        box.exec()
+        if box.clickedButton() is reset:
+            aside = self.controller.reset_taste()
+            self.status("taste reset: the defaults again" + (f" (old log kept as {aside})" if aside else ""))
 
     def set_reference(self, path: str) -> None:
         """Measure ``path`` as the reference (off the GUI thread) and suggest again."""
