@@ -285,6 +285,22 @@ class Session:
         self.turns = [turn]
         return turn
 
+    def recontext(self, context: Context, words: str) -> Turn:
+        """A new context mid-conversation (a question answered: ``--genre jazz``): the open
+        turn is closed, the engine suggests again, and its new suggestions are a turn of
+        their own (``words`` names the change); the moves accepted so far stay."""
+        if not self.turns:
+            self.open_conversation()
+        self.close_turn()
+        before = tuple(self.chosen())
+        self.use_context(context)
+        taken = {s.id for s in before}
+        turn = Turn(words=words, kind="first", before=before,
+                    proposals=tuple(s for s in self.advice.suggestions
+                                    if s.id not in taken and self.cards[s.id].status == "pending"))  # fmt: skip
+        self.turns.append(turn)
+        return turn
+
     def rendered_analysis(self) -> Analysis:
         """The measurement of the audio as rendered with the chosen moves (the original's
         when nothing is chosen)."""

@@ -363,9 +363,13 @@ def _words(request: Request, analysis: Analysis, context: Context, taken: set[st
             if x is not None:
                 already.append(f"'{w.words}': already there — {hz(lo)}–{hz(hi)} sits {x:+.1f} dB against its "
                                f"neutral level as rendered now (the nominal move is {float(spec['gain_db']):+.1f} dB)")  # fmt: skip
+    proposals = tuple(_unique(s, taken) for s in ours)
+    renamed = {a.id: b.id for a, b in zip(ours, proposals) if a.id != b.id}
     notes = [n for n in advice.notes if n.startswith("'") or "refused" in n or "contradicts" in n]
     notes = [n for n in notes if "already there" not in n]
-    return Reply("words", proposals=tuple(_unique(s, taken) for s in ours), already=tuple(already), notes=tuple(notes))
+    for old, new in renamed.items():  # the notes name the cards by the ids they have here
+        notes = [n.replace(f"({old})", f"({new})") for n in notes]
+    return Reply("words", proposals=proposals, already=tuple(already), notes=tuple(notes))
 
 
 def _last_change(turns: Sequence[Turn]) -> Turn | None:

@@ -10,6 +10,7 @@ import os
 import numpy as np
 import pytest
 
+from analyzers import analyze
 from bridge.audio_io import read_audio
 from presets import TasteLog
 from signals import pink_noise, write_wav16
@@ -130,3 +131,25 @@ def test_session_errors(capsys, tmp_path, pink_wav):
     assert code == 2 and "not a quality I know" in err
     code, _, err = run(capsys, "apply", pink_wav, "-o", tmp_path / "o.wav", "--session", s, "--tweak", "warmer-low-mids:gain")
     assert code == 2 and "PARAM=NUMBER" in err
+
+
+def test_a_question_answered_mid_session_keeps_the_moves(capsys, tmp_path):
+    """A quiet bounce with no destination is asked where it goes; answering with --target on
+    the next call suggests again (a loudness move) and keeps what was accepted."""
+    path = tmp_path / "quiet.wav"
+    write_wav16(path, pink_noise(np.random.default_rng(9), 6.0, RATE, level_dbfs=-33.0), RATE)
+    s = tmp_path / "S.json"
+    t1 = run_json(capsys, "suggest", path, "--session", s, "--intent", "more air")
+    assert [q["flag"] for q in t1["questions"]] == ["--target"]
+    run_json(capsys, "apply", path, "-o", tmp_path / "1.wav", "--session", s, "--accept", "more-air")
+    t2 = run_json(capsys, "suggest", path, "--session", s, "--target", "spotify")
+    assert t2["words"] == "context: target spotify" and t2["questions"] == []
+    assert "loudness" in [p["id"] for p in t2["proposals"]] and [m["id"] for m in t2["state"]] == ["more-air"]
+    run_json(capsys, "apply", path, "-o", tmp_path / "2.wav", "--session", s, "--accept", "loudness")
+    y, _ = read_audio(tmp_path / "2.wav")
+    assert analyze(y, RATE).loudness.integrated_lufs == pytest.approx(-14.0, abs=0.3)
+    def air(p):  # 15–19 kHz against 1–2 kHz
+        return band_db(p, 15000, 19000) - band_db(p, 1000, 2000)
+
+    assert air(tmp_path / "1.wav") - air(path) >= 2.0  # 'more air' rendered…
+    assert air(tmp_path / "2.wav") == pytest.approx(air(tmp_path / "1.wav"), abs=0.3)  # …and kept under the new loudness

@@ -24,7 +24,7 @@ from analyzers import analyze
 from analyzers.errors import ParameterError
 from analyzers.suggest import Decision
 from analyzers.suggest.turns import Turn, figures
-from bridge.advise import resolve_context
+from bridge.advise import ContextRequest, resolve_context
 from bridge.apply import write_audio
 from bridge.errors import AudioReadError, BridgeError
 from bridge.session import Session, SessionError
@@ -80,6 +80,25 @@ def run_session_suggest(args: argparse.Namespace) -> int:
     session = _open(args, path, [])
     if isinstance(session, int):
         return session
+    changed = _context_change(args, session)
+    if isinstance(changed, int):
+        return changed
+    if changed is not None:  # a question answered, or the context changed: the engine suggests again
+        request, said = changed
+        try:
+            context = resolve_context(request)
+        except AudioReadError as exc:
+            return fail(str(exc), 1)
+        turn = session.recontext(context, said)
+        if not args.intent:
+            status = _save(session, args)
+            if status:
+                return status
+            n = len(session.turns)
+            print(_json({"path": path, "session": args.session, "turn": n, **turn.to_dict(),
+                         "questions": [q.to_dict() for q in session.advice.questions], **_state(session)})
+                  if args.json else _render_opening(session, turn, n, path, args.session))  # fmt: skip
+            return 0
     if not args.intent:
         print(_json({"path": path, "session": args.session, **_state(session)}) if args.json else _status(session, path, args.session))
         return 0
@@ -119,15 +138,39 @@ def _start(args: argparse.Namespace, path: str) -> int:
                      "notes": list(session.advice.notes),
                      "questions": [q.to_dict() for q in session.advice.questions], **_state(session)}))  # fmt: skip
         return 0
-    text = _render_turn(session, turn, 1, path, args.session)
+    print(_render_opening(session, turn, 1, path, args.session))
+    return 0
+
+
+def _context_change(args: argparse.Namespace, session: Session) -> tuple[ContextRequest, str] | int | None:
+    """The session's context with the flags given on this call (``--intent`` is a turn, not
+    context), and words naming the change; None when nothing changes; the exit status for an
+    unknown name."""
+    old = ContextRequest.of(session.context)
+    new = replace(old, role=args.role if args.role != "mix" else old.role, genre=args.genre or old.genre,
+                  target=args.target or old.target, reference_path=args.reference or old.reference_path)  # fmt: skip
+    if new == old:
+        return None
+    try:
+        new.check()
+    except ParameterError as exc:
+        return fail(str(exc), 2)
+    said = ", ".join(f"{k} {getattr(new, a)}" for k, a in (("role", "role"), ("genre", "genre"), ("target", "target"),
+                                                            ("reference", "reference_path"))
+                     if getattr(new, a) != getattr(old, a))  # fmt: skip
+    return new, f"context: {said}"
+
+
+def _render_opening(session: Session, turn: Turn, n: int, path: str, session_path: str) -> str:
+    """A turn of the engine's own suggestions, with what it leaves alone, its notes, its question."""
+    text = _render_turn(session, turn, n, path, session_path)
     if session.advice.leave_alone:
         text += "\n\n  Leave alone\n" + "\n".join(f"    · {k.aspect}: {k.why}" for k in session.advice.leave_alone)
     if session.advice.notes:
         text += "\n\n  Notes\n" + "\n".join(f"    - {n}" for n in session.advice.notes)
     for q in session.advice.questions:
         text += "\n\n" + "\n".join(render_question(q.to_dict()))
-    print(text)
-    return 0
+    return text
 
 
 def run_session_apply(args: argparse.Namespace) -> int:
