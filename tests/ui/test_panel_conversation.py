@@ -70,3 +70,19 @@ def test_taste_view_and_reset(window):
     assert "6 decisions" in text and "high-shelf cuts at 2–8 kHz on mix: about 40 % (6 decisions)" in text
     assert window.controller.reset_taste() is not None
     assert "nothing learnt yet" in window.controller.taste_text()
+
+
+def test_a_question_is_a_card_answered_with_one_click(qtbot, qapp):
+    """A quiet bounce with no destination: the panel asks where it goes; one click on
+    'spotify' sets the destination and the loudness move appears."""
+    x = pink_noise(np.random.default_rng(42), 5.0, RATE, level_dbfs=-36.0)
+    s = Session(x, float(RATE), "quiet")
+    s.measure()
+    w = PanelWindow(s)
+    qtbot.addWidget(w)
+    (card,) = w.question_cards
+    assert card.question.flag == "--target" and "LU from the nearest platform" in card.question.why
+    card.buttons["spotify"].click()
+    assert w.session.context.destination.name == "spotify" and "loudness" in w.cards
+    assert w.question_cards == [] and w.target_combo.currentText() == "spotify"
+    w.jobs.wait()

@@ -254,6 +254,17 @@ class PanelController:
         self._status(f"suggested again: {len(s.cards)} suggestions")
         return True
 
+    def answer(self, flag: str, choice: str) -> bool:
+        """A question answered with one click: the context with ``--role``, ``--genre`` or
+        ``--target`` set to ``choice``, suggested again (:meth:`set_context`)."""
+        s = self.session
+        if s is None:
+            return False
+        req = ContextRequest.of(s.context)
+        values = {"role": req.role, "genre": req.genre, "target": req.target, "intent": req.intent}
+        values[{"--role": "role", "--genre": "genre", "--target": "target"}[flag]] = choice
+        return self.set_context(**values)
+
     def set_intent(self, text: str) -> Session:
         """The shown session's intent words, suggested again (the DAW's ``/secondear/intent``).
 

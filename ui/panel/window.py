@@ -53,6 +53,7 @@ from .controller import PanelController, short_name
 from .dialogs import DawPushDialog, PluginVerdictsDialog, load_preset, save_preset
 from .listener import start_listening
 from .meters import MeterStrip
+from .question import QuestionCard
 from .plots import SpectrumView
 from .workers import Jobs
 
@@ -440,9 +441,10 @@ class PanelWindow(QMainWindow):
             compare, label = s.context.genre.band_level_db, f"{s.context.genre.name} target"
         self.spectrum.set_data(a.spectrum.centres_hz, a.spectrum.level_db, a.sample_rate_hz, compare_db=compare,
                                compare_label=label, moves=s.chosen_moves(whole_file_only=True))  # fmt: skip
-        for card in self.cards.values():
+        for card in [*self.cards.values(), *getattr(self, "question_cards", [])]:
             card.setParent(None)
             card.deleteLater()
+        self.question_cards: list[QuestionCard] = []
         self.cards = {}
         for sid, c in s.cards.items():
             w = SuggestionCard(c.suggestion)
@@ -454,6 +456,11 @@ class PanelWindow(QMainWindow):
             self.cards_layout.insertWidget(self.cards_layout.count() - 1, w)
             self.cards[sid] = w
             w.set_status(c.status, c.move)
+        for q in s.advice.questions:  # a question first: its answer changes the cards below
+            w = QuestionCard(q)
+            w.answered.connect(self.controller.answer)
+            self.cards_layout.insertWidget(0, w)
+            self.question_cards.append(w)
         if not s.cards:
             whole = next((x for x in s.advice.leave_alone if x.aspect == "everything"), None)
             self.count_label.setText(f"Nothing to suggest: {whole.why}. Leave it." if whole else
