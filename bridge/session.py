@@ -351,6 +351,21 @@ class Session:
         self.turns.append(turn)
         return turn, reply
 
+    def in_conversation(self) -> bool:
+        """Whether words are now a turn: a turn was asked, or a move is accepted."""
+        return any(t.kind != "first" for t in self.turns) or bool(self.chosen())
+
+    def say(self, words: str) -> tuple[Turn, Reply] | None:
+        """Words from a face with one words field (the DAW's ``/secondear/intent``): before
+        anything is decided they are the session's intent words, suggested again (None);
+        from then on, the conversation's next turn (:meth:`ask`). ParameterError for words
+        it cannot read, before anything changes."""
+        if not self.in_conversation():
+            self.with_intent(words)
+            self.open_conversation()
+            return None
+        return self.ask(words)
+
     def _restore_state(self, state: Sequence[Suggestion]) -> None:
         """The chosen moves become exactly ``state`` (an undo): moves not in it go back to
         undecided (the engine's) or away (a turn's); its moves are chosen again as they were."""

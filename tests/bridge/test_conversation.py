@@ -155,3 +155,16 @@ def test_already_there_on_audio_already_warm():
     _, control = c.ask("warmer")
     assert any(p.move.kind == "peak" and p.move.params["gain_db"] >= 2.0 for p in control.proposals)
     assert not control.already
+
+
+def test_one_words_field_sets_the_intent_then_takes_turns(pink):
+    """The DAW's /secondear/intent: words before any decision are the intent; after an
+    accept they are the next turn."""
+    s = Session(pink, float(RATE), "pink")
+    s.measure()
+    assert s.say("more air") is None and s.context.intent == "more air" and "more-air" in s.cards
+    s.accept("more-air")
+    turn, reply = s.say("a bit more")
+    assert turn.kind == "scale" and reply.replaces == {"more-air-2": "more-air"}
+    assert s.cards["more-air-2"].suggestion.move.params["gain_db"] == pytest.approx(
+        1.5 * s.cards["more-air"].suggestion.move.params["gain_db"], abs=0.01)

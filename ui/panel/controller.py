@@ -266,7 +266,8 @@ class PanelController:
         return self.set_context(**values)
 
     def set_intent(self, text: str) -> Session:
-        """The shown session's intent words, suggested again (the DAW's ``/secondear/intent``).
+        """The shown session's intent words, suggested again (the DAW's ``/secondear/intent``);
+        once a move is accepted or a turn asked, the conversation's next turn instead.
 
         Raises
         ------
@@ -278,6 +279,14 @@ class PanelController:
         s = self.session
         if s is None:
             raise BridgeError("nothing to suggest for: send /secondear/analyze <track> <path> first")
+        if s.in_conversation():  # moves accepted: the words are the next turn ("a bit more"), one undo step
+            before = s.snapshot()
+            s.ask(text)
+            self.history.push(_Step(f"'{text}'", s, {}, {}, snapshots=(before, s.snapshot())))
+            self._ab_stale("changed: render A/B again")
+            if self.view is not None:
+                self.view.draw_session(s)
+            return s
         s.with_intent(text)
         self.history.clear()
         self._ab_stale("suggested again: render A/B again")
