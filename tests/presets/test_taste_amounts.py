@@ -102,3 +102,12 @@ def test_taste_export(capsys, tmp_path, pink):
     d = json.loads(out.read_text())
     assert d["decisions"] == 1 and d["decisions_log"][0]["suggestion_id"] == "more-air"
     assert d["amounts"]["high_shelf|boost|above 8 kHz|bass"] == {"n": 1, "kept": 1.0}
+
+
+def test_taste_commands_with_no_log(capsys):
+    assert main(["taste", "show"]) == 0
+    assert "0 decisions" in capsys.readouterr().out
+    assert main(["taste", "reset"]) == 0
+    assert "the defaults are in use" in capsys.readouterr().out
+    assert main(["taste", "export"]) == 0
+    assert json.loads(capsys.readouterr().out)["decisions"] == 0
