@@ -23,6 +23,7 @@ from analyzers import Analysis, analyze
 from analyzers.context import Context, Destination
 from analyzers.moves import Move
 from analyzers.suggest import Advice, Suggestion
+from analyzers.suggest.taste import preferred_destination
 
 from .advise import advise, album_context
 from .audio_io import read_audio
@@ -212,7 +213,8 @@ def run_apply(
     if extra:
         advice = replace(advice, suggestions=advice.suggestions + tuple(extra))
     chosen = tweaked(advice, select(advice, accept, strict=strict), tweaks or {}, strict=strict)
-    rendered, warnings = apply_suggestions(audio, rate, before, chosen, destination=ctx.destination)
+    aimed = preferred_destination(ctx, taste)[0]  # where this engineer finishes for the destination
+    rendered, warnings = apply_suggestions(audio, rate, before, chosen, destination=aimed.destination)
     write_audio(out_path, rendered, rate)
     written, _ = read_audio(out_path)
     after = analyze(written, rate)

@@ -31,6 +31,7 @@ from analyzers import Analysis, analyze
 from analyzers.context import Context, make_context
 from analyzers.moves import Move
 from analyzers.suggest import Advice, Decision, Suggestion
+from analyzers.suggest.taste import preferred_destination
 from analyzers.suggest.turns import Reply, Turn, figures, parse_request, resolve
 
 from .advise import ContextRequest, advise
@@ -437,7 +438,7 @@ class Session:
         if self.analysis is None:
             self.measure()
         return apply_suggestions(self.samples(), self.sample_rate_hz, self.analysis, self.chosen(),
-                                 destination=self.context.destination)  # fmt: skip
+                                 destination=preferred_destination(self.context, self.taste)[0].destination)  # fmt: skip
 
     def export(self, path: str | os.PathLike[str], *, chain: Chain | None = None) -> Path:
         """Render and write ``path`` (WAV/FLAC/AIFF by its suffix), atomically.

@@ -26,8 +26,8 @@ from typing import Any
 
 from analyzers.errors import ParameterError
 from analyzers.suggest.records import DECISION_SCHEMA_VERSION, VERDICTS, Decision
-from analyzers.suggest.taste import (MIN_AMOUNT_DECISIONS, REJECT_MIN_DECISIONS, REJECT_SHARE, amount_key, describe_key,
-                                     kept_share)  # fmt: skip
+from analyzers.suggest.taste import (LOUDNESS_OFFSET_MIN_DB, MIN_AMOUNT_DECISIONS, MIN_LOUDNESS_DECISIONS,
+                                     REJECT_MIN_DECISIONS, REJECT_SHARE, amount_key, describe_key, kept_share)  # fmt: skip
 
 from .errors import PresetFormatError, PresetStoreError
 from .store import data_dir
@@ -154,7 +154,8 @@ def summarize(decisions: Iterable[Decision]) -> dict[str, Any]:
     stats}}, "amounts": {key: {"n", "kept"}}}``; ``amounts`` holds, per
     :func:`analyzers.suggest.taste.amount_key` (kind, direction, region, role; and role ``*``
     over every role), the median share of the suggested amount kept over the accepted (1) and
-    tweaked decisions; the role of a decision made without one is ``"any"``. ``stats`` is
+    tweaked decisions; ``loudness`` holds, per destination, the median of the loudness
+    move's final − suggested gain (dB; 0 for accepted as is); the role of a decision made without one is ``"any"``. ``stats`` is
     ``{"accepted", "tweaked", "rejected", "total": counts, "accept_rate": (accepted +
     tweaked) / total, "median_tweak": {...}}`` where ``median_tweak`` holds, over the tweaked
     decisions that changed them, the median of final − proposed for ``gain_db`` (dB) and
@@ -164,6 +165,7 @@ def summarize(decisions: Iterable[Decision]) -> dict[str, Any]:
     groups_rule: dict[str, list[Decision]] = {}
     groups_kr: dict[str, dict[str, list[Decision]]] = {}
     shares: dict[str, list[float]] = {}
+    offsets: dict[str, list[float]] = {}
     n = 0
     for d in decisions:
         n += 1
@@ -171,6 +173,9 @@ def summarize(decisions: Iterable[Decision]) -> dict[str, Any]:
         groups_kr.setdefault(d.kind, {}).setdefault(d.role or "any", []).append(d)
         key = amount_key(d.kind, d.proposed, d.role)
         share = kept_share(d.kind, d.proposed, d.final) if d.verdict != "rejected" else None
+        if d.suggestion_id == "loudness" and d.destination and d.verdict != "rejected" and "gain_db" in d.proposed:
+            final = d.final.get("gain_db", d.proposed["gain_db"]) if d.final is not None else d.proposed["gain_db"]
+            offsets.setdefault(d.destination, []).append(final - d.proposed["gain_db"])
         if key is not None and share is not None and math.isfinite(share):
             shares.setdefault(key, []).append(share)
             shares.setdefault(key.rsplit("|", 1)[0] + "|*", []).append(share)
@@ -178,7 +183,9 @@ def summarize(decisions: Iterable[Decision]) -> dict[str, Any]:
             "by_rule": {k: _stats(v) for k, v in sorted(groups_rule.items())},
             "by_kind_role": {k: {r: _stats(v) for r, v in sorted(roles.items())}
                              for k, roles in sorted(groups_kr.items())},
-            "amounts": {k: {"n": len(v), "kept": round(statistics.median(v), 3)} for k, v in sorted(shares.items())}}  # fmt: skip
+            "amounts": {k: {"n": len(v), "kept": round(statistics.median(v), 3)} for k, v in sorted(shares.items())},
+            "loudness": {k: {"n": len(v), "offset_db": round(statistics.median(v), 2)}
+                         for k, v in sorted(offsets.items())}}  # fmt: skip
 
 
 def _stats(ds: list[Decision]) -> dict[str, Any]:
@@ -218,6 +225,10 @@ def describe_taste(summary: dict[str, Any]) -> list[str]:
     lines.append("left out (you reject them)")
     lines += [f"  {kind.replace('_', '-')} on {role}: rejected {st['rejected']} of {st['total']}"
               for kind, role, st in rejected] or ["  none"]  # fmt: skip
+    for dest, v in summary.get("loudness", {}).items():
+        if v["n"] >= MIN_LOUDNESS_DECISIONS and abs(v["offset_db"]) >= LOUDNESS_OFFSET_MIN_DB:
+            lines.append(f"loudness for {dest}: you finish {abs(v['offset_db']):.1f} dB "
+                         f"{'louder' if v['offset_db'] > 0 else 'quieter'} than its target ({v['n']} decisions)")
     lines.append("decisions by kind and role")
     for kind, roles in summary.get("by_kind_role", {}).items():
         for role, st in roles.items():

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..moves import AMOUNT_PARAMS, KINDS, Move
+from ..context import Context
 from .records import Advice, rule_id
 
 #: Fewer decisions than this on a (kind, role) or a rule change nothing.
@@ -194,3 +195,29 @@ def taste_amounts(advice: Advice, summary: Mapping[str, Any], *, role: str) -> A
     if len(out) == len(advice.suggestions) and all(a is b for a, b in zip(out, advice.suggestions)):
         return advice
     return replace(advice, suggestions=tuple(out), notes=tuple(notes))
+
+
+#: Fewer loudness decisions than this for a destination change nothing…
+MIN_LOUDNESS_DECISIONS = 3
+#: …nor does a preferred offset smaller than this (dB).
+LOUDNESS_OFFSET_MIN_DB = 0.3
+#: The largest shift of a destination's loudness taste makes (dB).
+LOUDNESS_OFFSET_MAX_DB = 3.0
+
+
+def preferred_destination(context: Context, summary: Mapping[str, Any] | None) -> tuple[Context, str | None]:
+    """``context`` with its destination's loudness moved to where this engineer finishes
+    (the median of their tweaks to the loudness move for that destination, within
+    ±:data:`LOUDNESS_OFFSET_MAX_DB`), and the sentence that says so; unchanged (None) without
+    enough decisions."""
+    dest = context.destination
+    stats = (summary or {}).get("loudness", {}).get(dest.name) if dest is not None else None
+    if not isinstance(stats, Mapping) or int(stats.get("n", 0)) < MIN_LOUDNESS_DECISIONS:
+        return context, None
+    offset = float(np.clip(float(stats["offset_db"]), -LOUDNESS_OFFSET_MAX_DB, LOUDNESS_OFFSET_MAX_DB))
+    if abs(offset) < LOUDNESS_OFFSET_MIN_DB:
+        return context, None
+    lufs = dest.lufs + offset
+    said = (f"taste: {dest.name} aimed at {lufs:.1f} LUFS, not {dest.lufs:g}: you usually finish "
+            f"{abs(offset):.1f} dB {'louder' if offset > 0 else 'quieter'} ({int(stats['n'])} decisions)")
+    return replace(context, destination=replace(dest, lufs=lufs)), said

@@ -115,7 +115,7 @@ def test_summary_per_rule_and_per_kind_and_role():
     assert s["amounts"]["peak|cut|at 120–500 Hz|vocal"] == {"n": 3, "kept": 0.5}
     assert s["amounts"]["peak|cut|at 500 Hz–2 kHz|vocal"] == {"n": 1, "kept": 0.5}
     assert "peak|cut|at 500 Hz–2 kHz|mix" not in s["amounts"]  # a rejection keeps no amount
-    assert summarize([]) == {"decisions": 0, "by_rule": {}, "by_kind_role": {}, "amounts": {}}
+    assert summarize([]) == {"decisions": 0, "by_rule": {}, "by_kind_role": {}, "amounts": {}, "loudness": {}}
 
 
 @pytest.mark.parametrize("sid, rule", [("eq-315", "eq"), ("tone-2.5k", "tone"), ("eq-1k", "eq"), ("hpf", "hpf"),

@@ -15,9 +15,10 @@ from analyzers.context import make_context
 from analyzers.suggest import Decision
 from analyzers.suggest.taste import amount_key, describe_key, kept_share
 from bridge.advise import advise
+from bridge.apply import run_apply
 from bridge.render import render_chain
 from presets import TasteLog
-from signals import pink_noise
+from signals import pink_noise, write_wav16
 from ui.cli import main
 
 RATE = 48000
@@ -111,3 +112,25 @@ def test_taste_commands_with_no_log(capsys):
     assert "the defaults are in use" in capsys.readouterr().out
     assert main(["taste", "export"]) == 0
     assert json.loads(capsys.readouterr().out)["decisions"] == 0
+
+
+def test_preferred_loudness_per_destination(tmp_path):
+    """An engineer who finishes every Spotify master 1 dB above the suggested loudness: the
+    next render for Spotify measures −13 LUFS; Apple Music (no decisions) stays at −16."""
+    x = pink_noise(np.random.default_rng(12), 6.0, RATE, level_dbfs=-24.0)
+    a = analyze(x, RATE)
+    spotify = make_context(target="spotify")
+    log = TasteLog()
+    for _ in range(4):
+        s = advise(a, spotify).by_id("loudness")
+        log.append(Decision.of(s, "tweaked", final={**s.move.params, "gain_db": s.move.params["gain_db"] + 1.0},
+                               context=spotify))  # fmt: skip
+    taste = log.summary()
+    assert taste["loudness"] == {"spotify": {"n": 4, "offset_db": 1.0}}
+    advice = advise(a, spotify, taste=taste)
+    assert any("spotify aimed at -13.0 LUFS, not -14" in n for n in advice.notes)
+    src = tmp_path / "in.wav"
+    write_wav16(src, x, RATE)
+    for ctx, want in ((spotify, -13.0), (make_context(target="apple-music"), -16.0)):
+        _, report = run_apply(src, tmp_path / "out.wav", ctx, accept="loudness", taste=taste)
+        assert report.after.loudness.integrated_lufs == pytest.approx(want, abs=0.2)
