@@ -88,8 +88,10 @@ KINDS: Mapping[str, Mapping[str, Param]] = MappingProxyType(
     }
 )
 
+#: The EQ kinds that change the tone inside the band (bells and shelves, not filters).
+TONAL_EQ_KINDS = ("peak", "low_shelf", "high_shelf")
 #: The kinds an EQ realises (an "EQ" plugin is chosen for these).
-EQ_KINDS = ("highpass", "lowpass", "peak", "low_shelf", "high_shelf")
+EQ_KINDS = ("highpass", "lowpass", *TONAL_EQ_KINDS)
 #: The kinds a dynamics processor realises (a "dynamics" plugin is chosen for these).
 DYNAMICS_KINDS = ("compressor", "limiter")
 #: The kinds with one amount: the parameter that holds it and its neutral value ("a bit

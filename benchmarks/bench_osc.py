@@ -216,7 +216,8 @@ def _serve() -> int:
     """Child: our BridgeServer on 127.0.0.1 (a free port), driven by lines on stdin."""
     import threading
 
-    from bridge.osc.server import BridgeServer, BridgeSession
+    from bridge.osc.dispatch import BridgeSession
+    from bridge.osc.server import BridgeServer
 
     watch_stop = threading.Event()
     last = {"n": -1, "t": 0.0}

@@ -51,9 +51,9 @@ from typing import Any
 import numpy as np
 
 import common as c
+from analyzers.moves import TONAL_EQ_KINDS as EQ_KINDS
 
 SEED = 20240917
-EQ_KINDS = ("peak", "low_shelf", "high_shelf")
 #: Moves that count as "EQ" when the recovery renders the accepted ones.
 RECOVERY_KINDS = EQ_KINDS + ("highpass", "lowpass")
 DAMAGES = ("bell", "shelf", "rumble", "comp")

@@ -3,7 +3,7 @@
     scripts/bench                   # everything, best of 5
     scripts/bench --quick           # smoke run: 1 repetition, no 60-minute file
     scripts/bench --only speed      # one benchmark (speed, memory, corpus, quality,
-                                    # suggest-speed, render or osc; may be repeated)
+                                    # suggest-speed, render, osc or ears; may be repeated)
     scripts/bench --repeat 9        # best of 9
     scripts/bench --keep            # keep the 60-minute WAV in benchmarks/.cache/
 
@@ -24,7 +24,7 @@ from importlib import metadata
 
 import common as c
 
-BENCHMARKS = ("speed", "memory", "corpus", "quality", "suggest-speed", "render", "osc")
+BENCHMARKS = ("speed", "memory", "corpus", "quality", "suggest-speed", "render", "osc", "ears")
 
 
 def _version(dist: str) -> str:
@@ -129,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--repeat must be at least 1")
     chosen = [b for b in BENCHMARKS if not args.only or b in args.only]
 
+    import bench_ears
     import bench_memory
     import bench_osc
     import bench_render
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     modules = {
         "speed": bench_speed, "memory": bench_memory, "corpus": bench_vs_ffmpeg_corpus,
         "quality": bench_suggest_quality, "suggest-speed": bench_suggest_speed, "render": bench_render,
-        "osc": bench_osc,
+        "osc": bench_osc, "ears": bench_ears,
     }  # fmt: skip
     t0 = time.perf_counter()
     mode = "quick smoke run (1 repetition, no 60-minute file, 2 corpus songs for quality)" if args.quick else "full run"

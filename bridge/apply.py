@@ -26,7 +26,7 @@ from analyzers.suggest import Advice, Suggestion
 from analyzers.suggest.taste import preferred_destination
 
 from .advise import advise, album_context
-from .audio_io import read_audio
+from .audio_io import WRITE_SUFFIXES, read_audio
 from .checks import Check, checks_for
 from .errors import BridgeError
 from .render import render_chain, render_move, render_region, true_peak_dbtp
@@ -165,7 +165,7 @@ def write_audio(path: str | os.PathLike[str], audio: np.ndarray, sample_rate_hz:
 
     p = Path(path)
     ext = p.suffix.lower()
-    kwargs = {"bit_depth": 24} if ext in (".wav", ".flac", ".aif", ".aiff") else {}
+    kwargs = {"bit_depth": 24} if ext in WRITE_SUFFIXES else {}
     tmp = p.with_name(f".{p.name}.partial{ext}")
     try:
         with AudioFile(str(tmp), "w", sample_rate_hz, audio.shape[0], **kwargs) as f:

@@ -23,6 +23,8 @@ from .errors import AudioReadError
 
 #: File name suffixes taken for audio when a folder is listed or watched (lower case).
 AUDIO_SUFFIXES = frozenset({".wav", ".wave", ".flac", ".aif", ".aiff", ".mp3", ".ogg", ".m4a"})
+#: File name suffixes of the formats Second Ear writes (24-bit), in the order offered.
+WRITE_SUFFIXES = (".wav", ".flac", ".aiff", ".aif")
 #: Frames read at a time: 2^16 (1.4 s at 48 kHz), 512 KiB per stereo block.
 BLOCK_FRAMES = 1 << 16
 

@@ -28,6 +28,7 @@ import numpy as np
 from analyzers import analyze
 
 from .errors import BridgeError
+from .slots import render_slots
 
 #: Seconds of audio before a region rendered with it (then cut off).
 PRE_ROLL_S = 2.0
@@ -111,8 +112,6 @@ def audition(audio: np.ndarray, sample_rate_hz: float, slots: Sequence[Any], *,
         The region starts after the audio ends, or is shorter than 0.4 s (loudness needs
         one 400 ms block).
     """
-    from .slots import render_slots
-
     x = np.ascontiguousarray(audio, dtype=np.float32)
     rate = float(sample_rate_hz)
     n = x.shape[1]

@@ -55,9 +55,9 @@ class ABPlayer:
                 self._previous = self.side
                 self.side = side
 
-    def seek(self, seconds: float) -> None:
+    def seek(self, position_s: float) -> None:
         with self._lock:
-            self.position = int(np.clip(seconds * self.sample_rate_hz, 0, self.frames - 1))
+            self.position = int(np.clip(position_s * self.sample_rate_hz, 0, self.frames - 1))
             self.finished = False
 
     def fill(self, out: np.ndarray) -> None:

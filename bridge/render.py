@@ -28,10 +28,12 @@ from collections.abc import Sequence
 import numpy as np
 import pedalboard as pb
 
-from analyzers.eq_response import clamp_freq_hz
+from analyzers.eq_response import butterworth_sections, clamp_freq_hz
+from analyzers.kweighting import StreamingFIR, impulse_response
 from analyzers.moves import Move
 
 from .errors import BridgeError
+from .limiter import limit_true_peak, true_peak_lin
 
 #: Order in which accepted moves are chained: cleanup, tone, dynamics, image, level.
 CHAIN_ORDER = ("highpass", "lowpass", "polarity", "delay", "peak", "low_shelf", "high_shelf",
@@ -155,16 +157,14 @@ def render_region(audio: np.ndarray, sample_rate_hz: float, moves: Sequence[Move
     return (audio * (1 - w) + processed * w).astype(np.float32)
 
 
-def limit(x: np.ndarray, rate: float, *, ceiling_dbtp: float, drive_db: float, release_ms: float) -> np.ndarray:
+def limit(x: np.ndarray, sample_rate_hz: float, *, ceiling_dbtp: float, drive_db: float, release_ms: float) -> np.ndarray:
     """Drive into the look-ahead true-peak limiter (:mod:`bridge.limiter`) and verify.
 
     The limiter's gain comes from an Annex 2 true-peak estimate; the result is measured
     with the meter's arithmetic (:func:`true_peak_dbtp`) and, should a rounding residue
     remain over the ceiling, trimmed.
     """
-    from .limiter import limit_true_peak
-
-    y = limit_true_peak(x, rate, ceiling_dbtp=ceiling_dbtp - _LIMITER_MARGIN_DB, gain_db=drive_db,
+    y = limit_true_peak(x, sample_rate_hz, ceiling_dbtp=ceiling_dbtp - _LIMITER_MARGIN_DB, gain_db=drive_db,
                         release_ms=release_ms)  # fmt: skip
     tp = true_peak_dbtp(y)
     if tp > ceiling_dbtp:
@@ -178,8 +178,6 @@ def true_peak_dbtp(x: np.ndarray) -> float:
     The value :class:`analyzers.truepeak.TruePeakMeter` gives, interpolated only where it
     can exceed the sample peak (:func:`bridge.limiter.true_peak_lin`).
     """
-    from .limiter import true_peak_lin
-
     peak = true_peak_lin(x)
     return 20 * math.log10(peak) if peak > 0 else -math.inf
 
@@ -190,7 +188,7 @@ RECURSIVE_FILTER_ABOVE_S = 90.0
 _IIR_BLOCK = 1 << 16
 
 
-def butterworth(x: np.ndarray, rate: float, corner_hz: float, order: int, *, highpass: bool,
+def butterworth(x: np.ndarray, sample_rate_hz: float, corner_hz: float, order: int, *, highpass: bool,
                 method: str | None = None) -> np.ndarray:  # fmt: skip
     """A Butterworth pass filter of ``order``.
 
@@ -201,14 +199,12 @@ def butterworth(x: np.ndarray, rate: float, corner_hz: float, order: int, *, hig
     does not grow with the filter's ring (a 30 Hz 24 dB/oct high-pass rings for seconds).
     ``method`` ("fir" or "iir") forces one; both agree to float32 rounding (tests).
     """
-    from analyzers.eq_response import butterworth_sections
-
-    sections = butterworth_sections(order, corner_hz, rate, highpass=highpass)
+    sections = butterworth_sections(order, corner_hz, sample_rate_hz, highpass=highpass)
     if method is None:
         # sosfilt's import costs 0.3–0.8 s (scipy.signal parses its docstrings at import):
         # worth it only once paid, or for audio long enough that the FIR costs more
         paid = "scipy.signal" in sys.modules
-        method = "iir" if paid or x.shape[-1] > RECURSIVE_FILTER_ABOVE_S * rate else "fir"
+        method = "iir" if paid or x.shape[-1] > RECURSIVE_FILTER_ABOVE_S * sample_rate_hz else "fir"
     if method == "iir":
         from scipy.signal import sosfilt
 
@@ -221,7 +217,6 @@ def butterworth(x: np.ndarray, rate: float, corner_hz: float, order: int, *, hig
             y, zi = sosfilt(sos, x[..., i : i + _IIR_BLOCK].astype(np.float64), axis=-1, zi=zi)
             out[..., i : i + _IIR_BLOCK] = y
         return out
-    from analyzers.kweighting import StreamingFIR, impulse_response
 
     h = np.array([1.0])
     for b, a in sections:
@@ -275,8 +270,6 @@ def _expander(x: np.ndarray, rate: float, threshold_db: float, ratio: float, att
     ``threshold_db`` nothing is raised, so noise and tails stay put. A compressor flattened
     exactly these differences; this gives part of them back.
     """
-    from analyzers.kweighting import StreamingFIR, impulse_response
-
     power = (x.astype(np.float64) ** 2).max(axis=0)
 
     def smooth(tau_ms: float) -> np.ndarray:

@@ -34,7 +34,7 @@ from analyzers.suggest import Advice, Decision, Suggestion
 from analyzers.suggest.taste import preferred_destination
 from analyzers.suggest.turns import Reply, Turn, figures, parse_request, resolve
 
-from .advise import ContextRequest, advise
+from .advise import ContextRequest, FileAdvice, advise, advise_file
 from .apply import apply_suggestions, write_audio
 from .audio_io import read_audio
 from .audition import Audition, audition
@@ -42,7 +42,7 @@ from .chain import Chain, PluginSlotSpec, chain_from_moves
 from .slots import build_slots, render_slots
 from .demo import DEMO_NAME, DEMO_SAMPLE_RATE_HZ, demo_mix
 from .errors import BridgeError
-from .measure import Progress, analyze_file
+from .measure import Progress
 
 #: What the engineer said of a suggestion.
 STATUSES = ("pending", "accepted", "tweaked", "rejected")
@@ -127,9 +127,16 @@ class Session:
             s = cls(audio, float(rate), os.fspath(path), **kwargs)
             s.measure()
             return s
-        info, analysis = analyze_file(path, progress=progress)
-        s = cls(None, float(info.sample_rate_hz), os.fspath(path), analysis=analysis, **kwargs)
-        s.suggest()
+        context = kwargs.pop("context", None) or make_context()
+        return cls.from_advice(advise_file(path, context, taste=kwargs.get("taste"), progress=progress), **kwargs)
+
+    @classmethod
+    def from_advice(cls, found: FileAdvice, **kwargs: Any) -> Session:
+        """A session on a file already measured and advised (:func:`bridge.advise.advise_file`),
+        its samples read only when a render needs them; the advice is not made again."""
+        s = cls(None, float(found.info.sample_rate_hz), found.path, context=found.context,
+                analysis=found.analysis, **kwargs)  # fmt: skip
+        s._show(found.advice)
         return s
 
     def samples(self) -> np.ndarray:
@@ -178,7 +185,12 @@ class Session:
         analysis with the current context."""
         if self.analysis is None:
             self.analysis = analyze(self.samples(), self.sample_rate_hz)
-        self.advice = advise(self.analysis, self.context, taste=self.taste)
+        return self._show(advise(self.analysis, self.context, taste=self.taste))
+
+    def _show(self, advice: Advice) -> Advice:
+        """Make ``advice`` the session's: one card per suggestion, keeping the answers to
+        those whose id and kind are unchanged, and the preset cards."""
+        self.advice = advice
         old = self.cards
         asked = self.asked_ids()
         self.cards = {sid: c for sid, c in old.items() if c.suggestion.aspect == PRESET_ASPECT or sid in asked}

@@ -3,7 +3,7 @@ the set can justify, and measure what aligning them did.
 
 * :func:`cross_track` reads the files (each as its mono sum: the moves apply to every channel
   of a track), names the tracks, and asks
-  :func:`analyzers.suggest.multitrack.cross_track_advice` for polarity flips and delays
+  :func:`analyzers.suggest.crosstrack.cross_track_advice` for polarity flips and delays
   between related microphones and complementary cuts on the tracks that mask the focus track.
   Files are never resampled: different rates give a note and nothing cross-track.
 * :func:`measure_alignment` measures, after ``apply``, how much louder the aligned tracks sum.
@@ -21,7 +21,7 @@ import numpy as np
 
 from analyzers.errors import AnalyzerError
 from analyzers.suggest import LeaveAlone, Suggestion
-from analyzers.suggest.multitrack import cross_track_advice
+from analyzers.suggest.crosstrack import cross_track_advice
 
 from .audio_io import read_audio
 from .errors import AudioReadError

@@ -10,8 +10,8 @@ presets, and the taste profile (DESIGN.md: "presets/ is storage").
 * :mod:`presets.taste` — the decision log and :func:`summarize`.
 
 No Qt here; the only imports from the rest of the project are :mod:`bridge.chain` (the
-Chain record and its loader), :mod:`bridge.files` (atomic writes) and :mod:`analyzers`
-records.
+Chain record and its loader), :mod:`bridge.files` (atomic writes), :mod:`bridge.app` (the
+program's name for its folders) and :mod:`analyzers` records.
 """
 
 from .errors import (

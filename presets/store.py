@@ -31,6 +31,8 @@ from typing import Any
 
 import platformdirs
 
+from bridge.app import APP_NAME
+
 from .errors import (
     PresetError,
     PresetExistsError,
@@ -43,8 +45,6 @@ from .format import loads, read_preset_file, read_text_limited, write_preset_fil
 from .names import check_name, file_stem, name_hash, name_key
 from .records import Preset
 
-#: The application's name for platformdirs (the same as the plugin index's).
-APP_NAME = "secondear"
 #: The environment variable that moves the preset folder.
 ENV_PRESET_DIR = "SECONDEAR_PRESET_DIR"
 USER = "user"

@@ -4,9 +4,6 @@ PyQt6 panel (:mod:`ui.panel`). Both are thin: what they show and do is done by
 PyQt6.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from bridge.app import VERSION as __version__
 
-try:
-    __version__ = version("secondear")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
+__all__ = ["__version__"]

@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from ..context import Context
+from ..eq_response import band_response_db
 from ..moves import Move
 from ..records import Analysis
 from .common import CENTRES, NOMINAL, band_key, band_levels, band_span, confidence, hz, severity, trend
@@ -111,7 +112,6 @@ def rumble(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Lea
     freq = min(freq, max(hp, role.fundamental_hz[0]) * 2 ** (1 / 3))
     freq = float(max(20.0, min(freq, 0.45 * analysis.sample_rate_hz)))
     move = Move("highpass", {"freq_hz": round(freq), "slope_db_oct": 24.0})
-    from ..eq_response import band_response_db
 
     predicted = {}
     for k in np.flatnonzero(valid & (CENTRES < freq * 2)):

@@ -18,24 +18,22 @@ from dataclasses import replace
 import numpy as np
 
 from ..context import Context
-from ..moves import Move
+from ..moves import TONAL_EQ_KINDS, Move
 from ..records import Analysis
 from .common import CENTRES, NOMINAL, band_key, band_levels, band_span, confidence, severity
 from .corrective import bumps, rumble
 from .dynamics import crest, loudness, lra, peaks
 from .intent import intent_suggestions
 from .questions import question
-from .records import Advice, LeaveAlone, Suggestion
+from .records import SEVERITY_RANK, Advice, LeaveAlone, Suggestion
 from .stereo import stereo
 from .tonal import fit_moves
 
 MAX_SUGGESTIONS = 6
-_SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 #: Tonal balance against a genre: tolerance (dB), strength (share of the gap closed), cap (dB).
 GENRE_TONAL = (2.5, 0.5, 3.0)
 #: Tonal balance against a reference track.
 REFERENCE_TONAL = (1.0, 1.0, 6.0)
-_EQ_KINDS = ("peak", "low_shelf", "high_shelf")
 
 
 def suggest(analysis: Analysis, ctx: Context) -> Advice:
@@ -104,7 +102,7 @@ def suggest(analysis: Analysis, ctx: Context) -> Advice:
 
     found = _resolve(intent_moves, found, protected, notes)
     found = _unique_ids(found)
-    ranked = sorted(found, key=lambda s: (_SEVERITY_RANK[s.severity], -s.confidence))
+    ranked = sorted(found, key=lambda s: (SEVERITY_RANK[s.severity], -s.confidence))
     if len(ranked) > MAX_SUGGESTIONS:
         notes += [f"also considered, ranked lower: {s.move.describe()} ({s.aspect})" for s in ranked[MAX_SUGGESTIONS:]]
         ranked = ranked[:MAX_SUGGESTIONS]
@@ -221,9 +219,9 @@ def _resolve(intent_moves: list[Suggestion], found: list[Suggestion], protected,
     """The engineer's words first; then no opposite EQ moves within a third of an octave."""
     kept: list[Suggestion] = []
     for s in intent_moves:  # words that contradict each other: the first one said wins
-        if s.move.kind in _EQ_KINDS:
+        if s.move.kind in TONAL_EQ_KINDS:
             f, g = s.move.params["freq_hz"], s.move.params["gain_db"]
-            clash = next((k for k in kept if k.move.kind in _EQ_KINDS
+            clash = next((k for k in kept if k.move.kind in TONAL_EQ_KINDS
                           and abs(math.log2(k.move.params["freq_hz"] / f)) <= 1 / 3 + 1e-6
                           and np.sign(k.move.params["gain_db"]) != np.sign(g)), None)  # fmt: skip
             if clash is not None:
@@ -231,13 +229,13 @@ def _resolve(intent_moves: list[Suggestion], found: list[Suggestion], protected,
                              f"on the same band: kept {clash.move.describe()}, left out {s.move.describe()}")  # fmt: skip
                 continue
         kept.append(s)
-    for s in sorted(found, key=lambda s: (_SEVERITY_RANK[s.severity], -s.confidence)):
-        if s.move.kind in _EQ_KINDS:
+    for s in sorted(found, key=lambda s: (SEVERITY_RANK[s.severity], -s.confidence)):
+        if s.move.kind in TONAL_EQ_KINDS:
             f, g = s.move.params["freq_hz"], s.move.params["gain_db"]
             if g > 0 and any(lo <= f <= hi for lo, hi in protected):
                 notes.append(f"left out {s.move.describe()}: it boosts a region the engineer refused")
                 continue
-            clash = next((k for k in kept if k.move.kind in _EQ_KINDS
+            clash = next((k for k in kept if k.move.kind in TONAL_EQ_KINDS
                           and abs(math.log2(k.move.params["freq_hz"] / f)) <= 1 / 3 + 1e-6), None)  # fmt: skip
             if clash is not None:
                 opposite = np.sign(clash.move.params["gain_db"]) != np.sign(g)

@@ -18,9 +18,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..context import Context, UnknownNameError, load_data
-from ..eq_response import band_response_db
+from ..eq_response import band_response_db, move_response_db
 from ..moves import Move
 from ..records import Analysis
+from ..spectrum import NOMINAL_CENTRES_HZ
 from .common import CENTRES, band_key, band_levels, hz, trend
 from .records import Suggestion
 
@@ -281,8 +282,6 @@ def _compressor(w: Wish, e: dict, analysis: Analysis) -> Suggestion:
 
 def _shelf_below(edge_hz: float, gain_db: float, rate: float) -> Move | None:
     """A low shelf as high as possible under ``edge_hz`` that adds ≤ 0.25 dB at the edge."""
-    from ..eq_response import move_response_db
-
     freq = edge_hz / 1.5
     while freq >= 40.0:
         m = Move("low_shelf", {"freq_hz": round(freq), "gain_db": round(gain_db, 1), "q": 0.707})
@@ -302,6 +301,4 @@ def _replace_move(s: Suggestion, move: Move, rate: float, reason: str) -> Sugges
 
 def _centre_from_key(key: str) -> float:
     nominal = float(key.split("_")[1])
-    from ..spectrum import NOMINAL_CENTRES_HZ
-
     return float(CENTRES[list(NOMINAL_CENTRES_HZ).index(nominal)])

@@ -17,7 +17,10 @@ from ..moves import Move
 if TYPE_CHECKING:
     from ..context import Context
 
+#: How urgent a suggestion is, mildest first.
 SEVERITIES = ("low", "medium", "high")
+#: Sort key: the most urgent first.
+SEVERITY_RANK = {s: i for i, s in enumerate(reversed(SEVERITIES))}
 #: What the engineer can say of a suggestion (a :class:`Decision`'s ``verdict``).
 VERDICTS = ("accepted", "tweaked", "rejected")
 #: The version of :meth:`Decision.to_dict`'s form (``v``; the taste log's lines).

@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from ..moves import AMOUNT_PARAMS, KINDS, Move
 from ..context import Context
-from .records import Advice, rule_id
+from ..moves import AMOUNT_PARAMS, KINDS, Move
+from .records import SEVERITY_RANK, Advice, rule_id
 
 #: Fewer decisions than this on a (kind, role) or a rule change nothing.
 MIN_DECISIONS = 3
@@ -33,7 +33,6 @@ MIN_DECISIONS = 3
 MAX_SHIFT = 0.2
 #: Decisions at which the shift reaches half its weight (``n / (n + HALF_WEIGHT_AT)``).
 HALF_WEIGHT_AT = 5
-_SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 
 
 def _shift(stats: Mapping[str, Any]) -> tuple[float, int]:
@@ -87,7 +86,7 @@ def taste_adjusted(advice: Advice, summary: Mapping[str, Any], *, role: str) -> 
                      + (f"; usually tweaked by {usual}" if usual else ""))  # fmt: skip
     if len(notes) == len(advice.notes):
         return advice  # nothing known about these moves: the engine's answer as it was
-    ranked = sorted(out, key=lambda x: (_SEVERITY_RANK[x.severity], -x.confidence))
+    ranked = sorted(out, key=lambda x: (SEVERITY_RANK[x.severity], -x.confidence))
     return replace(advice, suggestions=tuple(ranked), notes=tuple(notes))
 
 

@@ -1,4 +1,4 @@
-"""A DAW's OSC surface, driven through a profile (``profiles/*.json``).
+"""A DAW's OSC surface, driven through a profile (:mod:`bridge.daw.profile`).
 
 A profile maps the same verbs onto each DAW's own OSC: ``list_tracks``, ``select``,
 ``set_gain`` / ``get_gain``, ``list_plugins``, ``plugin_parameters``,
@@ -25,7 +25,6 @@ Feedback the DAW sends unasked (selection changes, meters) is read with
 
 from __future__ import annotations
 
-import json
 import re
 import socket
 import threading
@@ -38,121 +37,10 @@ from pythonosc.osc_bundle import OscBundle
 from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from ..errors import BridgeError, DawLinkError
-
-PROFILES_DIR = Path(__file__).with_name("profiles")
-PROFILE_NAMES = ("ardour", "reaper", "ableton", "bitwig", "generic")
+from ..errors import DawLinkError
+from .profile import PARSERS, DawProfileError, gain_from_daw, gain_to_daw, load_profile
 
 _INT_FIELDS = {"track", "plugin", "param"}
-
-
-class DawProfileError(BridgeError, ValueError):
-    """A profile cannot do what was asked (a verb it lacks, a value outside its law)."""
-
-
-def load_profile(profile: str | Path | Mapping[str, Any]) -> dict[str, Any]:
-    """A profile by name (``ardour``…), by file path, or given as a mapping."""
-    if isinstance(profile, Mapping):
-        return dict(profile)
-    p = Path(profile)
-    if not p.suffix and str(profile) in PROFILE_NAMES:
-        p = PROFILES_DIR / f"{profile}.json"
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DawProfileError(f"no DAW profile {profile!r}: use one of {', '.join(PROFILE_NAMES)} "
-                              "or the path of a profile file") from None  # fmt: skip
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DawProfileError(f"DAW profile {p}: cannot read it ({exc})") from exc
-    if "verbs" not in data:
-        raise DawProfileError(f"DAW profile {p} has no 'verbs'")
-    return data
-
-
-# --- gain laws ---------------------------------------------------------------------------------
-
-
-def gain_to_daw(profile: Mapping[str, Any], db: float) -> float:
-    """The value the profile's ``set_gain`` takes for ``db`` (dB)."""
-    law = profile.get("gain", {})
-    if law.get("unit", "db") == "db":
-        lo, hi = law.get("min_db", -1e9), law.get("max_db", 1e9)
-        return float(min(hi, max(lo, db)))
-    if law.get("formula") == "ableton_40v_minus_34":
-        if not law.get("min_db", -18.0) <= db <= law.get("max_db", 6.0):
-            raise DawProfileError(f"{db:g} dB is outside the documented AbletonOSC volume law "
-                                  f"({law.get('min_db', -18.0):g}…{law.get('max_db', 6.0):g} dB: dB = 40 v − 34)")  # fmt: skip
-        return (db + 34.0) / 40.0
-    raise DawProfileError(f"the {profile.get('daw')} profile documents no dB law for track volume: "
-                          f"{law.get('source', 'none')}")  # fmt: skip
-
-
-def gain_from_daw(profile: Mapping[str, Any], value: float) -> float:
-    """dB for a value the profile's ``get_gain`` returned."""
-    law = profile.get("gain", {})
-    if law.get("unit", "db") == "db":
-        return float(value)
-    if law.get("formula") == "ableton_40v_minus_34":
-        return 40.0 * float(value) - 34.0
-    raise DawProfileError(f"the {profile.get('daw')} profile documents no dB law for track volume")
-
-
-# --- reply parsers -----------------------------------------------------------------------------
-
-
-def _ardour_strip_list(msgs: list[list[Any]], spec: Mapping[str, Any]) -> tuple[bool, Any]:
-    tracks = []
-    for a in msgs:
-        if a and a[0] == "end_route_list":
-            return True, tracks
-        if len(a) >= 7 and isinstance(a[1], str):
-            tracks.append({"number": int(a[6]), "name": a[1], "kind": a[0]})
-    return False, tracks
-
-
-def _first_float(msgs: list[list[Any]], spec: Mapping[str, Any]) -> tuple[bool, Any]:
-    skip = int(spec.get("skip", 0))
-    for a in msgs:
-        if len(a) > skip and isinstance(a[skip], (int, float)):
-            return True, float(a[skip])
-    return False, None
-
-
-def _ardour_plugin_list(msgs: list[list[Any]], spec: Mapping[str, Any]) -> tuple[bool, Any]:
-    for a in msgs:
-        out = []
-        rest = a[1:]
-        for i in range(0, len(rest) - 2, 3):
-            piid, name, active = rest[i:i + 3]
-            out.append({"number": int(piid), "name": str(name), "active": bool(active)})
-        return True, out
-    return False, None
-
-
-def _ardour_descriptor(msgs: list[list[Any]], spec: Mapping[str, Any]) -> tuple[bool, Any]:
-    out = []
-    for a in msgs:
-        if a == ["__end__"]:
-            return True, out
-        if len(a) < 11:
-            continue
-        flags = int(a[4])
-        out.append({"number": int(a[2]), "name": str(a[3]), "flags": flags, "lower": float(a[6]),
-                    "upper": float(a[7]), "value": float(a[-1]), "input": bool(flags & 128),
-                    "hidden": bool(flags & 256), "toggled": bool(flags & 64)})  # fmt: skip
-    return False, out
-
-
-def _names_after(msgs: list[list[Any]], spec: Mapping[str, Any]) -> tuple[bool, Any]:
-    skip = int(spec.get("skip", 0))
-    for a in msgs:
-        return True, [{"number": i + 1, "name": str(n)} for i, n in enumerate(a[skip:])]
-    return False, None
-
-
-PARSERS = {"ardour_strip_list": _ardour_strip_list, "first_float": _first_float, "float_after": _first_float,
-           "ardour_plugin_list": _ardour_plugin_list, "ardour_descriptor": _ardour_descriptor,
-           "names_after": _names_after}  # fmt: skip
 
 
 # --- parameter names ---------------------------------------------------------------------------
@@ -466,9 +354,9 @@ class DawClient:
     def select(self, track: int | str) -> None:
         self.send_verb("select", track=self.track_number(track))
 
-    def set_gain_db(self, track: int | str, db: float) -> None:
-        self.send_verb("set_gain", track=self.track_number(track), db=float(db),
-                       gain=gain_to_daw(self.profile, float(db)))  # fmt: skip
+    def set_gain_db(self, track: int | str, gain_db: float) -> None:
+        self.send_verb("set_gain", track=self.track_number(track), db=float(gain_db),
+                       gain=gain_to_daw(self.profile, float(gain_db)))  # fmt: skip
 
     def get_gain_db(self, track: int | str) -> float:
         return gain_from_daw(self.profile, self.request("get_gain", track=self.track_number(track)))
@@ -552,61 +440,3 @@ class DawClient:
                         p["parameters"] = self.request("plugin_parameters", track=t["number"], plugin=p["number"])
             out["tracks"].append(entry)
         return out
-
-
-def push_moves(client: DawClient, track: int | str, moves: Sequence[Any]) -> list[dict[str, Any]]:
-    """Put accepted moves into the DAW: ``gain`` on the track's fader, the others on the
-    matching plugin already on that track (by name against the plugin maps).
-
-    Each plugin's parameter values come from :func:`bridge.plugins.mapping.map_moves`; they
-    are set by name→index through the DAW's descriptor. Returns one entry per target:
-    ``{"target": "fader"|plugin name, "moves": [...], "set": [...], "unmatched": [...]}``.
-
-    Raises
-    ------
-    DawProfileError
-        No plugin on the track realises a move's kind (the message lists the plugins there).
-    """
-    from ..plugins.mapping import find_map, map_moves
-
-    t = client.track_number(track)
-    report: list[dict[str, Any]] = []
-    rest = []
-    for m in moves:
-        if m.kind == "gain":
-            db = float(m.params["gain_db"])
-            client.set_gain_db(t, db)
-            report.append({"target": "fader", "moves": [m.describe()], "set": [{"name": "gain_db", "value": db}],
-                           "unmatched": []})  # fmt: skip
-        else:
-            rest.append(m)
-    if not rest:
-        return report
-    plugins = client.list_plugins(t)
-    maps = {p["number"]: find_map(p["name"]) for p in plugins}
-    groups: dict[int, list[Any]] = {}
-    for m in rest:
-        hit = next((p for p in plugins if maps[p["number"]] and m.kind in maps[p["number"]].get("kinds", {})), None)
-        if hit is None:
-            there = ", ".join(p["name"] for p in plugins) or "no plugins"
-            raise DawProfileError(f"no plugin on track {track!r} realises a {m.kind} move (there: {there}); "
-                                  "add one whose map has that kind")  # fmt: skip
-        groups.setdefault(hit["number"], []).append(m)
-    for number, ms in groups.items():
-        plugin = next(p for p in plugins if p["number"] == number)
-        values = map_moves(ms, None, maps[number])
-        params = client.request("plugin_parameters", track=t, plugin=number) if client.supports(
-            "plugin_parameters") else None  # fmt: skip
-        done, unmatched = [], []
-        for name, value in values.items():
-            if not isinstance(value, (int, float)) or params is None:
-                unmatched.append(name)
-                continue
-            info = match_parameter(name, params)
-            if info is None:
-                unmatched.append(name)
-                continue
-            done.append(client.set_plugin_parameter(t, number, int(info["number"]), float(value), parameters=params))
-        report.append({"target": plugin["name"], "plugin": number, "moves": [m.describe() for m in ms],
-                       "set": done, "unmatched": unmatched})  # fmt: skip
-    return report

@@ -13,6 +13,10 @@ Address space (requests → replies)
 <true_peak_dbtp> <n_suggestions>`` then ``/secondear/suggestion <track> <id> <kind> <why>`` each
 ``/secondear/select <track>``             → ``/secondear/ok <track>``
 ``/secondear/intent <text>``              → summary and suggestions again, for the selected track
+                                           (once a move is accepted, the words are the next turn
+                                           of the conversation: "a bit more", "too dark now",
+                                           "undo that"; then also ``/secondear/note <track> <text>``
+                                           for what the turn said)
 ``/secondear/accept <id>``, ``/secondear/reject <id>`` → ``/secondear/ok <id>``
 ``/secondear/reply_to <port>``            → ``/secondear/ok reply_to`` (sent to the new port;
 0 sends replies to the sender's own port again)
@@ -34,6 +38,9 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from ..errors import BridgeError
 
 PREFIX = "/secondear"
+#: The UDP port the bridge listens on unless told otherwise (``daw serve``, the panel's
+#: listener, the DAW-side scripts in ``scripts/daw/``).
+DEFAULT_PORT = 9000
 
 #: Datagrams larger than this are dropped before decoding (bytes).
 MAX_DATAGRAM_BYTES = 8192
@@ -144,6 +151,11 @@ def summary(track: str, integrated_lufs: float | None, true_peak_dbtp: float | N
 
 def suggestion(track: str, suggestion_id: str, kind: str, why: str) -> Reply:
     return Reply(address=f"{PREFIX}/suggestion", args=(track, suggestion_id, kind, why))
+
+
+def note(track: str, text: str) -> Reply:
+    """What a conversation turn says besides its cards ("already there", what it undid)."""
+    return Reply(address=f"{PREFIX}/note", args=(track, text))
 
 
 def ok(what: str) -> Reply:
@@ -319,3 +331,16 @@ _SPECS: dict[str, tuple[str, object, tuple[str, ...], int]] = {
 
 #: The addresses the bridge answers, for documentation and error messages.
 ADDRESSES = tuple(sorted(_SPECS))
+
+_ADDRESS_OF: dict[type, str] = {
+    Ping: f"{PREFIX}/ping", Analyze: f"{PREFIX}/analyze", Select: f"{PREFIX}/select",
+    Intent: f"{PREFIX}/intent", Accept: f"{PREFIX}/accept", Reject: f"{PREFIX}/reject",
+    ReplyTo: f"{PREFIX}/reply_to",
+}  # fmt: skip
+
+
+def address_of(event: Event) -> str:
+    """The OSC address an event came in on (for error replies); a :class:`BadMessage`'s own."""
+    if isinstance(event, BadMessage):
+        return event.address
+    return _ADDRESS_OF.get(type(event), "")

@@ -1,18 +1,14 @@
-"""The bridge's own OSC server: a UDP loop that decodes, queues and answers.
+"""The bridge's OSC transport: a UDP loop that decodes, queues, and sends back the replies.
 
-Two parts that do not know each other:
-
-* :class:`BridgeSession` is the decision logic: it takes one decoded event
-  (:mod:`bridge.osc.codec`) and returns the replies. It holds the measured tracks, the
-  selected track and the list of accepted/rejected suggestions. No sockets.
-* :class:`BridgeServer` is the network: one receive thread reads datagrams, drops what is
-  not allowed or too large, decodes (pure, cheap), answers decoding problems with
-  ``/secondear/error``, and puts events on two bounded queues — a quick one (ping, select)
-  and an ordered one (analyze, intent, accept, reject, so an accept sent after an analyze
-  is judged against that analysis) — served by one worker thread each, so a long analysis
-  never delays a ping. A full queue drops the event and counts it: a flood
-  costs at most the queues' size in memory. Replies go to the sender's address and port (or
-  the port it named with ``/secondear/reply_to``).
+The application side (what each address does) is a handler, :mod:`bridge.osc.dispatch`;
+this module only moves datagrams, as python-osc splits its server from its dispatcher.
+One receive thread reads datagrams, drops what is not allowed or too large, decodes (pure,
+cheap: :mod:`bridge.osc.codec`), answers decoding problems with ``/secondear/error``, and
+puts events on two bounded queues — a quick one (ping, select) and an ordered one (analyze,
+intent, accept, reject, so an accept sent after an analyze is judged against that analysis)
+— served by one worker thread each, so a long analysis never delays a ping. A full queue
+drops the event and counts it: a flood costs at most the queues' size in memory. Replies go
+to the sender's address and port (or the port it named with ``/secondear/reply_to``).
 
 python-osc's ``ThreadingOSCUDPServer`` is not used: it starts a thread per datagram, which a
 flood turns into tens of thousands of threads, and its dispatcher swallows parse errors.
@@ -23,255 +19,18 @@ from __future__ import annotations
 import ipaddress
 import logging
 import math
-import os
 import queue
 import socket
-import stat
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 
-from ..errors import AudioReadError, BridgeError
+from ..errors import BridgeError
 from . import codec
-from .codec import Accept, Analyze, BadMessage, Event, Intent, Ping, Reject, Reply, ReplyTo, Select
+from .codec import DEFAULT_PORT, Accept, Analyze, BadMessage, Intent, Reject, Reply, ReplyTo, address_of
+from .dispatch import BridgeSession, Handler
 
 log = logging.getLogger(__name__)
-
-#: Audio files larger than this are refused before they are opened (bytes): 2 GiB.
-MAX_AUDIO_BYTES = 2 * 1024**3
-#: Decisions kept (the oldest are forgotten first).
-MAX_DECISIONS = 10_000
-#: Tracks kept in memory (the least recently analyzed are forgotten first).
-MAX_TRACKS = 256
-
-Handler = Callable[[Event], Iterable[Reply]]
-
-
-def _version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("secondear")
-    except Exception:  # not installed: running from a checkout
-        return "0+unknown"
-
-
-# ================================================================ decision logic
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Track:
-    path: str
-    context: object  # analyzers.context.Context
-    analysis: object  # analyzers.Analysis
-    advice: object  # analyzers.suggest.Advice
-
-
-class EventHandler:
-    """The address space's dispatch: one method per request, problems as ``/secondear/error``.
-
-    Subclasses answer ``analyze``, ``select``, ``intent`` and ``decide`` (accept and reject);
-    :class:`BridgeSession` keeps the tracks itself, the panel's handler
-    (``ui/panel/listener.py``) acts on the panel. ``version`` is sent in ``/secondear/pong``.
-    """
-
-    version: str = "0+unknown"
-
-    def __call__(self, event: Event) -> Iterable[Reply]:
-        """The replies to ``event``; problems the engineer can fix become ``/secondear/error``."""
-        address = address_of(event)
-        try:
-            if isinstance(event, Ping):
-                return (codec.pong(self.version),)
-            if isinstance(event, Analyze):
-                return self.analyze(event)
-            if isinstance(event, Select):
-                self.select(event)
-                return (codec.ok(event.track),)
-            if isinstance(event, Intent):
-                return self.intent(event)
-            if isinstance(event, (Accept, Reject)):
-                self.decide(event)
-                return (codec.ok(event.suggestion_id),)
-            if isinstance(event, BadMessage):
-                return (codec.error(event.address, event.message),)
-        except (BridgeError, ValueError) as exc:  # AudioReadError, ParameterError, UnknownNameError
-            return (codec.error(address, str(exc)),)
-        return (codec.error(address, f"{type(event).__name__} is not handled here"),)
-
-    def analyze(self, event: Analyze) -> Iterable[Reply]:
-        raise NotImplementedError
-
-    def select(self, event: Select) -> None:
-        raise NotImplementedError
-
-    def intent(self, event: Intent) -> Iterable[Reply]:
-        raise NotImplementedError
-
-    def decide(self, event: Accept | Reject) -> None:
-        raise NotImplementedError
-
-
-class BridgeSession(EventHandler):
-    """Turns events into replies. Thread-safe: the server calls it from two workers.
-
-    Parameters
-    ----------
-    version : str
-        Sent in ``/secondear/pong``.
-    max_audio_bytes : int
-        Files larger than this are not opened.
-    measure : callable, optional
-        ``measure(path) -> Analysis``; :func:`bridge.measure.analyze_file` by default
-        (tests inject a fake).
-    on_decision : callable, optional
-        Called with each :class:`analyzers.suggest.records.Decision` (``secondear daw serve`` appends
-        them to the taste log, as the panel does); an exception from it is logged, and the
-        decision still stands.
-    """
-
-    def __init__(self, *, version: str | None = None, max_audio_bytes: int = MAX_AUDIO_BYTES,
-                 measure: Callable[[str], object] | None = None,
-                 on_decision: Callable[[object], object] | None = None) -> None:  # fmt: skip
-        self.version = version or _version()
-        self.max_audio_bytes = int(max_audio_bytes)
-        self._measure = measure or _measure_file
-        self._on_decision = on_decision
-        self._lock = threading.Lock()
-        self._tracks: dict[str, _Track] = {}
-        self._selected: str | None = None
-        self._decisions: deque[tuple[str, object]] = deque(maxlen=MAX_DECISIONS)
-
-    # -- reading state
-    @property
-    def selected(self) -> str | None:
-        with self._lock:
-            return self._selected
-
-    def decisions(self) -> tuple[tuple[str, object], ...]:
-        """``(track, analyzers.suggest.records.Decision)`` pairs, oldest first (the last 10 000)."""
-        with self._lock:
-            return tuple(self._decisions)
-
-    # -- the requests
-    def select(self, event: Select) -> None:
-        with self._lock:
-            self._selected = event.track
-
-    def analyze(self, event: Analyze) -> tuple[Reply, ...]:
-        from analyzers.context import make_context
-        from analyzers.suggest import suggest
-
-        role = event.role or "mix"
-        ctx = make_context(role_name=role)  # an unknown role is reported before any reading
-        path = check_audio_path(event.path, max_bytes=self.max_audio_bytes)
-        analysis = self._measure(path)
-        advice = suggest(analysis, ctx)
-        with self._lock:
-            self._tracks.pop(event.track, None)
-            self._tracks[event.track] = _Track(path=path, context=ctx, analysis=analysis, advice=advice)
-            while len(self._tracks) > MAX_TRACKS:
-                self._tracks.pop(next(iter(self._tracks)))
-            self._selected = event.track
-        return _advice_replies(event.track, analysis, advice)
-
-    def intent(self, event: Intent) -> tuple[Reply, ...]:
-        from analyzers.context import make_context
-        from analyzers.suggest import suggest
-
-        with self._lock:
-            name = self._selected
-            track = self._tracks.get(name) if name is not None else None
-        if track is None:
-            raise BridgeError(
-                "no analyzed track is selected: send /secondear/analyze <track> <path> first"
-                if name is None else f"track {name!r} is selected but not analyzed: send /secondear/analyze first"
-            )  # fmt: skip
-        ctx = make_context(role_name=track.context.role.name, intent=event.text)
-        advice = suggest(track.analysis, ctx)
-        with self._lock:
-            if self._tracks.get(name) is track:
-                self._tracks[name] = _Track(path=track.path, context=ctx, analysis=track.analysis, advice=advice)
-        return _advice_replies(name, track.analysis, advice)
-
-    def decide(self, event: Accept | Reject) -> None:
-        from analyzers.suggest.records import Decision
-
-        verdict = "accepted" if isinstance(event, Accept) else "rejected"
-        with self._lock:
-            name = self._selected
-            track = self._tracks.get(name) if name is not None else None
-            if track is None:
-                raise BridgeError(f"nothing to {verdict[:-2]}: no analyzed track is selected")
-            found = [s for s in track.advice.suggestions if s.id == event.suggestion_id]
-            if not found:
-                ids = [s.id for s in track.advice.suggestions]
-                raise BridgeError(f"track {name!r} has no suggestion {event.suggestion_id!r}; "
-                                  f"its suggestions: {', '.join(ids) or 'none'}")  # fmt: skip
-            decision = Decision.of(found[0], verdict, context=track.context)
-            self._decisions.append((name, decision))
-        if self._on_decision is not None:
-            try:
-                self._on_decision(decision)
-            except Exception as exc:  # noqa: BLE001 - the taste log failing must not lose the verdict
-                log.warning("decision on %s not kept: %s", event.suggestion_id, exc)
-
-
-_ADDRESS_OF = {
-    Ping: "/secondear/ping", Analyze: "/secondear/analyze", Select: "/secondear/select",
-    Intent: "/secondear/intent", Accept: "/secondear/accept", Reject: "/secondear/reject",
-    ReplyTo: "/secondear/reply_to",
-}  # fmt: skip
-
-
-def address_of(event: Event) -> str:
-    """The OSC address an event came in on (for error replies)."""
-    return _ADDRESS_OF.get(type(event), "")
-
-
-def _advice_replies(track: str, analysis, advice) -> tuple[Reply, ...]:
-    out = [codec.summary(track, analysis.loudness.integrated_lufs, analysis.levels.true_peak_dbtp,
-                         len(advice.suggestions))]  # fmt: skip
-    for s in advice.suggestions:
-        out.append(codec.suggestion(track, s.id, s.move.kind, s.why))
-    return tuple(out)
-
-
-def check_audio_path(path: str, *, max_bytes: int = MAX_AUDIO_BYTES) -> str:
-    """``path`` made absolute, once it is known to be a regular file of at most ``max_bytes``.
-
-    A path received over OSC is only ever opened as audio by the decoder: never executed,
-    never loaded as a library, never followed into a folder or a device.
-
-    Raises
-    ------
-    AudioReadError
-        Relative, missing, not a regular file (a folder, a FIFO, a device), or too large.
-    """
-    if "\x00" in path:
-        raise AudioReadError("the path holds a NUL character")
-    if not os.path.isabs(path):
-        raise AudioReadError(f"{path}: give an absolute path (the bridge has no meaningful working folder)")
-    try:
-        st = os.stat(path)
-    except OSError as exc:
-        raise AudioReadError(f"{path}: {exc.strerror or exc}") from exc
-    if not stat.S_ISREG(st.st_mode):
-        raise AudioReadError(f"{path}: not a regular file")
-    if st.st_size > max_bytes:
-        raise AudioReadError(f"{path}: {st.st_size} bytes is over the {max_bytes}-byte limit for audio sent over OSC")
-    return os.path.realpath(path)
-
-
-def _measure_file(path: str):
-    from ..measure import analyze_file
-
-    return analyze_file(path)[1]
-
-
-# ================================================================ network
 
 
 def _is_loopback(host: str) -> bool:
@@ -287,7 +46,8 @@ class BridgeServer:
     Parameters
     ----------
     handler : callable
-        ``handler(event) -> iterable of Reply``; a :class:`BridgeSession` by default.
+        ``handler(event) -> iterable of Reply`` (:mod:`bridge.osc.dispatch`); a
+        :class:`~bridge.osc.dispatch.BridgeSession` by default.
     host, port : str, int
         Where to listen; 127.0.0.1 by default, port 0 picks a free port (see :attr:`address`).
     allow : sequence of str
@@ -300,7 +60,7 @@ class BridgeServer:
     """
 
     def __init__(
-        self, handler: Handler | None = None, *, host: str = "127.0.0.1", port: int = 9000,
+        self, handler: Handler | None = None, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
         allow: Sequence[str] = (), max_datagram_bytes: int = codec.MAX_DATAGRAM_BYTES,
         max_bundle_elements: int = codec.MAX_BUNDLE_ELEMENTS, quick_queue_size: int = 1024,
         slow_queue_size: int = 64,
@@ -479,7 +239,7 @@ class BridgeServer:
             except Exception as exc:  # a bug in the handler: answer, count, log loudly
                 self._count("handler_errors")
                 log.exception("handler failed on %r", event)
-                replies = (codec.error(_ADDRESS_OF.get(type(event), ""), f"internal error: {type(exc).__name__}: {exc}"),)
+                replies = (codec.error(address_of(event), f"internal error: {type(exc).__name__}: {exc}"),)
             self._count("handled")
             self._send(replies, sender)
 

@@ -1,4 +1,5 @@
-"""Plugin hosting, part one: finding VST3/AU plugins and knowing what they are.
+"""The engineer's own VST3/AU plugins: finding them, knowing them, putting moves on them and
+rendering through them, always in a child process (plugin code is foreign code).
 
 * :mod:`.discovery` — the standard plugin folders per OS, the folder
   ``scripts/fetch-plugins`` fills, the folders users add; finding bundles in them.
@@ -7,6 +8,12 @@
   vendor, identifier, format, channel layout, latency, every parameter with its range.
 * :mod:`.index` — the JSON cache of those descriptions, written atomically, versioned.
 * :mod:`.records` — the immutable records they share.
+* :mod:`.mapping` (with the maps in ``maps/``) — how a move goes onto a plugin's parameters;
+  :mod:`.placement` — which plugin of a chain realises which move.
+* :mod:`.host`, :mod:`.worker`, :mod:`.params` — rendering a chain through plugins, each in
+  its worker process, parameters set exactly.
+* :mod:`.verify`, :mod:`.verdicts` — a map checked by measuring the real plugin, and the
+  verdicts kept.
 """
 
 from .discovery import fetch_cache_dir, fetched_plugin_folder, find_bundles, plugin_folders, standard_folders

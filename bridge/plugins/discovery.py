@@ -30,11 +30,10 @@ from pathlib import Path
 
 import platformdirs
 
+from ..app import APP_NAME
+
 #: Bundle suffix → plugin format.
 BUNDLE_FORMATS: Mapping[str, str] = {".vst3": "VST3", ".component": "AU"}
-
-APP_NAME = "secondear"
-
 
 def fetch_cache_dir() -> Path:
     """The folder ``scripts/fetch-plugins`` fills (``$SECONDEAR_PLUGIN_CACHE`` overrides)."""

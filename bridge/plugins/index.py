@@ -20,15 +20,14 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
+from ..app import APP_NAME, VERSION
 from ..errors import BridgeError
 from ..files import atomic_write_text
-from .discovery import APP_NAME
 from .records import BundleEntry, PluginInfo
 
 #: The index format this code reads and writes.
@@ -41,13 +40,6 @@ class PluginIndexError(BridgeError, ValueError):
 
 class UnsupportedIndexSchemaError(PluginIndexError):
     """The plugin index was written by a newer Second Ear (a larger schema version)."""
-
-
-def _version() -> str:
-    try:
-        return version("secondear")
-    except PackageNotFoundError:  # a source tree that is not installed
-        return "0+unknown"
 
 
 def default_index_path() -> Path:
@@ -85,7 +77,7 @@ class PluginIndex:
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": SCHEMA_VERSION,
-            "written_by": f"secondear {_version()}",
+            "written_by": f"{APP_NAME} {VERSION}",
             "folders": list(self.folders),
             "bundles": [e.to_dict() for e in sorted(self.bundles, key=lambda e: e.path)],
         }

@@ -40,6 +40,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from analyzers.eq_response import move_response_db
 from analyzers.moves import Move
 
 from ..errors import BridgeError
@@ -47,9 +48,6 @@ from .records import ParameterInfo, PluginInfo
 
 #: The folder of the map files that ship with Second Ear.
 MAPS_DIR = Path(__file__).with_name("maps")
-
-EQ_KINDS = ("peak", "low_shelf", "high_shelf", "highpass", "lowpass")
-
 
 class MappingError(BridgeError, ValueError):
     """A move cannot go onto a plugin with this map; the message says why and what can."""
@@ -111,8 +109,6 @@ def rbj_peak_bandwidth_rad(freq_hz: float, gain_db: float, q: float, sample_rate
     Found by bisection on :func:`analyzers.eq_response.move_response_db`; an edge beyond
     0 Hz or Nyquist is taken there. A 0 dB move is measured as if it were 6 dB.
     """
-    from analyzers.eq_response import move_response_db
-
     g = gain_db if abs(gain_db) >= 0.1 else 6.0
     move = Move("peak", {"freq_hz": freq_hz, "gain_db": g, "q": q})
     nyquist = 0.5 * sample_rate_hz
@@ -308,8 +304,6 @@ def _fixed_bands(move: Move, spec: Mapping[str, Any], plugin_info: PluginInfo | 
     how = spec.get("params", {}).get("gain_db", {}).get("convert", "nearest_band")
     if how == "sampled":
         import numpy as np
-
-        from analyzers.eq_response import move_response_db
 
         centres = np.array([float(bands[p]) for p in bands])
         gains = move_response_db(move, np.minimum(centres, 23000.0), 48000.0)

@@ -22,6 +22,7 @@ from typing import Any
 
 from ..files import atomic_write_text
 from .index import default_index_path
+from .mapping import MappingError, find_map, map_for
 from .records import PluginInfo
 from .scan import bundle_fingerprint
 
@@ -109,8 +110,6 @@ def map_and_verdict(plugin: PluginInfo, *, path: str | os.PathLike[str] | None =
     """``(map, how, report)``: the plugin's map (None when it has none), ``"shipped"``,
     ``"inferred"`` or the reason there is none, and the kept verification report
     (``entries``: as for :func:`cached_verdict`)."""
-    from .mapping import MappingError, find_map, map_for
-
     shipped = find_map(plugin)
     if shipped is not None:
         return shipped, "shipped", cached_verdict(plugin, shipped, path=path, entries=entries)

@@ -40,13 +40,15 @@ from typing import Any
 
 import numpy as np
 
+from analyzers import analyze
 from analyzers.eq_response import move_response_db
-from analyzers.moves import Move
+from analyzers.moves import EQ_KINDS, Move
 
-from .mapping import EQ_KINDS, MappingError, map_moves
+from ..render import true_peak_dbtp
+from .mapping import MappingError, map_moves
 from .params import set_parameter  # noqa: F401  (re-exported: verify.set_parameter)
 from .records import PluginInfo
-from .scan import describe_exit
+from .scan import _log_tail, describe_exit
 
 #: Verdict thresholds, dB.
 VERIFIED_DB = 0.5
@@ -225,8 +227,6 @@ def _judge_compressor(move: Move, params: Mapping[str, Any], result: Mapping[str
 
 
 def _judge_limiter(move: Move, params: Mapping[str, Any], result: Mapping[str, Any]) -> dict[str, Any]:
-    from analyzers import analyze
-
     y = np.asarray(result["audio"], dtype=np.float32)
     if not np.isfinite(y).all():
         return _entry(move, None, params, reason="the plugin's output is not finite (NaN or inf)")
@@ -273,8 +273,6 @@ def _programme(drive_db: float) -> np.ndarray:
 
 
 def _run_child(plugin: PluginInfo, jobs: list[dict[str, Any]], timeout_s: float) -> dict[str, Any]:
-    from .scan import _log_tail
-
     ctx = multiprocessing.get_context("spawn")
     fd, log = tempfile.mkstemp(prefix="secondear-verify-", suffix=".log")
     os.close(fd)
@@ -345,7 +343,6 @@ def _measure(path: str, name: str, num_channels: int, job: Mapping[str, Any]) ->
             seg = y[:, (i + 1) * n - m : (i + 1) * n].astype(np.float64)
             levels.append(float(10 * np.log10(max(np.mean(seg**2), 1e-30)) + 10 * np.log10(2)))
         return {"levels_db": levels}
-    from bridge.render import true_peak_dbtp
 
     x = _programme(0.0)
     y = _render(path, name, num_channels, job["params"], x)

@@ -12,11 +12,11 @@ from analyzers import analyze
 from analyzers.context import UnknownNameError, load_data, make_context
 from analyzers.eq_response import move_response_db
 from analyzers.suggest import Wish, parse_intent, suggest
+from analyzers.moves import TONAL_EQ_KINDS as EQ_KINDS
 from bridge.demo import demo_mix
 from signals import pink_noise
 
 RATE = 48000
-EQ_KINDS = ("peak", "low_shelf", "high_shelf")
 DESCRIPTORS = list(load_data("intents")["descriptors"])
 
 

@@ -24,11 +24,11 @@ from analyzers import analyze
 from analyzers.context import make_context
 from analyzers.spectrum import NOMINAL_CENTRES_HZ
 from analyzers.suggest import MAX_SUGGESTIONS, suggest
+from analyzers.moves import TONAL_EQ_KINDS as EQ_KINDS
 from bridge.demo import demo_mix
 from signals import drum_loop, pink_noise
 
 RATE = 48000
-EQ_KINDS = ("peak", "low_shelf", "high_shelf")
 THIRD_OCTAVE = 1 / 3 + 1e-6
 #: "within 40 % of the damage": a 6 dB flaw is answered by 3.6–8.4 dB.
 DAMAGE_DB = 6.0

@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 
-from bridge.osc.server import BridgeServer, BridgeSession
+from bridge.osc.dispatch import BridgeSession
+from bridge.osc.server import BridgeServer
 from tests.signals import require_executable
 
 ROOT = Path(__file__).resolve().parents[2]

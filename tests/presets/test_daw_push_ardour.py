@@ -1,5 +1,5 @@
 """``secondear daw push --preset`` into a REAL headless Ardour 7 session (the session of
-``tests/bridge/test_daw_ardour.py``: track "Vox" carrying ZamCompX2): the factory "Mix bus
+``tests/bridge/daw/test_daw_ardour.py``: track "Vox" carrying ZamCompX2): the factory "Mix bus
 glue" preset's compressor lands on the plugin's parameters and reads back. Skips with a
 how-to when Ardour is missing (a failure under CI=true)."""
 

@@ -1,7 +1,7 @@
 """``secondear daw push --chain FILE | --preset NAME`` against a fake DAW on 127.0.0.1.
 
 The fake DAW answers the generic profile's documented requests (``bridge/daw/profiles/
-generic.json``), as ``tests/bridge/test_daw_profiles.py`` does for ``--move``: the chain's
+generic.json``), as ``tests/bridge/daw/test_daw_profiles.py`` does for ``--move``: the chain's
 slots become moves and go through the same :func:`bridge.daw.push_moves` path.
 """
 
@@ -15,7 +15,7 @@ import pytest
 from analyzers.moves import Move
 from bridge.chain import BuiltinSlot, Chain, PluginSlotSpec, save_chain
 from presets import Preset, PresetStore
-from tests.bridge.test_daw_profiles import FakeDaw
+from tests.bridge.daw.test_daw_profiles import FakeDaw
 from ui.cli import main
 
 

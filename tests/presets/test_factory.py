@@ -11,7 +11,7 @@ from analyzers import analyze
 from analyzers.eq_response import band_response_db
 from analyzers.spectrum import EXACT_CENTRES_HZ, NOMINAL_CENTRES_HZ
 from bridge.slots import build_slots, render_slots
-from bridge.plugins.mapping import EQ_KINDS
+from analyzers.moves import EQ_KINDS
 from presets import PresetStore, factory_presets
 from signals import pink_noise
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from bridge.daw import DawClient
-from ui.cli.daw import follow_selection
+from bridge.daw import DawClient, follow_selection
+from tests.daw.ardour_session import start_ardour
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -132,13 +132,8 @@ def test_cli_follow_daw_absent_is_not_a_hang():
 
 
 def test_follow_real_headless_ardour(tmp_path):
-    """Against the headless Ardour 7.3 session of tests/bridge/test_daw_ardour.py: /strip/select 1 0
+    """Against the headless Ardour 7.3 session of tests/daw/ardour_session.py: /strip/select 1 0
     from another client shows up as a selection change to Vox."""
-    try:
-        from tests.daw.ardour_session import start_ardour
-    except ImportError:
-        from tests.bridge.test_daw_ardour import start_ardour
-
     session = start_ardour(tmp_path)
     try:
         with DawClient("ardour", "127.0.0.1", session.port, timeout_s=3.0) as daw:

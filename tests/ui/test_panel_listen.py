@@ -13,7 +13,7 @@ from pythonosc.osc_message import OscMessage
 from bridge.errors import BridgeError
 from bridge.session import Session
 from signals import pink_noise, require_executable, sine, write_wav16
-from tests.bridge.test_osc_server import msg
+from tests.bridge.osc.oscpeer import msg
 from ui.panel.window import PanelWindow
 
 RATE = 48000

@@ -29,11 +29,9 @@ import argparse
 import json
 import logging
 import math
-import re
 import signal
 import sys
 import threading
-import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -42,10 +40,12 @@ from analyzers.context import Context
 from analyzers.errors import ParameterError
 from analyzers.moves import parse_move
 from bridge.advise import ContextRequest, advise_file
-from bridge.chain import BuiltinSlot, ChainError, load_chain
-from bridge.daw import DawClient, push_moves
+from bridge.chain import ChainError, load_chain
+from bridge.daw import DawClient, chain_moves, follow_selection, push_moves
 from bridge.errors import BridgeError, DawLinkError
-from bridge.osc.server import BridgeServer, BridgeSession
+from bridge.osc.codec import DEFAULT_PORT
+from bridge.osc.dispatch import BridgeSession
+from bridge.osc.server import BridgeServer
 from bridge.watch import watch_folder
 from presets import PresetError, TasteLog
 
@@ -81,9 +81,10 @@ def _add_serve_parser(actions: Any) -> None:
                     "otherwise, in which case --allow lists the senders it will read.",
     )  # fmt: skip
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    s.add_argument("--port", type=int, default=9000, help="UDP port (default 9000; 0 picks a free one)")
+    s.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"UDP port (default {DEFAULT_PORT}; 0 picks a free one)")
     s.add_argument("--allow", nargs="+", default=[], metavar="ADDR",
                    help="sender addresses or networks allowed (required with a --host beyond loopback)")  # fmt: skip
+    s.add_argument("--no-taste", action="store_true", help="do not nudge confidences by your past decisions")
 
 
 def _add_client_parsers(daw_subparsers: Any) -> None:
@@ -151,8 +152,8 @@ def run_serve(args: argparse.Namespace) -> int:
         return fail(f"--port {args.port} is outside 0…65535", 2, prefix="secondear daw serve")
     logging.basicConfig(level=logging.INFO, format="secondear: %(levelname)s %(name)s: %(message)s")
     try:
-        server = BridgeServer(BridgeSession(version=__version__, on_decision=TasteLog().append), host=args.host,
-                              port=args.port, allow=args.allow)  # fmt: skip
+        handler = BridgeSession(version=__version__, taste=taste_summary(args), on_decision=TasteLog().append)
+        server = BridgeServer(handler, host=args.host, port=args.port, allow=args.allow)
     except ValueError as exc:
         return fail(str(exc), 2, prefix="secondear daw serve")
     with _Stopper() as stop:
@@ -205,25 +206,6 @@ def run_status(args: argparse.Namespace) -> int:
                 if par.get("input", True) and not par.get("hidden"):
                     print(f"             {par['name']}: {par['value']:g}" if "value" in par else f"             {par['name']}")
     return 0
-
-
-def chain_moves(chain: Any) -> list[Any]:
-    """The moves a chain's slots realise, in order: a built-in slot's move, a plugin slot's
-    recorded ``moves``. A plugin slot that records none is a ValueError naming it (its
-    parameters are that plugin's own, not moves the DAW's plugins can be mapped from)."""
-
-    out: list[Any] = []
-    for i, s in enumerate(chain.slots):
-        if isinstance(s, BuiltinSlot):
-            out.append(s.move)
-        elif s.moves:
-            out.extend(s.moves)
-        else:
-            raise ValueError(f"slot {i} (plugin {s.name}) records no moves, only the plugin's own parameters: "
-                             "daw push sends moves through the plugin maps; push that plugin's settings in the DAW")  # fmt: skip
-    if not out:
-        raise ValueError("the chain has no slots: nothing to push")
-    return out
 
 
 def run_push(args: argparse.Namespace) -> int:
@@ -325,75 +307,6 @@ def run_watch(args: argparse.Namespace) -> int:
                          on_error=on_error, on_ready=on_ready)  # fmt: skip
     print(f"secondear: stopped; {n} bounce(s) analyzed", file=sys.stderr)
     return 0
-
-
-def follow_selection(daw: Any, stop: Any, on_change: Callable[[dict[str, Any]], object], *,
-                     duration_s: float | None = None) -> int:  # fmt: skip
-    """Report the DAW's selection changes to ``on_change({"track": number|None, "name": …})``.
-
-    Ardour: ``/set_surface 0 31 8192 0 0 0`` (select feedback) then ``/select/name`` (and
-    ``/strip/select ssid 1`` when it comes) name the selected strip. Other profiles: the
-    DAW's feedback on the profile's ``select`` address (``/track/{track}/select 1``) says
-    which track is selected; a profile with a ``selected_track`` verb that has a reply is
-    polled as well. Returns how many changes were reported.
-    """
-
-    names: dict[int, str] = {}
-    try:
-        names = {int(t["number"]): t["name"] for t in daw.list_tracks()}
-    except Exception:  # noqa: BLE001 - names are a nicety; feedback still works without them
-        names = {}
-    is_ardour = daw.daw == "ardour"
-    select_re = None
-    if is_ardour:
-        daw.send_message("/set_surface", [0, 31, 8192, 0, 0, 0])
-    elif daw.supports("select"):
-        addr = daw.profile["verbs"]["select"]["address"]
-        if "{track}" in addr:
-            select_re = re.compile("^" + re.escape(addr).replace(re.escape("{track}"), r"(\d+)") + "$")
-    poll = daw.supports("selected_track") and "reply" in daw.profile["verbs"]["selected_track"]
-    last: tuple[Any, Any] | None = None
-    changes = 0
-    end = None if duration_s is None else time.monotonic() + duration_s
-    next_poll = 0.0
-
-    def report(number: int | None, name: str | None) -> None:
-        nonlocal last, changes
-        if number is not None and name is None:
-            name = names.get(number)
-        if name is not None and number is None:
-            number = next((n for n, nm in names.items() if nm == name), None)
-        if (number, name) == last:
-            return
-        last = (number, name)
-        changes += 1
-        on_change({"daw": daw.daw, "track": number, "name": name})
-
-    while not stop.is_set() and (end is None or time.monotonic() < end):
-        if poll and time.monotonic() >= next_poll:
-            next_poll = time.monotonic() + 0.5
-            try:
-                v = daw.request("selected_track")
-                report(daw.track_from_daw(v) if isinstance(v, (int, float)) else None, v if isinstance(v, str) else None)
-            except Exception:  # noqa: BLE001 - a missed poll; the next one may answer
-                pass
-        until = min(t for t in (time.monotonic() + 0.5, end, next_poll if poll else None) if t is not None)
-        for addr, a in daw.listen(max(0.0, until - time.monotonic()), stop=stop):
-            if is_ardour and addr == "/select/name" and a:
-                name = str(a[0]).strip()
-                report(None, name) if name else report(None, None)
-            elif is_ardour and addr == "/strip/select" and len(a) >= 2 and a[1]:
-                report(int(a[0]), None)
-            elif select_re is not None:
-                m = select_re.match(addr)
-                if m and (not a or a[0]):
-                    report(daw.track_from_daw(int(m.group(1))), None)
-    if is_ardour:
-        try:
-            daw.send_message("/set_surface", [0, 31, 0, 0, 0, 0])  # feedback off again
-        except Exception:  # noqa: BLE001
-            pass
-    return changes
 
 
 def run_follow(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ from analyzers.errors import ParameterError
 from bridge.advise import ReferenceReadError, resolve_context
 from bridge.apply import ApplyError, select
 from bridge.errors import AudioReadError
+from bridge.osc.codec import DEFAULT_PORT
 from bridge.session import Session
 
 from .context import add_context_args, context_request, fail, taste_summary
@@ -44,9 +45,9 @@ def add_panel_parser(sub: Any) -> None:
     p.add_argument("file", nargs="?", metavar="FILE", help="audio file to open (default: the demo)")
     add_context_args(p)
     p.add_argument("--watch", metavar="FOLDER", help="analyze every bounce that lands in FOLDER")
-    p.add_argument("--listen", nargs="?", const=9000, type=int, metavar="PORT",
+    p.add_argument("--listen", nargs="?", const=DEFAULT_PORT, type=int, metavar="PORT",
                    help="answer /secondear/analyze, select, intent, accept, reject from the DAW on 127.0.0.1:PORT "
-                        "(default 9000), as 'daw serve' does")  # fmt: skip
+                        f"(default {DEFAULT_PORT}), as 'daw serve' does")  # fmt: skip
     p.add_argument("--accept", metavar="all|ID,ID", help="accept these suggestions on opening")
     p.add_argument("--screenshot", metavar="OUT.png", help="draw the panel off screen into OUT.png and exit")
     p.add_argument("--size", default="1280x800", metavar="WxH", help="window size for --screenshot (default 1280x800)")

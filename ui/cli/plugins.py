@@ -27,8 +27,11 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
+
+from tqdm import tqdm
 
 from analyzers.moves import Move
 from bridge.plugins import (
@@ -43,6 +46,8 @@ from bridge.plugins import (
 from bridge.plugins.mapping import MappingError, map_for
 from bridge.plugins.verdicts import map_and_verdict, read_verdicts, record_verdict, verdict_label
 from bridge.plugins.verify import DEFAULT_VERIFY_TIMEOUT_S, verify_map
+
+from .context import show_progress
 
 
 def add_plugins_parser(sub: Any) -> None:
@@ -108,15 +113,11 @@ def _scan(args: argparse.Namespace) -> int:
     if args.timeout is not None and args.timeout <= 0 or args.jobs is not None and args.jobs < 1:
         print("secondear: --timeout must be more than 0 seconds and --jobs at least 1", file=sys.stderr)
         return 2
-    line = _ProgressLine() if not args.no_progress and sys.stderr.isatty() else None
-    try:
+    with scan_progress(enabled=show_progress(args)) as progress:
         report = scan_plugins(
             args.folders or None, rescan=args.rescan, retry_failed=args.retry_failed,
-            timeout_s=args.timeout or DEFAULT_TIMEOUT_S, jobs=args.jobs, progress=line,
+            timeout_s=args.timeout or DEFAULT_TIMEOUT_S, jobs=args.jobs, progress=progress,
         )  # fmt: skip
-    finally:
-        if line is not None:
-            line.close()
     if not report.entries:
         where = ", ".join(args.folders) if args.folders else "the plugin folders"
         print(f"secondear: no plugin bundles (.vst3, .component) in {where}", file=sys.stderr)
@@ -140,22 +141,27 @@ def _scan(args: argparse.Namespace) -> int:
     return 0
 
 
-class _ProgressLine:
-    """``scanning plugins [3/21] ZamVerb.vst3`` on stderr, redrawn in place."""
+@contextmanager
+def scan_progress(*, enabled: bool) -> Iterator[Callable[[int, int, Sequence[str]], None] | None]:
+    """A ``progress(done, total, running)`` callback for :func:`bridge.plugins.scan.scan_plugins`
+    drawing one bar on stderr (bundles done, the ones in flight after it); None when disabled."""
+    if not enabled:
+        yield None
+        return
+    bar: tqdm | None = None
 
-    def __init__(self) -> None:
-        self._width = 0
+    def progress(done: int, total: int, running: Sequence[str]) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc="scanning plugins", unit="bundle", leave=False, file=sys.stderr)
+        bar.set_postfix_str(", ".join(running)[:40])
+        bar.update(done - bar.n)
 
-    def __call__(self, done: int, total: int, running: Sequence[str]) -> None:
-        text = f"scanning plugins [{done}/{total}] {', '.join(running)}"[:79]
-        sys.stderr.write("\r" + text.ljust(self._width))
-        sys.stderr.flush()
-        self._width = max(self._width, len(text))
-
-    def close(self) -> None:
-        if self._width:
-            sys.stderr.write("\r" + " " * self._width + "\r")
-            sys.stderr.flush()
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 # --- list ----------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from typing import Any
 
 from analyzers.errors import ParameterError
 from analyzers.moves import parse_move
-from bridge.chain import BuiltinSlot, ChainError, chain_from_moves, load_chain
+from bridge.chain import BuiltinSlot, Chain, ChainError, chain_from_moves, load_chain
 from presets import Preset, PresetError, PresetFormatError, PresetStore, preset_to_dict
 from presets.errors import PresetExistsError, PresetNotFoundError, ReadOnlyPresetError, UnsupportedSchemaError
 
@@ -42,12 +42,19 @@ def add_presets_parser(sub: Any) -> None:
     common.add_argument("--dir", metavar="DIR", default=None,
                         help="the preset folder (default $SECONDEAR_PRESET_DIR, else the user data folder)")  # fmt: skip
     actions = p.add_subparsers(dest="presets_command", metavar="ACTION", required=True)
-    ls = actions.add_parser("list", parents=[common], help="list the presets")
+    ls = actions.add_parser("list", parents=[common], help="list the presets",
+                            description="List every preset, the user's and the factory ones (a user preset "
+                                        "shadows a factory one of the same name); files that cannot be read "
+                                        "are listed with the reason.")  # fmt: skip
     ls.add_argument("--json", action="store_true", help="print JSON")
-    sh = actions.add_parser("show", parents=[common], help="show one preset")
+    sh = actions.add_parser("show", parents=[common], help="show one preset",
+                            description="Show one preset: its chain, tags, notes, where its values come from "
+                                        "and its provenance (--json: the preset file itself).")  # fmt: skip
     sh.add_argument("name", metavar="NAME")
     sh.add_argument("--json", action="store_true", help="print the preset file's JSON")
-    sv = actions.add_parser("save", parents=[common], help="keep a chain file or moves as a preset")
+    sv = actions.add_parser("save", parents=[common], help="keep a chain file or moves as a preset",
+                            description="Keep a chain file (secondear render --save-chain), or built-in moves "
+                                        "in secondear render --move's form, as a user preset named NAME.")  # fmt: skip
     sv.add_argument("name", metavar="NAME")
     sv.add_argument("--chain", metavar="CHAIN.json", help="a chain file (secondear render --save-chain)")
     sv.add_argument("--move", action="append", default=[], metavar="SPEC",
@@ -55,16 +62,23 @@ def add_presets_parser(sub: Any) -> None:
     sv.add_argument("--tag", action="append", default=[], metavar="T", help="a tag (repeatable)")
     sv.add_argument("--note", default="", metavar="TEXT", help="a note kept with the preset")
     sv.add_argument("--force", action="store_true", help="replace a user preset of the same name")
-    de = actions.add_parser("delete", parents=[common], help="delete a user preset")
+    de = actions.add_parser("delete", parents=[common], help="delete a user preset",
+                            description="Delete a user preset (factory presets are read-only); a factory "
+                                        "preset it shadowed shows again.")  # fmt: skip
     de.add_argument("name", metavar="NAME")
-    rn = actions.add_parser("rename", parents=[common], help="rename a user preset")
+    rn = actions.add_parser("rename", parents=[common], help="rename a user preset",
+                            description="Rename the user preset OLD to NEW (factory presets are read-only).")
     rn.add_argument("old", metavar="OLD")
     rn.add_argument("new", metavar="NEW")
     rn.add_argument("--force", action="store_true", help="replace a user preset already named NEW")
-    ex = actions.add_parser("export", parents=[common], help="write a preset to a file")
+    ex = actions.add_parser("export", parents=[common], help="write a preset to a file",
+                            description="Write the preset NAME (user or factory) to FILE, to share it or keep "
+                                        "it elsewhere.")  # fmt: skip
     ex.add_argument("name", metavar="NAME")
     ex.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
-    im = actions.add_parser("import", parents=[common], help="read a preset file into the preset folder")
+    im = actions.add_parser("import", parents=[common], help="read a preset file into the preset folder",
+                            description="Read a preset file into the preset folder: validated, and refused "
+                                        "when written by a newer Second Ear (a larger schema version).")  # fmt: skip
     im.add_argument("file", metavar="FILE")
     im.add_argument("--name", default=None, help="save it under this name instead of its own")
     im.add_argument("--force", action="store_true", help="replace a user preset of the same name")
@@ -85,7 +99,7 @@ def error_code(exc: Exception) -> int:
     return 1
 
 
-def load_preset_chain(name: str, folder: str | None = None) -> Any:
+def load_preset_chain(name: str, folder: str | None = None) -> Chain:
     """The :class:`~bridge.chain.Chain` of the preset ``name`` (for ``render --preset`` and
     ``daw push --preset``); raises :class:`~presets.errors.PresetError`."""
 

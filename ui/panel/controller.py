@@ -145,6 +145,7 @@ class PanelController:
         self.tracks: dict[str, str] = {}  # DAW track name -> session key
         self.history = UndoHistory()
         self.words_history: list[str] = []  # the conversation's words, newest first
+        self.last_said: tuple[Any, Any] | None = None  # the last turn set_intent took, and its reply
         self.placements: list[PluginChoice] = []  # the plugins the moves go on (EQ first); none: built in
         self.audition_result: Audition | None = None
         self.last_error = ""
@@ -279,9 +280,10 @@ class PanelController:
         s = self.session
         if s is None:
             raise BridgeError("nothing to suggest for: send /secondear/analyze <track> <path> first")
+        self.last_said = None
         if s.in_conversation():  # moves accepted: the words are the next turn ("a bit more"), one undo step
             before = s.snapshot()
-            s.ask(text)
+            self.last_said = s.ask(text)
             self.history.push(_Step(f"'{text}'", s, {}, {}, snapshots=(before, s.snapshot())))
             self._ab_stale("changed: render A/B again")
             if self.view is not None:
@@ -575,11 +577,7 @@ class PanelController:
         request = ContextRequest(role=role or "mix", genre=d.get("genre"),
                                  target=None if not d.get("target") else d["target"]["name"])  # fmt: skip
         context = request.check()
-        found = advise_file(path, context, taste=self.taste)
-        session = Session(None, found.info.sample_rate_hz, found.path, taste=self.taste, context=context,
-                          analysis=found.analysis)  # fmt: skip
-        session.suggest()
-        return session
+        return Session.from_advice(advise_file(path, context, taste=self.taste), taste=self.taste)
 
     def show_track(self, track: str, session: Session) -> None:
         """Show a DAW track's session, labelled ``track — file``; the track selects it later."""

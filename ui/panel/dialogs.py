@@ -1,7 +1,7 @@
 """The panel's dialogs: pushing moves into a DAW, the plugin maps' verdicts, presets.
 
 Each dialog is a thin face over the code the command line uses: ``daw push`` is
-:func:`bridge.daw.client.push_moves`, ``plugins verify`` is
+:func:`bridge.daw.push.push_moves`, ``plugins verify`` is
 :func:`bridge.plugins.verify.verify_map` (its verdict kept by
 :mod:`bridge.plugins.verdicts`), ``presets save/load`` go through the
 :class:`~.controller.PanelController` (:class:`presets.PresetStore` underneath). A dialog
@@ -35,7 +35,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from bridge.daw.client import PROFILE_NAMES, DawClient, load_profile, push_moves
+from bridge.daw import PROFILE_NAMES, DawClient, load_profile, push_moves
 from bridge.plugins import default_index_path, load_index
 from bridge.plugins.verdicts import map_and_verdict, read_verdicts, record_verdict, verdict_label
 from bridge.plugins.verify import verify_map
@@ -108,7 +108,7 @@ class DawPushDialog(QDialog):
 
     def _profile_changed(self) -> None:
         p = self.profiles[self.profile_name()]
-        self.port_spin.setValue(int(p.get("default_port", 9000)) or 9000)
+        self.port_spin.setValue(int(p["default_port"]))  # checked when the profile was read
         self.status_label.setText(p.get("status", ""))
 
     def _client(self):

@@ -11,7 +11,9 @@ ReaScript) and any OSC sender drive the panel itself:
   track; the reply is the summary and one ``/secondear/suggestion`` per card.
 * ``/secondear/select <track>`` — shows that track's session.
 * ``/secondear/intent <text>`` — the shown session is suggested again with these words (the
-  intent field shows them); the reply is the new summary and suggestions.
+  intent field shows them); the reply is the new summary and suggestions. Once a move is
+  accepted the words are the conversation's next turn instead ("a bit more", "undo that"),
+  one undo step, and ``/secondear/note`` replies say what the turn said.
 * ``/secondear/accept <id>`` / ``/secondear/reject <id>`` — the card is accepted or rejected
   as if clicked (undoable, and logged to the taste log).
 
@@ -29,12 +31,11 @@ from typing import Any
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
-from analyzers.context import make_context
+from bridge.advise import ContextRequest
 from bridge.errors import BridgeError
-from bridge.osc import codec
-from bridge.osc.codec import Accept, Analyze, Intent, Reject, Reply, Select
-from bridge.osc.server import MAX_AUDIO_BYTES, BridgeServer, EventHandler, check_audio_path
-from bridge.session import Session
+from bridge.osc.codec import DEFAULT_PORT, Accept, Analyze, Intent, Reject, Reply, Select
+from bridge.osc.dispatch import MAX_AUDIO_BYTES, EventHandler, check_audio_path, session_replies, turn_notes
+from bridge.osc.server import BridgeServer
 
 from .. import __version__
 from .controller import PanelController
@@ -53,7 +54,7 @@ class _Call:
 
 class PanelBridge(QObject, EventHandler):
     """The OSC event handler that acts on a :class:`~.controller.PanelController` (the
-    dispatch and the error replies are :class:`bridge.osc.server.EventHandler`'s)."""
+    dispatch and the error replies are :class:`bridge.osc.dispatch.EventHandler`'s)."""
 
     _call = pyqtSignal(object)
 
@@ -88,13 +89,13 @@ class PanelBridge(QObject, EventHandler):
     # -- the requests (server worker threads) -------------------------------------------
 
     def analyze(self, event: Analyze) -> tuple[Reply, ...]:
-        make_context(role_name=event.role or "mix")  # an unknown role is reported before any reading
+        ContextRequest(role=event.role or "mix").check()  # an unknown role is reported before any reading
         path = check_audio_path(event.path, max_bytes=self.max_audio_bytes)
         session = self.controller.measure_for_track(path, role=event.role)  # measured here, on the worker
 
         def show() -> tuple[Reply, ...]:
             self.controller.show_track(event.track, session)
-            return advice_replies(event.track, session)
+            return session_replies(event.track, session)
 
         return self.on_gui(show)
 
@@ -104,7 +105,8 @@ class PanelBridge(QObject, EventHandler):
     def intent(self, event: Intent) -> tuple[Reply, ...]:
         def act() -> tuple[Reply, ...]:
             s = self.controller.set_intent(event.text)
-            return advice_replies(self.controller.track_of(s), s)
+            track = self.controller.track_of(s)
+            return session_replies(track, s) + turn_notes(track, self.controller.last_said)
 
         return self.on_gui(act)
 
@@ -119,16 +121,7 @@ class PanelBridge(QObject, EventHandler):
         self.on_gui(act)
 
 
-def advice_replies(track: str, session: Session) -> tuple[Reply, ...]:
-    """The summary and one ``/secondear/suggestion`` per card of ``session``."""
-    a = session.analysis
-    out = [codec.summary(track, a.loudness.integrated_lufs, a.levels.true_peak_dbtp, len(session.cards))]
-    for sid, c in session.cards.items():
-        out.append(codec.suggestion(track, sid, c.suggestion.move.kind, c.suggestion.why))
-    return tuple(out)
-
-
-def start_listening(controller: PanelController, *, host: str = "127.0.0.1", port: int = 9000,
+def start_listening(controller: PanelController, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
                     parent: QObject | None = None) -> BridgeServer:  # fmt: skip
     """Start the OSC server answered by the panel; returns the running :class:`BridgeServer`.
 

@@ -24,12 +24,11 @@ from PyQt6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from analyzers.eq_response import move_response_db
-from analyzers.moves import Move
+from analyzers.moves import EQ_KINDS, Move
 
 from .style import COLOURS
 
 F_LO_HZ, F_HI_HZ = 20.0, 20000.0
-EQ_KINDS = ("peak", "low_shelf", "high_shelf", "highpass", "lowpass")
 _GRID_HZ = (20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000)
 
 

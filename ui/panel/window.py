@@ -40,8 +40,10 @@ from PyQt6.QtWidgets import (
 from analyzers.context import load_data
 from analyzers.moves import DYNAMICS_KINDS, EQ_KINDS
 from analyzers.suggest import Decision
+from bridge.audio_io import AUDIO_SUFFIXES, WRITE_SUFFIXES
 from bridge.audition import Audition, PlaybackUnavailable
 from bridge.errors import BridgeError
+from bridge.osc.codec import DEFAULT_PORT
 from bridge.osc.server import BridgeServer
 from bridge.player import ABPlayer
 from bridge.plugins import PluginIndexError
@@ -57,7 +59,10 @@ from .question import QuestionCard
 from .plots import SpectrumView
 from .workers import Jobs
 
-AUDIO_FILTER = "Audio (*.wav *.flac *.aif *.aiff *.mp3 *.ogg);;All files (*)"
+#: The open dialogs' filter: every suffix the bridge reads as audio.
+AUDIO_FILTER = f"Audio ({' '.join('*' + s for s in sorted(AUDIO_SUFFIXES))});;All files (*)"
+#: The export dialog's filter: the formats the bridge writes.
+EXPORT_FILTER = ";;".join(f"{s[1:].upper()} (*{s})" for s in WRITE_SUFFIXES)
 NONE = "—"
 
 
@@ -176,7 +181,7 @@ class PanelWindow(QMainWindow):
         self._action(e, "Your &taste…", None, self.taste_dialog)
         d = self.menuBar().addMenu("&DAW")
         self._action(d, "&Push the accepted moves…", QKeySequence("Ctrl+P"), self.push_dialog)
-        self.listen_action = self._action(d, "&Listen for the DAW on 127.0.0.1:9000", None, self._toggle_listen)
+        self.listen_action = self._action(d, f"&Listen for the DAW on 127.0.0.1:{DEFAULT_PORT}", None, self._toggle_listen)
         self.listen_action.setCheckable(True)
         p = self.menuBar().addMenu("&Plugins")
         self._action(p, "Parameter maps and their &verdicts…", None, self.plugins_dialog)
@@ -662,7 +667,7 @@ class PanelWindow(QMainWindow):
             return
         stem = Path(self.session.source).stem if Path(self.session.source).exists() else "demo"
         path, _ = QFileDialog.getSaveFileName(self, "Export the render", f"{stem}-secondear.wav",
-                                              "WAV (*.wav);;FLAC (*.flac);;AIFF (*.aiff)")  # fmt: skip
+                                              EXPORT_FILTER)  # fmt: skip
         if path:
             self.export_to(path)
 
@@ -697,7 +702,7 @@ class PanelWindow(QMainWindow):
     def stop_watching(self) -> None:
         self.controller.stop_watching()
 
-    def listen(self, port: int = 9000, host: str = "127.0.0.1") -> BridgeServer:
+    def listen(self, port: int = DEFAULT_PORT, host: str = "127.0.0.1") -> BridgeServer:
         """Answer the bridge's OSC address space (``/secondear/analyze`` …) from this panel;
         returns the server (its ``address`` is where it listens)."""
         self.stop_listening()

@@ -18,7 +18,7 @@ import pytest
 
 from signals import require_executable
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 # Runs inside the namespace: the bridge's server on 127.0.0.1, oscdump on another port, the
 # reply target set with /secondear/reply_to; prints oscdump's lines and the server's counters.
@@ -29,7 +29,8 @@ with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:  # bring loopback up
     flags = struct.unpack("16sH", fcntl.ioctl(s, 0x8913, struct.pack("16sH14s", b"lo", 0, b""))[:18])[1]
     fcntl.ioctl(s, 0x8914, struct.pack("16sH14s", b"lo", flags | 1, b""))  # SIOCSIFFLAGS, IFF_UP
 import numpy as np
-from bridge.osc.server import BridgeServer, BridgeSession
+from bridge.osc.dispatch import BridgeSession
+from bridge.osc.server import BridgeServer
 from signals import pink_noise, sine, write_wav16
 
 wav = sys.argv[1]

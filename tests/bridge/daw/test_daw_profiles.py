@@ -21,7 +21,7 @@ from pythonosc.udp_client import SimpleUDPClient
 
 from analyzers.moves import parse_move
 from bridge.daw import DawClient, DawProfileError, load_profile, match_parameter, push_moves
-from bridge.daw.client import PROFILE_NAMES, PROFILES_DIR
+from bridge.daw.profile import PROFILE_NAMES, PROFILES_DIR
 
 VERBS = ("list_tracks", "select", "set_gain", "get_gain", "list_plugins", "plugin_parameters",
          "set_plugin_parameter", "bypass_on", "bypass_off")  # fmt: skip
@@ -75,6 +75,24 @@ def test_every_profile_maps_every_verb_and_names_its_sources(name):
 def test_unknown_profile_is_a_clear_error():
     with pytest.raises(DawProfileError, match="ardour, reaper"):
         load_profile("cubase")
+
+
+def test_a_profile_file_naming_an_unknown_parser_or_a_verb_without_address_is_refused(tmp_path):
+    good = json.loads((PROFILES_DIR / "generic.json").read_text())
+    bad = tmp_path / "bad.json"
+    verb = next(k for k, v in good["verbs"].items() if "reply" in v)
+    broken = {**good, "verbs": {**good["verbs"], verb: {**good["verbs"][verb], "reply": {"address": "/x", "parser": "guess"}}}}
+    bad.write_text(json.dumps(broken))
+    with pytest.raises(DawProfileError, match=f"{verb}.*'guess'"):
+        load_profile(bad)
+    bad.write_text(json.dumps({**good, "verbs": {**good["verbs"], "select": {"args": []}}}))
+    with pytest.raises(DawProfileError, match="'select' has neither"):
+        load_profile(bad)
+    bad.write_text(json.dumps({**good, "default_port": "9000"}))
+    with pytest.raises(DawProfileError, match="default_port"):
+        load_profile(bad)
+    bad.write_text(json.dumps(good))
+    assert load_profile(bad)["verbs"] == good["verbs"]  # the control: the shipped profile, copied, loads
 
 
 def test_reaper_sends_default_reaperosc_patterns():

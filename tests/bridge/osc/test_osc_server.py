@@ -1,9 +1,9 @@
-"""The bridge's OSC server on loopback: real sockets, real analysis, floods and strangers."""
+"""The bridge's OSC transport on loopback: real sockets, floods, strangers and bugs in a handler
+(what each address does is tested in ``test_osc_dispatch.py``)."""
 
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import statistics
 import threading
@@ -12,77 +12,13 @@ import time
 import numpy as np
 import pytest
 from pythonosc.osc_message import OscMessage
-from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.udp_client import SimpleUDPClient
 
 from bridge.errors import BridgeError
 from bridge.osc.codec import Reply
-from bridge.osc.server import BridgeServer, BridgeSession
-from signals import pink_noise, sine, write_wav16
-
-RATE = 48000
-
-
-def msg(address: str, *args) -> bytes:
-    b = OscMessageBuilder(address=address)
-    for a in args:
-        b.add_arg(a)
-    return b.build().dgram
-
-
-class Client:
-    """A UDP socket on loopback that sends datagrams and reads the replies."""
-
-    def __init__(self, server: BridgeServer, host: str = "127.0.0.1") -> None:
-        self.target = server.address
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((host, 0))
-
-    def send(self, data: bytes) -> None:
-        self.sock.sendto(data, self.target)
-
-    def recv(self, timeout_s: float = 5.0) -> OscMessage | None:
-        self.sock.settimeout(timeout_s)
-        try:
-            data, _ = self.sock.recvfrom(65536)
-        except socket.timeout:
-            return None
-        return OscMessage(data)
-
-    def ask(self, data: bytes, count: int = 1, timeout_s: float = 10.0) -> list[OscMessage]:
-        self.send(data)
-        out = []
-        deadline = time.monotonic() + timeout_s
-        while len(out) < count and time.monotonic() < deadline:
-            m = self.recv(max(0.01, deadline - time.monotonic()))
-            if m is not None:
-                out.append(m)
-        return out
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-@pytest.fixture
-def server():
-    with BridgeServer(BridgeSession(version="9.9.9"), port=0) as s:
-        yield s
-
-
-@pytest.fixture
-def client(server):
-    c = Client(server)
-    yield c
-    c.close()
-
-
-@pytest.fixture(scope="module")
-def rumbly_vocal(tmp_path_factory) -> str:
-    """Three seconds of pink noise with a 40 Hz rumble: as a vocal, it earns a high-pass."""
-    x = pink_noise(np.random.default_rng(1), 3.0, RATE, level_dbfs=-20.0) + sine(40.0, -12.0, 3.0, RATE)
-    path = tmp_path_factory.mktemp("osc") / "vox.wav"
-    write_wav16(path, x, RATE)
-    return str(path)
+from bridge.osc.dispatch import BridgeSession
+from bridge.osc.server import BridgeServer
+from tests.bridge.osc.oscpeer import Client, msg
 
 
 def test_binds_loopback_by_default(server):
@@ -115,71 +51,6 @@ def test_ping_round_trip_median_on_loopback(client, capsys):
     with capsys.disabled():
         print(f"\n[osc] ping round trip on loopback: median {med:.3f} ms, p99 {p99:.3f} ms (200 pings)")
     assert med < 50
-
-
-def test_analyze_accept_reject_and_intent(server, client, rumbly_vocal):
-    (summary,) = client.ask(msg("/secondear/analyze", "Vox", rumbly_vocal, "vocal"))
-    assert summary.address == "/secondear/summary"
-    track, lufs, peak, n = summary.params
-    assert track == "Vox" and -30 < lufs < 0 and -20 < peak < 0 and n >= 1
-    suggestions = [client.recv() for _ in range(n)]
-    assert all(s.address == "/secondear/suggestion" and s.params[0] == "Vox" for s in suggestions)
-    ids = [s.params[1] for s in suggestions]
-    assert "hpf" in ids and suggestions[ids.index("hpf")].params[2] == "highpass"
-    assert "Hz" in suggestions[ids.index("hpf")].params[3]
-    assert server.handler.selected == "Vox"
-
-    (ok,) = client.ask(msg("/secondear/accept", "hpf"))
-    assert (ok.address, ok.params) == ("/secondear/ok", ["hpf"])
-    (bad,) = client.ask(msg("/secondear/reject", "nope"))
-    assert bad.address == "/secondear/error" and bad.params[0] == "/secondear/reject" and "hpf" in bad.params[1]
-    (ok,) = client.ask(msg("/secondear/reject", "hpf"))
-    assert ok.params == ["hpf"]
-    d = server.handler.decisions()
-    assert [(t, x.suggestion_id, x.verdict) for t, x in d] == [("Vox", "hpf", "accepted"), ("Vox", "hpf", "rejected")]
-    assert abs(d[0][1].time.timestamp() - time.time()) < 60 and d[0][1].role == "vocal" and d[0][1].kind == "highpass"
-
-    (summary,) = client.ask(msg("/secondear/intent", "warmer"))
-    n2 = summary.params[3]
-    more = [client.recv() for _ in range(n2)]
-    assert any(m.params[1].startswith("warmer") for m in more)
-    (err,) = client.ask(msg("/secondear/intent", "zzzqqq"))
-    assert err.address == "/secondear/error" and "zzzqqq" in err.params[1]
-
-
-def test_select_then_intent_on_a_track_not_analyzed(client):
-    (ok,) = client.ask(msg("/secondear/select", 4))
-    assert (ok.address, ok.params) == ("/secondear/ok", ["4"])
-    (err,) = client.ask(msg("/secondear/intent", "warmer"))
-    assert err.address == "/secondear/error" and "not analyzed" in err.params[1]
-    (err,) = client.ask(msg("/secondear/accept", "hpf"))
-    assert err.address == "/secondear/error"
-
-
-def test_paths_are_only_read_as_regular_audio_files(tmp_path, rumbly_vocal):
-    session = BridgeSession(max_audio_bytes=1000)
-    with BridgeServer(session, port=0) as srv:
-        c = Client(srv)
-        fifo = tmp_path / "fifo"
-        os.mkfifo(fifo)
-        text = tmp_path / "notes.txt"
-        text.write_text("not audio\n" * 10)
-        cases = {
-            str(tmp_path / "missing.wav"): "No such file",
-            str(tmp_path): "not a regular file",
-            str(fifo): "not a regular file",  # opening a FIFO would block: never opened
-            "relative/vox.wav": "absolute",
-            rumbly_vocal: "limit",
-            str(text): "not a readable audio file",
-        }
-        for path, words in cases.items():
-            (err,) = c.ask(msg("/secondear/analyze", "T", path))
-            assert err.address == "/secondear/error", path
-            assert err.params[0] == "/secondear/analyze" and words in err.params[1], (path, err.params)
-        (err,) = c.ask(msg("/secondear/analyze", "T", rumbly_vocal, "kazoo-solo"))
-        assert "unknown role" in err.params[1]
-        c.close()
-        assert srv.stats()["handled"] == 7
 
 
 def test_unknown_address_wrong_types_and_malformed_bytes(server, client, caplog):
@@ -292,7 +163,9 @@ def test_a_flood_of_20000_packets_is_bounded_and_survived(capsys):
               f"(queue full), {s['malformed']} malformed, {s['unknown_address']} unknown; "
               f"queue high water {s['quick_queue_high_water']}/64; "
               f"RSS {rss_before / 2**20:.1f} → {rss_after / 2**20:.1f} MiB")  # fmt: skip
-    assert s["received"] > sent // 4
+    # the kernel drops what it must (most of it when the machine is loaded): the test needs
+    # only enough to fill the 64-slot queue many times over, which is the server's part
+    assert s["received"] >= 1000
     assert s["quick_queue_high_water"] <= 64
     assert s["handled"] + dropped + s["malformed"] + s["unknown_address"] + s["oversized_bundle"] == s["received"]
     assert s["internal_errors"] == 0

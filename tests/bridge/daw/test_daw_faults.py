@@ -2,7 +2,7 @@
 
 Already covered elsewhere (not repeated here): the DAW not running and non-OSC replies
 (``test_daw_ardour.py``), a BridgeServer port in use matching "cannot listen"
-(``test_osc_server.py``). Here: the port in use named in the error (server, CLI, the client's
+(``osc/test_osc_server.py``). Here: the port in use named in the error (server, CLI, the client's
 reply port), and a real Ardour quitting mid-session.
 """
 
