@@ -168,3 +168,54 @@ def test_one_words_field_sets_the_intent_then_takes_turns(pink):
     assert turn.kind == "scale" and reply.replaces == {"more-air-2": "more-air"}
     assert s.cards["more-air-2"].suggestion.move.params["gain_db"] == pytest.approx(
         1.5 * s.cards["more-air"].suggestion.move.params["gain_db"], abs=0.01)
+
+
+@pytest.fixture(scope="module")
+def hits() -> np.ndarray:
+    """Stereo pink noise in decaying hits, four a second (transients, a side, every band)."""
+    x = pink_noise(np.random.default_rng(17), 6.0, RATE, level_dbfs=-20.0)
+    t = np.arange(x.shape[1]) / RATE
+    return (x * (0.15 + np.exp(-(t % 0.25) / 0.04))).astype(np.float32)
+
+
+def _lufs(y: np.ndarray) -> float:
+    return analyze(y, RATE).loudness.integrated_lufs
+
+
+def test_eleven_turns_on_width_level_and_tone(hits):
+    """Alternatives, width, loudness, punch and tone in eleven turns, each render measured."""
+    x = hits
+    s = Session(x, float(RATE), "hits")
+    s.set_context(intent="bigger")
+    t1 = s.open_conversation()
+    assert {"bigger-low-end", "bigger-width", "bigger-dynamics"} <= {p.id for p in t1.proposals}
+    s.accept("bigger-width")  # turn 1: the width reading of 'bigger'
+    s.close_turn()
+    y1 = s.render()[0]
+    assert side_db(y1) - side_db(x) == pytest.approx(s.cards["bigger-width"].final_move.params["side_gain_db"], abs=0.3)
+
+    _, _, y2 = _turn(s, "a bit more")  # 2: the side raised ×1.5
+    assert side_db(y2) - side_db(x) == pytest.approx(1.5 * (side_db(y1) - side_db(x)), abs=0.3)
+    _, r3, y3 = _turn(s, "too wide now")  # 3: half of the widening taken back
+    assert r3.proposals[0].move.kind == "width"
+    assert side_db(y3) - side_db(x) == pytest.approx(0.5 * (side_db(y2) - side_db(x)), abs=0.3)
+    _, _, y4 = _turn(s, "louder")  # 4: +3 LU
+    assert _lufs(y4) - _lufs(y3) == pytest.approx(3.0, abs=0.2)
+    _, _, y5 = _turn(s, "too loud now")  # 5: half of the +3 dB back
+    assert _lufs(y5) - _lufs(y3) == pytest.approx(1.5, abs=0.2)
+    _, r6, y6 = _turn(s, "punchier")  # 6: the low punch band raised, a slow-attack compressor
+    assert {p.move.kind for p in r6.proposals} >= {"peak", "compressor"}
+    lift6 = gain_db(y6, y5, 60, 120)
+    assert lift6 >= 0.5
+    _, _, y7 = _turn(s, "less of the last one")  # 7: the punch's change halved
+    assert gain_db(y7, y5, 60, 120) == pytest.approx(0.5 * lift6, abs=0.4)
+    _, _, y8 = _turn(s, "undo that")  # 8: turn 6's render again
+    assert np.max(np.abs(y8 - y6)) < 1e-5
+    _, _, y9 = _turn(s, "back to before louder")  # 9: turn 3's render again
+    assert np.max(np.abs(y9 - y3)) < 1e-5
+    _, _, y10 = _turn(s, "darker")  # 10: the top down
+    top10 = gain_db(y10, y9, 5000, 16000)
+    assert top10 <= -1.5 and abs(gain_db(y10, y9, 200, 400)) < 0.3
+    _, _, y11 = _turn(s, "too dark now")  # 11: half of it back
+    assert gain_db(y11, y9, 5000, 16000) == pytest.approx(0.5 * top10, abs=0.35)
+    assert len(s.turns) == 11
