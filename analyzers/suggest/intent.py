@@ -136,7 +136,11 @@ def intent_suggestions(
         if "eq" in e:
             moves = _eq_moves(w, e, analysis, level, valid, above, scale=None)
             if not moves:
-                notes.append(f"'{w.words}': already there — the region sits above its neutral level, so no move")
+                lo, hi = e["eq"][0]["range_hz"]
+                region = valid & (CENTRES >= lo) & (CENTRES <= hi)
+                x = float(above[region].mean()) if region.any() else 0.0
+                notes.append(f"'{w.words}': already there — {hz(lo)}–{hz(hi)} sits {x:+.1f} dB against its neutral "
+                             f"level (the nominal move is {float(e['eq'][0]['gain_db']):+.1f} dB), so no move")  # fmt: skip
             out += moves
     # keep boosts out of protected regions
     kept = []
