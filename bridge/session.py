@@ -271,9 +271,26 @@ class Session:
             return
         self.cards = {(sid if k == old else k): (card if k == old else c) for k, c in self.cards.items() if k != sid}
 
+    def origin(self, suggestion_id: str) -> Suggestion | None:
+        """For a turn's replacement ("a bit more" of ``warmer-low-mids``), the suggestion it
+        goes back to as the engine first made it; None for any other card."""
+        sid, seen = suggestion_id, set()
+        while sid in self.replacing and sid not in seen:
+            seen.add(sid)
+            sid = self.replacing[sid]
+        if sid == suggestion_id:
+            return None
+        return next((p for t in self.turns for p in t.proposals if p.id == sid), None)
+
     def _log(self, s: Suggestion, status: str, final: Move | None) -> Decision | None:
         if s.aspect == PRESET_ASPECT:
             return None  # the engineer's own moves: nothing the engine proposed to learn from
+        root = self.origin(s.id) if status != "rejected" else None
+        if root is not None and root.move.kind == s.move.kind:
+            # a replacement kept: for taste, the original suggestion tweaked to this amount
+            kept = final if final is not None else s.move
+            same = dict(kept.params) == dict(root.move.params)
+            s, status, final = root, ("accepted" if same else "tweaked"), (None if same else kept)
         d = Decision.of(s, status, final=final, context=self.context)
         self.decisions.append(d)
         if self.on_decision is not None:

@@ -219,3 +219,17 @@ def test_eleven_turns_on_width_level_and_tone(hits):
     _, _, y11 = _turn(s, "too dark now")  # 11: half of it back
     assert gain_db(y11, y9, 5000, 16000) == pytest.approx(0.5 * top10, abs=0.35)
     assert len(s.turns) == 11
+
+
+def test_a_kept_replacement_teaches_taste_as_a_tweak_of_the_original(pink):
+    """'less' of the air shelf, kept: the taste log reads the original suggestion tweaked to
+    half its gain (what taste in amounts learns from), not a new suggestion accepted."""
+    log = []
+    s = Session(pink, float(RATE), "pink", on_decision=log.append)
+    s.measure()
+    s.say("more air")
+    s.accept("more-air")
+    s.say("less")
+    s.accept("more-air-2")
+    assert [(d.suggestion_id, d.verdict) for d in log] == [("more-air", "accepted"), ("more-air", "tweaked")]
+    assert log[1].final["gain_db"] == pytest.approx(log[1].proposed["gain_db"] / 2, abs=0.01)

@@ -81,9 +81,13 @@ def test_conversation_across_commands(capsys, tmp_path, pink_wav):
     assert band_db(tmp_path / "4.wav", 13000, 16000) == pytest.approx(band_db(tmp_path / "2.wav", 13000, 16000), abs=0.01)
 
     # every decision made on the command line reached the taste log
+    # (a turn's replacement kept counts, for taste, as the original suggestion tweaked to it)
     logged = TasteLog().read().decisions
     assert [(d.suggestion_id, d.verdict) for d in logged] == [
-        ("warmer-low-mids", "accepted"), ("warmer-less-top", "accepted"), (t2["proposals"][0]["id"], "accepted"), (pid, "tweaked")]
+        ("warmer-low-mids", "accepted"), ("warmer-less-top", "accepted"), ("warmer-less-top", "tweaked"),
+        ("warmer-less-top", "tweaked")]  # fmt: skip
+    shelf = t1["proposals"][[p["id"] for p in t1["proposals"]].index("warmer-less-top")]["params"]["gain_db"]
+    assert logged[2].proposed["gain_db"] == shelf and logged[2].final["gain_db"] == pytest.approx(shelf / 2, abs=0.01)
     assert logged[-1].final["gain_db"] == -0.5
     status = run(capsys, "suggest", pink_wav, "--session", s)[1]
     assert "4 turns" in status and "'undo that' (undo)" in status

@@ -232,7 +232,9 @@ def run_session_apply(args: argparse.Namespace) -> int:
                      "warnings": warnings}))  # fmt: skip
         return 0
     lines = [f"{path} → {args.output} — session {args.session}, turn {len(session.turns)} '{turn.words}'"]
-    lines.append("  decided: " + (", ".join(f"{d.suggestion_id} {d.verdict}" for d in decided) or "nothing new"))
+    acts = [f"{sid} accepted" for sid in ids if sid not in tweaks] + [f"{sid} tweaked" for sid in tweaks] + [
+        f"{sid} rejected" for sid in rejects]
+    lines.append("  decided: " + (", ".join(acts) or "nothing new"))
     lines.append("  moves now:")
     lines += [f"    [{s.id}] {s.move.describe()}" for s in session.chosen()]
     lines.append("  measured (before this turn → after):")
