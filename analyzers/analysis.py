@@ -18,6 +18,7 @@ import numpy as np
 from .convert import amplitude_to_db, power_to_db
 from .errors import ParameterError
 from .kweighting import kweighting_filter
+from .hum import HumMeter
 from .levels import CLIP_LEVEL_DBFS, CLIP_RUN_MIN, SILENCE_LEVEL_DBFS, LevelMeter
 from .loudness import (
     MOMENTARY_SEGMENTS,
@@ -27,6 +28,7 @@ from .loudness import (
     loudness_from_segments,
     weighted_window_power,
 )
+from .noise import NoiseMeter
 from .records import Analysis, HygieneResult, LevelResult, StereoResult
 from .rhythm import rhythm
 from .sections import find_sections
@@ -107,6 +109,8 @@ class Analyzer:
         self._truepeak = TruePeakMeter(self.num_channels)
         self._spectrum = SpectrumMeter(rate, self.num_channels)
         self._levels = LevelMeter(self.num_channels)
+        self._hum = HumMeter(rate, self.num_channels)  # fine low-band spectrum: mains hum
+        self._noise = NoiseMeter(rate, self.num_channels)  # per-46 ms level and octaves: the pauses
         # per 100 ms: K-weighted energy per channel, then L·R (stereo correlation)
         self._stereo = self.num_channels >= 2
         # per 10 ms: K-weighted energy per channel (loudness; maxima on a 10 ms grid)
@@ -170,7 +174,8 @@ class Analyzer:
             return np.add.reduceat(chunk64[0] * chunk64[1], idx)[None, :] if self._stereo else None
 
         jobs = [lambda c=c: energies(c) for c in range(self.num_channels)]
-        jobs += [cross, lambda: self._truepeak.process(chunk64), lambda: self._levels.process(chunk64)]
+        jobs += [cross, lambda: self._truepeak.process(chunk64), lambda: self._levels.process(chunk64),
+                 lambda: self._hum.process(chunk64), lambda: self._noise.process(chunk64)]  # fmt: skip
         if frames is not None:  # the spectrum's mid and side on two threads
             jobs += [lambda: self._spectrum.band_powers(frames, "mid"), lambda: self._spectrum.band_powers(frames, "side")]
         if self._pool is None:
@@ -214,6 +219,8 @@ class Analyzer:
         self._levels.finish()
         lv = self._levels
         spectrum = self._spectrum.finish()
+        hum = self._hum.finish()
+        noise = self._noise.finish(hum)
 
         # --- levels
         total_power = float(lv.sum_sq.sum() / (n * nch)) if n else 0.0
@@ -350,6 +357,8 @@ class Analyzer:
             tempo_bpm=beat.tempo_bpm,
             tempo_clarity=beat.tempo_clarity,
             onsets_per_s=beat.onsets_per_s,
+            hum=hum,
+            noise=noise,
         )
 
 

@@ -31,6 +31,9 @@ class Param:
     doc: str = ""
 
 
+#: Harmonics a ``dehum`` move can notch (bits of its ``harmonic_mask``).
+MAX_HUM_HARMONICS = 24
+
 #: Every move kind, its parameters (unit-suffixed names), their ranges and defaults.
 KINDS: Mapping[str, Mapping[str, Param]] = MappingProxyType(
     {
@@ -81,6 +84,30 @@ KINDS: Mapping[str, Mapping[str, Param]] = MappingProxyType(
             "side_gain_db": Param(-60.0, 12.0, 0.0, "level of the side signal"),
             "mono_below_hz": Param(0.0, 500.0, 0.0, "side removed below this; 0 = off"),
         },
+        "notch": {
+            "freq_hz": Param(20.0, 20000.0, doc="centre (infinitely deep)"),
+            "q": Param(1.0, 300.0, 30.0, "centre / −3 dB bandwidth"),
+        },
+        "dehum": {
+            "freq_hz": Param(40.0, 70.0, doc="the measured mains fundamental (50 or 60 Hz, as it drifts)"),
+            "harmonic_mask": Param(1.0, float(2**MAX_HUM_HARMONICS - 1), doc=(
+                "which harmonics get a notch: bit k−1 for the k-th (1 = the fundamental only, "
+                "7 = 1st to 3rd, 23 = 1st, 2nd, 3rd and 5th)")),
+            "width_hz": Param(0.5, 20.0, 2.0, "−3 dB width of every notch (Q rises with the harmonic)"),
+        },
+        "gate": {
+            "threshold_db": Param(-90.0, 0.0, doc="opens above this level (10 ms RMS, channels linked)"),
+            "ratio": Param(1.0, 100.0, 4.0, "downward expansion below the threshold (100 = a gate)"),
+            "range_db": Param(0.0, 80.0, 20.0, "the most it turns down"),
+            "attack_ms": Param(0.1, 50.0, 1.0),
+            "hold_ms": Param(0.0, 1000.0, 60.0, "stays open this long after the level falls"),
+            "release_ms": Param(5.0, 2000.0, 150.0),
+            "hysteresis_db": Param(0.0, 12.0, 4.0, "closes only this far under the threshold"),
+        },
+        "noise_reduction": {
+            "reduction_db": Param(1.0, 40.0, 12.0, "how far the noise is turned down"),
+            "profile_below_db": Param(-120.0, 0.0, doc="stretches quieter than this (46 ms RMS) are the noise profile"),
+        },
         "delay": {
             "delay_samples": Param(0.0, 48000.0),
             "channel": Param(-1.0, 63.0, -1.0, "channel index; −1 = every channel"),
@@ -93,7 +120,9 @@ TONAL_EQ_KINDS = ("peak", "low_shelf", "high_shelf")
 #: The kinds an EQ realises (an "EQ" plugin is chosen for these).
 EQ_KINDS = ("highpass", "lowpass", *TONAL_EQ_KINDS)
 #: The kinds a dynamics processor realises (a "dynamics" plugin is chosen for these).
-DYNAMICS_KINDS = ("compressor", "limiter")
+DYNAMICS_KINDS = ("compressor", "limiter", "gate")
+#: The kinds that repair noise: hum notches, spectral noise reduction, and the gate.
+REPAIR_KINDS = ("notch", "dehum", "noise_reduction", "gate")
 #: The kinds with one amount: the parameter that holds it and its neutral value ("a bit
 #: more" scales the change from neutral; taste learns the share of it engineers keep).
 AMOUNT_PARAMS: Mapping[str, tuple[str, float]] = MappingProxyType({
@@ -102,7 +131,7 @@ AMOUNT_PARAMS: Mapping[str, tuple[str, float]] = MappingProxyType({
     "compressor": ("ratio", 1.0), "expander": ("ratio", 1.0),
 })  # fmt: skip
 
-_INTEGER_PARAMS = {"channel", "delay_samples"}
+_INTEGER_PARAMS = {"channel", "delay_samples", "harmonic_mask"}
 _SLOPES = (6.0, 12.0, 18.0, 24.0)
 
 
@@ -206,11 +235,37 @@ class Move:
             if p["mono_below_hz"]:
                 parts.append(f"mono below {_hz(p['mono_below_hz'])}")
             return "width " + (", ".join(parts) or "unchanged")
+        if k == "notch":
+            return f"notch {_hz(p['freq_hz'])} Q {p['q']:g}"
+        if k == "dehum":
+            freqs = ", ".join(f"{h * p['freq_hz']:.0f}" for h in harmonics(self))
+            return f"dehum {p['freq_hz']:.1f} Hz: notches at {freqs} Hz, {p['width_hz']:g} Hz wide"
+        if k == "gate":
+            return (f"gate {p['threshold_db']:.1f} dB {p['ratio']:g}:1 range {p['range_db']:.0f} dB "
+                    f"attack {p['attack_ms']:g} ms hold {p['hold_ms']:g} ms release {p['release_ms']:g} ms")  # fmt: skip
+        if k == "noise_reduction":
+            return f"noise reduction {p['reduction_db']:.0f} dB (profile below {p['profile_below_db']:.1f} dBFS)"
         if k == "delay":
             return f"delay {int(p['delay_samples'])} samples" + (
                 "" if p["channel"] < 0 else f" on channel {int(p['channel']) + 1}"
             )
         return k  # pragma: no cover
+
+
+def harmonics(move: Move) -> list[int]:
+    """The harmonic numbers a ``dehum`` move notches (from its ``harmonic_mask``)."""
+    mask = int(move.params["harmonic_mask"])
+    return [k + 1 for k in range(MAX_HUM_HARMONICS) if mask >> k & 1]
+
+
+def harmonic_mask(numbers) -> int:
+    """The ``harmonic_mask`` for harmonic numbers (1 = the fundamental)."""
+    mask = 0
+    for k in numbers:
+        if not 1 <= int(k) <= MAX_HUM_HARMONICS:
+            raise ParameterError(f"harmonic {k!r} is outside 1…{MAX_HUM_HARMONICS}")
+        mask |= 1 << (int(k) - 1)
+    return mask
 
 
 def parse_move(text: str) -> Move:

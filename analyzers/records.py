@@ -136,6 +136,77 @@ class HygieneResult:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class HumLine:
+    """One harmonic of the mains in the fine-resolution low-band spectrum (:mod:`analyzers.hum`).
+
+    ``freq_hz`` is the line's measured frequency (interpolated between bins), ``level_dbfs``
+    its mean square (a sine of peak A reads 20·log10(A/√2)), ``prominence_db`` how far its
+    peak bin stands over the median of the bins around it (±15 Hz, leaving out ±2 Hz), and
+    ``steadiness_db`` the geometric over the arithmetic mean of its power over the frames
+    (0 dB: constant; a note that comes and goes reads far below).
+    """
+
+    harmonic: int
+    freq_hz: float
+    level_dbfs: float | None
+    prominence_db: float
+    steadiness_db: float
+    stands_out: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HumResult:
+    """Mains hum: ``mains_hz`` 50 or 60 (None: no hum), the measured fundamental and the
+    harmonics that stand out of the spectrum around them (see :mod:`analyzers.hum`)."""
+
+    mains_hz: float | None
+    fundamental_hz: float | None
+    lines: tuple[HumLine, ...]
+    resolution_hz: float
+    frames: int
+
+    @property
+    def found(self) -> bool:
+        return self.mains_hz is not None and bool(self.lines)
+
+    @property
+    def max_prominence_db(self) -> float | None:
+        return max((ln.prominence_db for ln in self.lines), default=None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoiseResult:
+    """The background noise in the pauses (:mod:`analyzers.noise`).
+
+    ``floor_dbfs`` is the RMS level of the pauses (the ~46 ms frames within
+    :data:`analyzers.noise.PAUSE_SPAN_DB` of the quietest, digital silence left out);
+    ``pause_s`` their total length. ``active_dbfs`` is the RMS level of the frames clearly
+    above the floor (:data:`analyzers.noise.ACTIVE_OVER_DB`), ``quietest_active_dbfs`` their
+    10th percentile, ``snr_db`` = active − floor. ``shape`` names the floor's spectrum:
+    ``hum`` (the mains lines carry half its power), ``hiss`` (half its power above 2 kHz),
+    ``rumble`` (below 250 Hz, no lines) or ``broadband``; ``band_db`` is its power per octave
+    (centres ``band_hz``) relative to its total. ``decay_ms`` is the median time the level
+    takes to fall from the active parts to the floor (short for speech, long for
+    sustained notes and reverb tails); None when fewer than three falls were seen.
+    ``has_pauses`` says whether there are pauses at all (enough of them, and the active parts
+    at least :data:`analyzers.noise.ACTIVE_OVER_DB` above): without, the other figures are None.
+    ``silence_s`` is the time in digital silence (below −120 dBFS), which is not noise.
+    """
+
+    has_pauses: bool
+    floor_dbfs: float | None
+    pause_s: float
+    active_dbfs: float | None
+    quietest_active_dbfs: float | None
+    snr_db: float | None
+    shape: str | None
+    band_hz: tuple[float, ...]
+    band_db: tuple[float | None, ...]
+    decay_ms: float | None
+    silence_s: float = 0.0  # digital silence (below −120 dBFS), left out of the floor
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Section:
     """A stretch whose level differs clearly from its neighbours (a verse, a chorus)."""
 
@@ -161,6 +232,8 @@ class Analysis:
     tempo_bpm: float | None = None  # None when there is no clear beat (analyzers/rhythm.py)
     tempo_clarity: float = 0.0
     onsets_per_s: float = 0.0  # transient density
+    hum: HumResult | None = None  # mains hum (analyzers/hum.py)
+    noise: NoiseResult | None = None  # background noise in the pauses (analyzers/noise.py)
 
     @property
     def duration_s(self) -> float:

@@ -63,6 +63,8 @@ def analysis_to_dict(analysis: Analysis, *, path: str | None = None) -> dict[str
             {"hz": _num(fc), "db": db, "crest_db": cr, "mono_loss_db": ml}
             for fc, db, cr, ml in zip(sp.centres_hz, sp.level_db, sp.crest_db, sp.mono_loss_db)
         ],
+        "hum": _hum(analysis),
+        "noise": _noise(analysis),
         "tempo_bpm": analysis.tempo_bpm,
         "onsets_per_s": analysis.onsets_per_s,
         "sections": [
@@ -71,6 +73,37 @@ def analysis_to_dict(analysis: Analysis, *, path: str | None = None) -> dict[str
         "warnings": list(analysis.warnings),
     }
     return _clean(out)
+
+
+def _hum(analysis: Analysis) -> dict[str, Any] | None:
+    h = analysis.hum
+    if h is None:
+        return None
+    return {
+        "mains_hz": h.mains_hz,
+        "fundamental_hz": h.fundamental_hz,
+        "lines": [{"harmonic": ln.harmonic, "hz": ln.freq_hz, "dbfs": ln.level_dbfs,
+                   "above_floor_db": ln.prominence_db} for ln in h.lines],  # fmt: skip
+        "resolution_hz": h.resolution_hz,
+    }
+
+
+def _noise(analysis: Analysis) -> dict[str, Any] | None:
+    nr = analysis.noise
+    if nr is None:
+        return None
+    return {
+        "has_pauses": nr.has_pauses,
+        "floor_dbfs": nr.floor_dbfs,
+        "pause_s": nr.pause_s,
+        "silence_s": nr.silence_s,
+        "active_dbfs": nr.active_dbfs,
+        "quietest_active_dbfs": nr.quietest_active_dbfs,
+        "snr_db": nr.snr_db,
+        "shape": nr.shape,
+        "decay_ms": nr.decay_ms,
+        "octaves": [{"hz": _num(f), "db": db} for f, db in zip(nr.band_hz, nr.band_db)],
+    }
 
 
 def _num(v: float) -> float | int:

@@ -64,6 +64,10 @@ def _figure(a: Analysis, key: str, s: Suggestion) -> float | None:
         return a.stereo.correlation
     if key == "section_lufs" and s.region_s is not None:
         return None  # measured by the caller on the region (needs the samples)
+    if key == "noise_floor_dbfs":  # the floor in the pauses (None once none are left to measure)
+        return None if a.noise is None else a.noise.floor_dbfs
+    if key == "hum_lines":  # mains lines still standing out
+        return None if a.hum is None else float(len(a.hum.lines))
     if key.startswith("band_"):
         nominal = float(key.split("_")[1])
         j = list(NOMINAL_CENTRES_HZ).index(nominal)

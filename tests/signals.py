@@ -115,3 +115,44 @@ def ffmpeg_ebur128(ffmpeg: str, path) -> dict[str, float]:
     tp = re.search(r"True peak:\s*Peak:\s*(-?[\d.]+)\s+dBFS", summary)
     assert i and tp, summary
     return {"integrated_lufs": float(i.group(1)), "true_peak_dbtp": float(tp.group(1))}
+
+
+def espeak_voice(text: str, sample_rate_hz: float = 48000, *, peak_dbfs: float = -6.0, voice: str = "en") -> np.ndarray:
+    """``text`` spoken by Debian's espeak-ng, resampled to ``sample_rate_hz``, mono float64
+    with its peak at ``peak_dbfs``; the silence espeak puts at the ends is trimmed. A stand-in
+    for a voice's structure (words, pauses, sibilants); its formants are not a natural voice's."""
+    import subprocess
+    import tempfile
+    from fractions import Fraction
+
+    from pedalboard.io import AudioFile
+    from scipy.signal import resample_poly
+
+    exe = require_executable("espeak-ng")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = f"{tmp}/voice.wav"
+        subprocess.run([exe, "-v", voice, "-w", path, text], check=True, capture_output=True, timeout=60)
+        with AudioFile(path) as f:
+            x, rate = f.read(f.frames)[0].astype(np.float64), f.samplerate
+    ratio = Fraction(int(sample_rate_hz), int(rate)).limit_denominator(1000)
+    x = resample_poly(x, ratio.numerator, ratio.denominator)
+    loud = np.flatnonzero(np.abs(x) > 1e-4)
+    x = x[loud[0] : loud[-1] + 1]
+    return x / np.abs(x).max() * 10 ** (peak_dbfs / 20)
+
+
+def voice_with_pauses(phrases: list[str], sample_rate_hz: float = 48000, *, pause_s: float = 1.0) -> np.ndarray:
+    """espeak phrases with ``pause_s`` of digital silence before, between and after them (mono float64)."""
+    gap = np.zeros(int(round(pause_s * sample_rate_hz)))
+    parts = [gap]
+    for p in phrases:
+        parts += [espeak_voice(p, sample_rate_hz), gap]
+    return np.concatenate(parts)
+
+
+def mains_hum(freq_hz: float, levels_dbfs: dict[int, float], num_samples: int, sample_rate_hz: float) -> np.ndarray:
+    """Hum: harmonic k of ``freq_hz`` at ``levels_dbfs[k]`` RMS (dBFS), random phases (seeded), mono float64."""
+    t = np.arange(num_samples) / sample_rate_hz
+    rng = np.random.default_rng(50)
+    return sum(np.sqrt(2) * 10 ** (lv / 20) * np.sin(2 * np.pi * k * freq_hz * t + rng.uniform(0, 2 * np.pi))
+               for k, lv in levels_dbfs.items())  # fmt: skip

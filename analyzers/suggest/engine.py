@@ -26,6 +26,7 @@ from .dynamics import crest, loudness, lra, peaks
 from .intent import intent_suggestions
 from .questions import question
 from .records import SEVERITY_RANK, Advice, LeaveAlone, Suggestion
+from .repair import hum, noise, rumble_is_hum
 from .stereo import stereo
 from .tonal import fit_moves
 
@@ -64,6 +65,14 @@ def suggest(analysis: Analysis, ctx: Context) -> Advice:
     s, k = rumble(analysis, ctx)
     found += s
     keep += k
+    for rule in (hum, noise):  # repair: mains hum, background noise
+        s, k = rule(analysis, ctx)
+        found += s
+        keep += k
+    if any(x.aspect == "hum" for x in found):
+        for x in [x for x in found if x.aspect == "rumble" and rumble_is_hum(analysis, x)]:
+            found.remove(x)
+            notes.append(f"no {x.move.describe()}: the energy under it is the hum's own lines, which the dehum move notches")
     if ctx.reference is None:
         s, k = bumps(analysis, ctx)
         if ctx.role.name in ("mix", "master"):

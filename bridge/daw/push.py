@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from analyzers.moves import Move
+from analyzers.moves import REPAIR_KINDS, Move
 
 from ..chain import BuiltinSlot, Chain
 from ..plugins.mapping import find_map, map_moves
@@ -38,7 +38,9 @@ def push_moves(client: DawClient, track: int | str, moves: Sequence[Move]) -> li
 
     Each plugin's parameter values come from :func:`bridge.plugins.mapping.map_moves`; they
     are set by name→index through the DAW's descriptor. Returns one entry per target:
-    ``{"target": "fader"|plugin name, "moves": [...], "set": [...], "unmatched": [...]}``.
+    ``{"target": "fader"|plugin name, "moves": [...], "set": [...], "unmatched": [...]}``; a
+    repair move (:data:`analyzers.moves.REPAIR_KINDS`) no plugin there takes gets
+    ``{"target": "rendered, not pushed", …, "note": why}``.
 
     Raises
     ------
@@ -63,6 +65,13 @@ def push_moves(client: DawClient, track: int | str, moves: Sequence[Move]) -> li
     groups: dict[int, list[Move]] = {}
     for m in rest:
         hit = next((p for p in plugins if maps[p["number"]] and m.kind in maps[p["number"]].get("kinds", {})), None)
+        if hit is None and m.kind in REPAIR_KINDS:
+            # a repair (notches, a gate, noise reduction) the DAW's plugins cannot take is
+            # rendered by secondear apply: say so rather than refuse the other moves
+            report.append({"target": "rendered, not pushed", "moves": [m.describe()], "set": [], "unmatched": [],
+                           "note": f"no plugin on the track realises a {m.kind} move: render it with "
+                                   "secondear apply (or add a plugin whose map has that kind)"})  # fmt: skip
+            continue
         if hit is None:
             there = ", ".join(p["name"] for p in plugins) or "no plugins"
             raise DawProfileError(f"no plugin on track {track!r} realises a {m.kind} move (there: {there}); "

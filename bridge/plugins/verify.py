@@ -14,6 +14,9 @@ moves intend:
   of 0.6 s; the output level is the peak-equivalent level (RMS + 3.01 dB) of each step's
   last 0.2 s — against ``threshold + (level − threshold) / ratio + makeup``, over the levels
   above the threshold (and knee).
+* ``gate``: the same stepped sine; each step's level against itself above the threshold
+  (the sine's RMS against ``threshold_db``) and against itself minus the range (or the
+  ratio's expansion, if less) below it, leaving out the steps within 2 dB of the threshold.
 * ``limiter``: band-limited programme-like noise with drum-like hits, driven into the
   limiter; ``error_db`` is |true peak − ceiling| with the true peak from
   :func:`analyzers.analyze` (BS.1770-4).
@@ -101,6 +104,9 @@ def default_test_moves(plugin_map: Mapping[str, Any]) -> list[Move]:
                                       "makeup_db": 3})]  # fmt: skip
     if "limiter" in kinds:
         moves.append(Move("limiter", {"ceiling_dbtp": -1, "gain_db": 6, "release_ms": 50}))
+    if "gate" in kinds:
+        moves.append(Move("gate", {"threshold_db": -22, "ratio": 100, "range_db": 30, "attack_ms": 1,
+                                   "hold_ms": 0, "release_ms": 50, "hysteresis_db": 0}))  # fmt: skip
     return moves
 
 
@@ -147,6 +153,9 @@ def verify_map(plugin_info: PluginInfo, plugin_map: Mapping[str, Any], *, moves:
                         "params": map_moves([m], plugin_info, plugin_map, sample_rate_hz=SAMPLE_RATE_HZ),
                     }
                 )
+            elif m.kind == "gate":
+                jobs.append({"test": "gate", "moves": [m],
+                             "params": map_moves([m], plugin_info, plugin_map, sample_rate_hz=SAMPLE_RATE_HZ)})  # fmt: skip
             elif m.kind == "limiter":
                 jobs.append(
                     {
@@ -173,6 +182,8 @@ def verify_map(plugin_info: PluginInfo, plugin_map: Mapping[str, Any], *, moves:
             report["tested"] += _judge_eq(job["moves"], job["params"], result)
         elif job["test"] == "compressor":
             report["tested"].append(_judge_compressor(job["moves"][0], job["params"], result))
+        elif job["test"] == "gate":
+            report["tested"].append(_judge_gate(job["moves"][0], job["params"], result))
         else:
             report["tested"].append(_judge_limiter(job["moves"][0], job["params"], result))
     errors = [t["error_db"] for t in report["tested"]]
@@ -222,6 +233,24 @@ def _judge_compressor(move: Move, params: Mapping[str, Any], result: Mapping[str
     if not np.isfinite(out_db).all():
         return _entry(move, None, params, reason="the plugin's output is not finite (NaN or inf)")
     err = float(np.abs(out_db - expected)[above].max()) if above.any() else float(np.abs(out_db - expected).max())
+    return _entry(move, err, params, curve=[{"in_db": float(a), "out_db": round(float(b), 2),
+                                            "expected_db": round(float(c), 2)} for a, b, c in zip(levels, out_db, expected)])  # fmt: skip
+
+
+def _judge_gate(move: Move, params: Mapping[str, Any], result: Mapping[str, Any]) -> dict[str, Any]:
+    """The gate's static curve: each step's level unchanged above the threshold (RMS), turned
+    down by the range (or the ratio's expansion, if less) below it; steps within 2 dB of the
+    threshold are left out (detector ripple decides them)."""
+    p = move.params
+    levels = np.array(_COMP_LEVELS_DB)
+    rms = levels - 10 * np.log10(2)  # a sine's RMS
+    out_db = np.array(result["levels_db"])
+    if not np.isfinite(out_db).all():
+        return _entry(move, None, params, reason="the plugin's output is not finite (NaN or inf)")
+    cut = np.clip((rms - p["threshold_db"]) * (p["ratio"] - 1), -p["range_db"], 0.0)
+    expected = levels + np.where(rms >= p["threshold_db"], 0.0, cut)
+    judged = np.abs(rms - p["threshold_db"]) > 2.0
+    err = float(np.abs(out_db - expected)[judged].max())
     return _entry(move, err, params, curve=[{"in_db": float(a), "out_db": round(float(b), 2),
                                             "expected_db": round(float(c), 2)} for a, b, c in zip(levels, out_db, expected)])  # fmt: skip
 
@@ -335,7 +364,7 @@ def _measure(path: str, name: str, num_channels: int, job: Mapping[str, Any]) ->
         h = np.fft.rfft(y[:, :_IMPULSE_SAMPLES].astype(np.float64) / _IMPULSE_AMPLITUDE, axis=-1)
         with np.errstate(divide="ignore", invalid="ignore"):
             return {"response_db": [(20 * np.log10(np.maximum(np.abs(c), 1e-12))).tolist() for c in h]}
-    if job["test"] == "compressor":
+    if job["test"] in ("compressor", "gate"):  # the same stepped sine; levels of each step's end
         y = _render(path, name, num_channels, job["params"], _steps())[:, _PRE_ROLL:]
         n, m = int(_COMP_STEP_S * SAMPLE_RATE_HZ), int(_COMP_MEASURE_S * SAMPLE_RATE_HZ)
         levels = []

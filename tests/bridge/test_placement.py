@@ -49,3 +49,24 @@ def test_without_plugins_everything_is_built_in_and_kinds_are_checked(zam):
     assert all(isinstance(s, BuiltinSlot) for s in chain.slots) and len(chain.slots) == len(MOVES)
     assert realises(zam["ZamEQ2"][1], EQ_KINDS) and not realises(zam["ZamEQ2"][1], DYNAMICS_KINDS)
     assert realises(zam["ZamCompX2"][1], DYNAMICS_KINDS) and not realises(None, EQ_KINDS)
+
+
+def test_a_gate_goes_on_zamgatex2_and_the_repairs_no_plugin_takes_stay_built_in(tmp_path):
+    from bridge.chain import load_chain, save_chain
+
+    folder = require_fetched("ZamGateX2", "ZamCompX2")
+    report = scan_plugins([folder / "ZamGateX2.vst3", folder / "ZamCompX2.vst3"], remember=False,
+                          index_path=tmp_path / "plugin-index.json")  # fmt: skip
+    plugins = {p.name: (p, map_for(p)) for p in report.plugins}
+    moves = [parse_move(t) for t in ("dehum freq_hz=50 harmonic_mask=7", "noise_reduction profile_below_db=-56",
+                                     "gate threshold_db=-50 range_db=20 release_ms=120",
+                                     "compressor threshold_db=-18 ratio=2")]  # fmt: skip
+    chain = place_moves(moves, [plugins["ZamGateX2"], plugins["ZamCompX2"]], sample_rate_hz=48000)
+    assert _describe(chain) == [("builtin", "dehum"), ("builtin", "noise_reduction"), ("ZamGateX2", ["gate"]),
+                                ("ZamCompX2", ["compressor"])]  # fmt: skip
+    gate = chain.slots[2]
+    assert gate.params["threshold_db"] == -50 and gate.params["max_gate_close_db"] == -20
+    assert gate.params["release_ms"] == 120 and gate.params["mode_open_shut"] == 0
+    assert realises(plugins["ZamGateX2"][1], DYNAMICS_KINDS)
+    back = load_chain(save_chain(chain, tmp_path / "chain.json"))  # presets and chain files keep the moves
+    assert [m.to_dict() for m in back.moves] == [m.to_dict() for m in chain.moves]

@@ -31,7 +31,7 @@ from bridge.plugins.records import PluginInfo
 from bridge.plugins.verify import default_test_moves, verdict, verify_map
 from test_plugins_scan import make_fake_bundle, require_fetched
 
-ZAM = ("ZamEQ2", "ZamCompX2", "ZaMaximX2")
+ZAM = ("ZamEQ2", "ZamCompX2", "ZaMaximX2", "ZamGateX2")
 
 
 def peak(f, g, q=1.0):
@@ -204,6 +204,31 @@ def test_zamaximx2_holds_the_ceiling_in_true_peak(scanned):
     # band-limited programme measured −1.22 dBTP for a −1 dBTP ceiling (0.78 dB of overs).
     assert r["status"] == "verified" and t["error_db"] <= 0.5
     assert t["true_peak_dbtp"] <= -1.0 and t["true_peak_dbtp"] == pytest.approx(-1.22, abs=0.1)
+
+
+def test_zamgatex2_static_curve_is_verified_and_agrees_with_the_built_in_gate(scanned):
+    import numpy as np
+
+    from bridge.plugins import verify
+    from bridge.render import render_move
+
+    r = verify_map(scanned["ZamGateX2"], find_map("ZamGateX2"))
+    (t,) = r["tested"]
+    # gate −22 dB (RMS), range 30 dB: the sine steps at −40…−20 dBFS peak (RMS −43…−23) come
+    # out 30 dB down, −16…0 unchanged, each within 0.1 dB (a hard gate on a 400-sample RMS)
+    assert r["status"] == "verified" and t["error_db"] <= 0.1, r
+    assert t["plugin_params"]["max_gate_close_db"] == -30.0
+    closed = [c for c in t["curve"] if c["in_db"] <= -20]
+    assert closed and all(c["out_db"] == pytest.approx(c["in_db"] - 30, abs=0.1) for c in closed)
+    # the built-in gate renders the same test move to the same curve (measured up to 10 ms
+    # before each step's end: it looks 5 ms ahead and opens for the next, louder step)
+    move = verify.default_test_moves(find_map("ZamGateX2"))[0]
+    y = render_move(verify._steps(), verify.SAMPLE_RATE_HZ, move)[:, verify._PRE_ROLL :].astype(np.float64)
+    n, m = int(verify._COMP_STEP_S * verify.SAMPLE_RATE_HZ), int(verify._COMP_MEASURE_S * verify.SAMPLE_RATE_HZ)
+    early = int(0.01 * verify.SAMPLE_RATE_HZ)
+    ours = [10 * np.log10(np.mean(y[:, (i + 1) * n - m - early : (i + 1) * n - early] ** 2)) + 10 * np.log10(2)
+            for i in range(len(t["curve"]))]  # fmt: skip
+    assert ours == pytest.approx([c["out_db"] for c in t["curve"]], abs=0.1)
 
 
 def test_a_map_with_gain_and_frequency_swapped_fails(scanned):

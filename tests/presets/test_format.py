@@ -277,3 +277,15 @@ def test_the_golden_schema_1_file_still_reads_exactly():
     assert p.provenance.analyzed.file == "vox.wav" and p.provenance.analyzed.summary["integrated_lufs"] == -18.53
     assert p.provenance.context.destination == "spotify" and p.provenance.suggestions[0].id == "hpf"
     assert dumps(p) == path.read_text(encoding="utf-8")
+
+
+def test_a_preset_keeps_the_repair_moves(tmp_path):
+    """Hum notches, a gate and noise reduction round-trip with every parameter (the mask too)."""
+    moves = (Move("dehum", {"freq_hz": 49.98, "harmonic_mask": 23, "width_hz": 2.0}),
+             Move("noise_reduction", {"reduction_db": 12.0, "profile_below_db": -56.0}),
+             Move("gate", {"threshold_db": -52.2, "ratio": 4.4, "range_db": 20.0, "hold_ms": 80.0}))  # fmt: skip
+    preset = Preset(name="Vox repair", chain=Chain(tuple(BuiltinSlot(m) for m in moves)))
+    loaded = read_preset_file(write_preset_file(preset, tmp_path / "repair.json"))
+    assert loaded == preset
+    assert [m.to_dict() for m in loaded.chain.moves] == [m.to_dict() for m in moves]
+    assert loaded.chain.moves[0].to_dict()["params"]["harmonic_mask"] == 23

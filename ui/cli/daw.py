@@ -233,6 +233,9 @@ def run_push(args: argparse.Namespace) -> int:
         return 0
     for r in report:
         sets = ", ".join(f"{s.get('name')}={s.get('value'):g}" for s in r["set"])
+        if r.get("note"):  # a move no plugin on the track takes: rendered, not pushed
+            print(f"{r['target']}: {'; '.join(r['moves'])} ({r['note']})")
+            continue
         print(f"{r['target']}: {sets}" + (f"  (not on this plugin: {', '.join(r['unmatched'])})" if r["unmatched"] else ""))
     return 0
 

@@ -57,6 +57,8 @@ def render_table(d: dict[str, Any], *, width: int = 78) -> str:
         f"    quietest 400 ms   {_f(d['noise_floor_dbfs'], 'dBFS'):>14}",
         f"    silence head/tail {_f(d['leading_silence_s'], 's', 2) + ' / ' + _f(d['trailing_silence_s'], 's', 2):>14}",
     ]
+    lines += ["  Hum and noise", f"    mains hum         {hum_line(d.get('hum'))}",
+              f"    noise in pauses   {noise_line(d.get('noise'))}"]  # fmt: skip
     if len(d["sections"]) > 1:
         lines.append("  Sections")
         for s in d["sections"]:
@@ -65,6 +67,24 @@ def render_table(d: dict[str, Any], *, width: int = 78) -> str:
     if d["warnings"]:
         lines += ["", "  Warnings"] + [f"    ! {w}" for w in d["warnings"]]
     return "\n".join(lines)
+
+
+def hum_line(h: dict[str, Any] | None) -> str:
+    """``50 Hz (49.99): 50, 100, 150 Hz, up to 29 dB above the floor`` or ``none``."""
+    if not h or h["mains_hz"] is None:
+        return "none"
+    freqs = ", ".join(f"{ln['hz']:.0f}" for ln in h["lines"])
+    top = max(ln["above_floor_db"] for ln in h["lines"])
+    return f"{h['mains_hz']:.0f} Hz ({h['fundamental_hz']:.2f}): lines at {freqs} Hz, up to {top:.0f} dB above the floor"
+
+
+def noise_line(n: dict[str, Any] | None) -> str:
+    """``hiss at -60.0 dBFS (0.8 s), SNR 36 dB`` or why there is none."""
+    if not n:
+        return "—"
+    if not n["has_pauses"]:
+        return "pauses are digital silence" if n["silence_s"] >= 0.5 else "no pauses to measure (none of 185 ms near the quietest level)"
+    return f"{n['shape']} at {n['floor_dbfs']:.1f} dBFS ({n['pause_s']:.1f} s), SNR {n['snr_db']:.0f} dB"
 
 
 def _spectrum(d: dict[str, Any], *, width: int) -> str:

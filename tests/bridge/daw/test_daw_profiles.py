@@ -175,6 +175,26 @@ def test_generic_template_round_trip_and_push_moves():
         assert ("/track/2/gain_db", [-6.0]) in daw.received
 
 
+def test_repairs_no_plugin_takes_are_rendered_not_pushed_and_the_rest_is_pushed():
+    answers = {
+        "/track/2/plugins": lambda a: [("/track/2/plugins", ["ZamCompX2"])],
+        "/track/2/plugin/1/parameters": lambda a: [("/track/2/plugin/1/parameters",
+                                                    ["Attack", "Release", "Knee", "Ratio", "Threshold"])],
+        "/tracks": lambda a: [("/tracks", ["Bass", "Vox"])],
+    }  # fmt: skip
+    moves = [parse_move("dehum freq_hz=50 harmonic_mask=7"), parse_move("compressor threshold_db=-18 ratio=3"),
+             parse_move("noise_reduction profile_below_db=-55")]  # fmt: skip
+    with FakeDaw(answers) as daw, DawClient("generic", "127.0.0.1", daw.port, timeout_s=1.0) as c:
+        report = push_moves(c, "Vox", moves)
+    skipped = [r for r in report if r["target"] == "rendered, not pushed"]
+    assert [r["moves"][0].split()[0] for r in skipped] == ["dehum", "noise"]
+    assert all("secondear apply" in r["note"] for r in skipped)
+    assert [r["target"] for r in report if r not in skipped] == ["ZamCompX2"]
+    with pytest.raises(DawProfileError, match="realises a peak move"):  # an EQ move is still refused
+        with FakeDaw(answers) as daw, DawClient("generic", "127.0.0.1", daw.port, timeout_s=1.0) as c:
+            push_moves(c, "Vox", [parse_move("peak freq_hz=300 gain_db=-3")])
+
+
 def test_match_parameter_maps_pedalboard_names_onto_daw_labels():
     params = [{"number": 7, "name": "Threshold", "input": True}, {"number": 13, "name": "Output Level", "input": False},
               {"number": 8, "name": "Makeup", "input": True}, {"number": 3, "name": "Attack", "input": True}]  # fmt: skip
