@@ -73,6 +73,18 @@ KINDS: Mapping[str, Mapping[str, Param]] = MappingProxyType(
             "attack_ms": Param(0.1, 100.0, 1.0, "the fast envelope's time constant"),
             "release_ms": Param(5.0, 2000.0, 60.0, "the slow envelope's time constant"),
         },
+        "deesser": {
+            "freq_hz": Param(2000.0, 16000.0, doc="centre of the band turned down on each burst"),
+            "threshold_db": Param(-80.0, 0.0, doc="band level (mean-square dBFS over 5 ms) above which it acts"),
+            "range_db": Param(0.0, 24.0, 6.0, "the most the band is turned down"),
+            "q": Param(0.5, 8.0, 2.15, "band width: 2.15 is 2/3 octave"),
+            "ratio": Param(1.0, 20.0, 8.0, "reduction = (level − threshold)·(1 − 1/ratio), up to range_db"),
+            "attack_ms": Param(0.1, 20.0, 1.0),
+            "release_ms": Param(5.0, 500.0, 60.0),
+        },
+        "ride": {
+            "ramp_ms": Param(0.0, 2000.0, 0.0, "extra smoothing of the curve (raised-cosine, 0 = none)"),
+        },
         "limiter": {
             "ceiling_dbtp": Param(-12.0, 0.0, -1.0),
             "gain_db": Param(-24.0, 24.0, 0.0, "input gain before the limiter"),
@@ -123,6 +135,11 @@ EQ_KINDS = ("highpass", "lowpass", *TONAL_EQ_KINDS)
 DYNAMICS_KINDS = ("compressor", "limiter", "gate")
 #: The kinds that repair noise: hum notches, spectral noise reduction, and the gate.
 REPAIR_KINDS = ("notch", "dehum", "noise_reduction", "gate")
+#: The kinds that carry a curve (breakpoints ``(time_s, gain_db)``) besides their parameters.
+CURVE_KINDS = ("ride",)
+#: A ride's gain stays within ± this (dB); breakpoints at most this many.
+RIDE_RANGE_DB = 24.0
+MAX_BREAKPOINTS = 100000
 #: The kinds with one amount: the parameter that holds it and its neutral value ("a bit
 #: more" scales the change from neutral; taste learns the share of it engineers keep).
 AMOUNT_PARAMS: Mapping[str, tuple[str, float]] = MappingProxyType({
@@ -148,11 +165,14 @@ class Move:
 
     kind: str
     params: Mapping[str, float] = field(default_factory=dict)
+    #: ``((time_s, gain_db), …)``, times increasing: a ride's gain curve (empty for other kinds)
+    curve: tuple[tuple[float, float], ...] = ()
 
     def __post_init__(self) -> None:
         spec = KINDS.get(self.kind)
         if spec is None:
             raise ParameterError(f"unknown move kind {self.kind!r}; known: {', '.join(KINDS)}")
+        object.__setattr__(self, "curve", _valid_curve(self.kind, self.curve))
         values: dict[str, float] = {}
         for name, value in self.params.items():
             if name not in spec:
@@ -181,20 +201,24 @@ class Move:
                 values[name] = p.default
         object.__setattr__(self, "params", MappingProxyType(values))
 
-    def __reduce__(self) -> tuple[type[Move], tuple[str, dict[str, float]]]:
+    def __reduce__(self) -> tuple[type[Move], tuple]:
         """Pickled as kind and plain parameters (a mapping proxy does not pickle): moves and the
         suggestions holding them cross to worker processes."""
-        return (Move, (self.kind, dict(self.params)))
+        return (Move, (self.kind, dict(self.params), self.curve))
 
     def __getitem__(self, name: str) -> float:
         return self.params[name]
 
     def to_dict(self) -> dict:
-        """``{"kind": …, "params": {…}}`` with plain floats (ints for counts)."""
-        return {
+        """``{"kind": …, "params": {…}}`` with plain floats (ints for counts), and
+        ``"curve": [[time_s, gain_db], …]`` for a ride."""
+        out: dict = {
             "kind": self.kind,
             "params": {k: (int(v) if k in _INTEGER_PARAMS else round(v, 3)) for k, v in self.params.items()},
         }
+        if self.curve:
+            out["curve"] = [[round(t, 4), round(g, 3)] for t, g in self.curve]
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping) -> Move:
@@ -204,7 +228,11 @@ class Move:
         params = data.get("params", {})
         if not isinstance(params, Mapping):
             raise ParameterError(f"move params must be a mapping, got {params!r}")
-        return cls(str(data["kind"]), dict(params))
+        curve = data.get("curve", ())
+        if not isinstance(curve, (list, tuple)):
+            raise ParameterError(f"a move's curve must be a list of [time_s, gain_db], got {curve!r}")
+        return cls(str(data["kind"]), dict(params), tuple(tuple(pt) if isinstance(pt, (list, tuple)) else pt
+                                                          for pt in curve))  # fmt: skip
 
     def describe(self) -> str:
         """A short human label, e.g. ``peak 300 Hz −4.0 dB Q 1.0``."""
@@ -222,6 +250,13 @@ class Move:
             )
         if k == "expander":
             return f"transient expander {p['ratio']:.2f}:1 (above {p['threshold_db']:.1f} dB)"
+        if k == "deesser":
+            return (f"de-esser {_hz(p['freq_hz'])} from {p['threshold_db']:.1f} dB, up to "
+                    f"-{p['range_db']:.1f} dB (Q {p['q']:.2f})")
+        if k == "ride":
+            gains = [g for _, g in self.curve]
+            return (f"ride: gain curve of {len(self.curve)} points, {min(gains):+.1f}…{max(gains):+.1f} dB "
+                    f"over {self.curve[0][0]:.1f}–{self.curve[-1][0]:.1f} s")
         if k == "limiter":
             return f"limiter ceiling {p['ceiling_dbtp']:.1f} dBTP, drive {p['gain_db']:+.1f} dB"
         if k == "gain":
@@ -269,17 +304,53 @@ def harmonic_mask(numbers) -> int:
 
 
 def parse_move(text: str) -> Move:
-    """Parse ``KIND key=value …`` (the command-line form) into a :class:`Move`."""
+    """Parse ``KIND key=value …`` (the command-line form) into a :class:`Move`; a ride's
+    curve is ``curve=TIME_S:GAIN_DB,TIME_S:GAIN_DB,…``."""
     parts = text.split()
     if not parts:
         raise ParameterError("an empty move; write KIND key=value …, e.g. 'peak freq_hz=1000 gain_db=-3 q=1'")
     kind, params = parts[0], {}
+    curve: list[tuple[str, str]] = []
     for item in parts[1:]:
         key, sep, value = item.partition("=")
         if not sep or not key or not value:
             raise ParameterError(f"{item!r} in {text!r} is not key=value")
+        if key == "curve":
+            for point in value.split(","):
+                t, colon, g = point.partition(":")
+                if not colon:
+                    raise ParameterError(f"curve point {point!r} is not TIME_S:GAIN_DB")
+                curve.append((t, g))
+            continue
         params[key] = value
-    return Move(kind, params)
+    return Move(kind, params, tuple(curve))
+
+
+def _valid_curve(kind: str, curve) -> tuple[tuple[float, float], ...]:
+    """The curve as floats, checked: only curve kinds have one (and need one); times ≥ 0 and
+    increasing; gains within ±:data:`RIDE_RANGE_DB`."""
+    if kind not in CURVE_KINDS:
+        if curve:
+            raise ParameterError(f"a {kind} move has no curve; only {', '.join(CURVE_KINDS)} do")
+        return ()
+    try:
+        points = tuple((float(t), float(g)) for t, g in curve)
+    except (TypeError, ValueError):
+        raise ParameterError(f"a {kind} curve is a list of (time_s, gain_db) numbers, got {curve!r}") from None
+    if not points:
+        raise ParameterError(f"a {kind} move needs a curve: at least one (time_s, gain_db) point")
+    if len(points) > MAX_BREAKPOINTS:
+        raise ParameterError(f"a {kind} curve has {len(points)} points; at most {MAX_BREAKPOINTS}")
+    prev = -math.inf
+    for t, g in points:
+        if not (math.isfinite(t) and math.isfinite(g)) or t < 0:
+            raise ParameterError(f"{kind} curve point ({t!r}, {g!r}): times ≥ 0 s, finite gains")
+        if t <= prev:
+            raise ParameterError(f"{kind} curve times must increase: {t:g} s follows {prev:g} s")
+        if abs(g) > RIDE_RANGE_DB:
+            raise ParameterError(f"{kind} curve gain {g:+g} dB at {t:g} s is outside ±{RIDE_RANGE_DB:g} dB")
+        prev = t
+    return points
 
 
 def _hz(f: float) -> str:

@@ -21,13 +21,13 @@ import numpy as np
 
 from analyzers import Analysis, analyze
 from analyzers.context import Context, Destination
-from analyzers.moves import Move
+from analyzers.moves import EQ_KINDS, Move
 from analyzers.suggest import Advice, Suggestion
 from analyzers.suggest.taste import preferred_destination
 
 from .advise import advise, album_context
 from .audio_io import WRITE_SUFFIXES, read_audio
-from .checks import Check, checks_for
+from .checks import BAND_TOLERANCE_DB, Check, checks_for
 from .errors import BridgeError
 from .render import render_chain, render_move, render_region, true_peak_dbtp
 
@@ -218,7 +218,11 @@ def run_apply(
     write_audio(out_path, rendered, rate)
     written, _ = read_audio(out_path)
     after = analyze(written, rate)
-    checks = checks_for(chosen, before, after)
+    # each EQ move's own effect: the move rendered alone on the input (EQ is linear, so its
+    # effect in the chain is the same; a later gain or limiter then does not count as its)
+    alone = {s.id: analyze(render_move(audio, rate, s.move), rate) for s in chosen
+             if s.move.kind in EQ_KINDS and s.region_s is None and any(k.startswith("band_") for k in s.predicted)}  # fmt: skip
+    checks = checks_for(chosen, before, after, alone)
     final = []
     for c in checks:
         if c.figure == "section_lufs":
@@ -227,6 +231,10 @@ def run_apply(
             c = Check(c.suggestion_id, c.figure, analyze(audio[:, a:b], rate).loudness.integrated_lufs,
                       c.predicted, analyze(written[:, a:b], rate).loudness.integrated_lufs)  # fmt: skip
         final.append(c)
+    for c in final:
+        if c.missed:
+            warnings.append(f"[{c.suggestion_id}] {c.figure}: its own effect {c.measured:+.2f} dB misses the "
+                            f"prediction {c.predicted:+.2f} dB by more than {BAND_TOLERANCE_DB:g} dB")  # fmt: skip
     report = ApplyReport(output=str(out_path), accepted=tuple(s.id for s in chosen), checks=tuple(final),
                          after=after, warnings=tuple(warnings))  # fmt: skip
     return advice, report

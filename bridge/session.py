@@ -239,7 +239,7 @@ class Session:
         raises :class:`analyzers.errors.ParameterError` and changes nothing)."""
         c = self.card(suggestion_id)
         merged = {**c.final_move.params, **params}
-        move = Move(c.suggestion.move.kind, merged)
+        move = Move(c.suggestion.move.kind, merged, c.final_move.curve)
         if dict(move.params) == dict(c.suggestion.move.params):
             return self.accept(suggestion_id)
         self._set(Card(c.suggestion, "tweaked", move))

@@ -31,6 +31,8 @@ MAX_REDUCTION_DB = 6.0
 LOUDNESS_TOLERANCE_LU = 0.5
 #: Headroom kept under the ceiling by the limiter (pedalboard's limiter reads sample peaks).
 LIMITER_MARGIN_DB = 0.5
+#: The most peak limiting (dB) asked of material that is already over-compressed or clipped.
+SQUASHED_LIMIT_DB = 0.5
 
 
 #: Release as a fraction of a beat, per style, when the tempo is clear (glue: an eighth
@@ -65,8 +67,14 @@ def compressor_times(crest_db: float, ctx: Context, analysis: Analysis | None = 
     return round(attack, 1), round(release / 5) * 5.0, how
 
 
-def crest(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[LeaveAlone]]:
-    """Compress when peakier than the role (or genre, or reference) keeps; restore when squashed."""
+def crest(analysis: Analysis, ctx: Context, *,
+          ride_crest_db: float | None = None) -> tuple[list[Suggestion], list[LeaveAlone]]:
+    """Compress when peakier than the role (or genre, or reference) keeps; restore when squashed.
+
+    ``ride_crest_db``: a ride is proposed and changes the crest factor by this much (dB,
+    :func:`analyzers.suggest.ride.crest_after_ride`): the compressor answers only what is
+    left after it, or is not needed.
+    """
     lv = analysis.levels
     if lv.crest_db is None or analysis.loudness.integrated_lufs is None:
         return [], []
@@ -88,9 +96,23 @@ def crest(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
         return _expander_move(analysis, ctx, squashed_vs_ref, deficit=3.0)
     if lo <= c <= hi:
         return [], [LeaveAlone(aspect="dynamics", why=f"crest factor {c:.1f} dB is inside {basis}: no compression needed")]
+    ridden = ""
+    if c > hi and ride_crest_db is not None and ride_crest_db < 0:
+        after = c + ride_crest_db
+        ridden = (f"; the ride first takes it to about {after:.1f} dB, so the compressor answers only the rest, "
+                  f"at the role's {ctx.role.ratio:g}:1")  # fmt: skip
+        if after <= hi:
+            return [], [LeaveAlone(aspect="dynamics", why=(
+                f"crest factor {c:.1f} dB is above {basis}, but the ride proposed evens the phrases and takes "
+                f"it to about {after:.1f} dB: ride first, no compressor needed"))]  # fmt: skip
+    if c > hi and analysis.hygiene.clipped_samples:
+        return [], [LeaveAlone(aspect="dynamics", why=(
+            f"crest factor {c:.1f} dB is above {basis}, but {analysis.hygiene.clipped_samples} samples are "
+            "clipped: no compressor on clipped material (it would only squash what is left)"))]  # fmt: skip
     if c > hi:
-        excess = c - hi + 1.0  # aim one dB inside the range
-        ratio = ctx.role.ratio if excess < 4 else min(ctx.role.ratio * 1.5, 6.0)
+        excess = (c + min(0.0, ride_crest_db or 0.0)) - hi + 1.0  # aim one dB inside the range
+        # a ride evens the phrases first: the compressor stays at the role's ratio
+        ratio = ctx.role.ratio if excess < 4 or ridden else min(ctx.role.ratio * 1.5, 6.0)
         # reduction on the peaks ≈ (peak − threshold)·(1 − 1/R); about 60 % of it shows in
         # the crest factor once attack and release let part of each transient through
         reduction = min(excess / 0.6, MAX_REDUCTION_DB)  # gentle by default
@@ -104,12 +126,12 @@ def crest(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
         why = (
             f"crest factor {c:.1f} dB is above {basis}; a {ratio:.1f}:1 compressor from "
             f"{threshold:.1f} dB (attack {attack:g} ms, release {release:g} ms: {how}) takes about "
-            f"{reduction:.1f} dB off the peaks"
+            f"{reduction:.1f} dB off the peaks{ridden}"
         )
         return [Suggestion(
             id="comp", move=move, why=why, confidence=confidence(c - hi, 6.0, base=0.45, top=0.8),
             severity=severity(c - hi, 3.0, 6.0), aspect="crest_db",
-            predicted={"crest_db": round(c - 0.6 * reduction, 1)},
+            predicted={} if ridden else {"crest_db": round(c - 0.6 * reduction, 1)},
             source="Giannoulis, Massberg & Reiss 2013 (attack, release ∝ 1/C²); roles.json",
         )], []  # fmt: skip
     deficit = lo - c
@@ -185,6 +207,23 @@ def loudness(analysis: Analysis, ctx: Context, *, change_lu: float | None = None
         target, reaches = lo + need, "moves it towards"
         note += (f"; {wanted:+.1f} dB would be needed, more than one move should do ({need:+.0f} dB): "
                  "fix the level where the audio is made")  # fmt: skip
+    squashed = _squashed(analysis, ctx)
+    if squashed and tp + need - ceiling > SQUASHED_LIMIT_DB and need > 0:
+        # more limiting than the material can take: the least damaging option is less loudness
+        wanted_lufs = target
+        need = round(ceiling - LIMITER_MARGIN_DB - tp, 2)  # gain only: the true peak just under the ceiling
+        target = lo + need
+        move = Move("gain", {"gain_db": need})
+        why = (f"integrated {lo:.1f} LUFS: reaching {goal} would take {wanted_lufs - lo:+.1f} dB and "
+               f"{tp + (wanted_lufs - lo) - ceiling:.1f} dB of peak limiting, more than this material can take "
+               f"({squashed}). The least damaging option: {need:+.1f} dB of gain only, to {target:.1f} LUFS with "
+               f"the true peak at {tp + need:.1f} dBTP, and no further squashing; louder only from a less "
+               "compressed source, or after the expander gives the transients back")  # fmt: skip
+        return [Suggestion(
+            id="loudness", move=move, why=why, confidence=0.8, severity=severity(wanted_lufs - lo, 1.5, 4.0),
+            aspect="integrated_lufs", predicted={"integrated_lufs": round(target, 2), "true_peak_dbtp": round(tp + need, 2)},
+            source="destinations.json; problems.md §6 (PLR, crest factor)",
+        )], []  # fmt: skip
     if tp + need <= ceiling - LIMITER_MARGIN_DB:
         move = Move("gain", {"gain_db": round(need, 2)})
         why = f"integrated {lo:.1f} LUFS; {need:+.1f} dB of gain {reaches} {goal} with the true peak at {tp + need:.1f} dBTP{note}"
@@ -205,16 +244,41 @@ def loudness(analysis: Analysis, ctx: Context, *, change_lu: float | None = None
     )], []  # fmt: skip
 
 
+def _squashed(analysis: Analysis, ctx: Context) -> str:
+    """Why the material can take no more limiting ('' when it can): clipped, or a crest factor
+    1.5 dB or more under the role's (or genre's) range, the expander's own condition."""
+    h, lv = analysis.hygiene, analysis.levels
+    if h.clipped_samples:
+        return f"{h.clipped_samples} clipped samples"
+    lo, _ = ctx.genre.crest_db if ctx.genre is not None and ctx.role.name in ("mix", "master") else ctx.role.crest_db
+    if lv.crest_db is not None and lv.crest_db < lo - 1.5:
+        return f"crest factor {lv.crest_db:.1f} dB, under the {lo:g} dB a {ctx.role.name} keeps: already over-compressed"
+    return ""
+
+
 def peaks(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[LeaveAlone]]:
-    """With no destination: only say whether the true peak is safe."""
+    """With no destination: a true peak above 0 dBTP is a fault (it clips in the converter
+    or the codec) answered with a limiter to −1 dBTP; −1…0 dBTP is a caution; under −1, safe.
+    With a destination, :func:`loudness` owns the ceiling."""
     tp = analysis.levels.true_peak_dbtp
     if tp is None or ctx.destination is not None:
         return [], []
     if tp <= -1.0:
         return [], [LeaveAlone(aspect="true_peak", why=f"true peak {tp:.1f} dBTP leaves headroom under −1 dBTP")]
+    if tp > 0.0:
+        move = Move("limiter", {"ceiling_dbtp": -1.0, "gain_db": 0.0, "release_ms": 100.0})
+        return [Suggestion(
+            id="true-peak-limit", move=move,
+            why=f"true peak {tp:+.1f} dBTP is above 0 dBTP: it clips when converted or encoded; a limiter "
+                f"with its ceiling at −1 dBTP takes {tp + 1.0:.1f} dB off those peaks (a --target sizes "
+                "it for a destination)",
+            confidence=0.9, severity=severity(tp + 1.0, 1.0, 2.0), aspect="true_peak",
+            predicted={"true_peak_dbtp": -1.0}, source="EBU R128 / AES TD1008: −1 dBTP",
+        )], []  # fmt: skip
     return [], [LeaveAlone(
         aspect="true_peak",
-        why=f"true peak {tp:+.1f} dBTP is above −1 dBTP; give a --target to get a limiter move sized for it",
+        why=f"true peak {tp:+.1f} dBTP is above −1 dBTP (under 0): a caution, not a fault; give a --target to "
+            "get a limiter move sized for it",
     )]  # fmt: skip
 
 

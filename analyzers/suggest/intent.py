@@ -25,6 +25,9 @@ from ..spectrum import NOMINAL_CENTRES_HZ
 from .common import CENTRES, band_key, band_levels, hz, trend
 from .records import Suggestion
 
+#: A cut-only wish ("less muddy") whose region stands less than this (dB) above its
+#: neutral level is already met: a note with the measured figure, no move.
+ALREADY_THERE_DB = 1.0
 _SPLIT = re.compile(r"\s*(?:,|;|\bbut\b|\band\b|\bwith\b|&|\+)\s*")
 
 
@@ -134,13 +137,19 @@ def intent_suggestions(
         if "dynamics" in e:
             out.append(_compressor(w, e, analysis))
         if "eq" in e:
+            lo, hi = e.get("region_hz", (0, 0))
+            region = valid & (CENTRES >= lo) & (CENTRES <= hi)
+            excess = float(above[region].max()) if region.any() else 0.0
+            if e.get("cut_only") and excess < ALREADY_THERE_DB:
+                # "less muddy" on lean low-mids: nothing stands out to take away
+                notes.append(f"'{w.words}': already there — nothing in {hz(lo)}–{hz(hi)} stands above its "
+                             f"neutral level (the highest band {excess:+.1f} dB against the spectrum's own "
+                             "trend), so no cut")  # fmt: skip
+                continue
             moves = _eq_moves(w, e, analysis, level, valid, above, scale=None)
             if not moves:
-                lo, hi = e["eq"][0]["range_hz"]
-                region = valid & (CENTRES >= lo) & (CENTRES <= hi)
-                x = float(above[region].mean()) if region.any() else 0.0
-                notes.append(f"'{w.words}': already there — {hz(lo)}–{hz(hi)} sits {x:+.1f} dB against its neutral "
-                             f"level (the nominal move is {float(e['eq'][0]['gain_db']):+.1f} dB), so no move")  # fmt: skip
+                notes.append(f"'{w.words}': already there — {hz(lo)}–{hz(hi)} sits {excess:+.1f} dB above its "
+                             "neutral level, so no move")  # fmt: skip
             out += moves
     # keep boosts out of protected regions
     kept = []
@@ -156,7 +165,18 @@ def intent_suggestions(
                 if new is None:
                     notes.append(f"dropped {s.move.describe()}: no shelf under {hz(lo)} keeps clear of the refused region")
                 else:
-                    kept.append(_replace_move(s, new, rate, f"moved under {hz(lo)}: {hz(lo)}–{hz(hi)} was refused"))
+                    moved = _replace_move(s, new, rate, f"moved under {hz(lo)}: {hz(lo)}–{hz(hi)} was refused")
+                    # one coherent curve: no boost just under a cut the refusal asked for
+                    # ("warmer but not muddy" must not boost 89 Hz and cut 158 Hz)
+                    cut = next((c for c in out if c.move.kind in ("peak", "low_shelf", "high_shelf")
+                                and c.move.params["gain_db"] < 0 and lo <= c.move.params["freq_hz"] <= hi
+                                and c.move.params["freq_hz"] <= 2 * new.params["freq_hz"] * 2), None)  # fmt: skip
+                    if cut is not None:
+                        notes.append(f"'{s.aspect.split(':', 1)[-1]}': left out {new.describe()} under the refused "
+                                     f"{hz(lo)}–{hz(hi)}: it would work against {cut.move.describe()} ({cut.id}) "
+                                     "an octave away; the cut and the rest of the words carry it")  # fmt: skip
+                    else:
+                        kept.append(moved)
             else:
                 notes.append(f"dropped {s.move.describe()}: it would boost the refused {hz(lo)}–{hz(hi)} region")
             continue

@@ -56,6 +56,11 @@ def push_moves(client: DawClient, track: int | str, moves: Sequence[Move]) -> li
             client.set_gain_db(t, db)
             report.append({"target": "fader", "moves": [m.describe()], "set": [{"name": "gain_db", "value": db}],
                            "unmatched": []})  # fmt: skip
+        elif m.kind == "ride":
+            # a gain curve would be fader automation; no DAW profile here writes automation over OSC
+            report.append({"target": "rendered, not pushed", "moves": [m.describe()], "set": [], "unmatched": [],
+                           "note": "the DAW link cannot write fader automation: render the ride with "
+                                   "secondear apply"})  # fmt: skip
         else:
             rest.append(m)
     if not rest:
@@ -65,8 +70,8 @@ def push_moves(client: DawClient, track: int | str, moves: Sequence[Move]) -> li
     groups: dict[int, list[Move]] = {}
     for m in rest:
         hit = next((p for p in plugins if maps[p["number"]] and m.kind in maps[p["number"]].get("kinds", {})), None)
-        if hit is None and m.kind in REPAIR_KINDS:
-            # a repair (notches, a gate, noise reduction) the DAW's plugins cannot take is
+        if hit is None and (m.kind in REPAIR_KINDS or m.kind == "deesser"):
+            # a repair (notches, a gate, noise reduction) or a de-esser the DAW's plugins cannot take is
             # rendered by secondear apply: say so rather than refuse the other moves
             report.append({"target": "rendered, not pushed", "moves": [m.describe()], "set": [], "unmatched": [],
                            "note": f"no plugin on the track realises a {m.kind} move: render it with "

@@ -124,12 +124,18 @@ def render_advice(r: dict[str, Any]) -> str:
         "",
     ]  # fmt: skip
     lines = head
+    if a.get("warnings"):  # analyze's warnings, so that suggest never contradicts them unseen
+        lines += ["  Warnings"] + [f"    ! {w}" for w in a["warnings"]] + [""]
     if r["suggestions"]:
         lines.append("  Suggestions (accept with: secondear apply FILE -o OUT --accept ID,ID)")
         for s in r["suggestions"]:
             params = " ".join(f"{k}={v}" for k, v in s["params"].items())
             lines.append(f"    [{s['id']}] {s['kind']} {params}   ({s['severity']}, confidence {s['confidence']:.2f})")
             lines.append(f"        {s['why']}")
+            if s.get("curve"):  # a ride: its breakpoints, as `curve=` takes them on the command line
+                n = len(s["curve"])
+                pts = ",".join(f"{t:g}:{g:g}" for t, g in s["curve"][:24])
+                lines.append(f"        curve={pts}" + (f"… ({n} points; --json has them all)" if n > 24 else ""))
             if s.get("region_s"):
                 lines.append(f"        only {s['region_s'][0]:.1f}–{s['region_s'][1]:.1f} s")
     else:
@@ -159,7 +165,10 @@ def render_apply(r: dict[str, Any]) -> str:
         for c in r["checks"]:
             before = "" if c["before"] is None else f"{c['before']:+.2f} → "
             meas = "—" if c["measured"] is None else f"{c['measured']:+.2f}"
-            lines.append(f"    [{c['id']}] {c['figure']:<28} {before}predicted {c['predicted']:+.2f}, measured {meas}")
+            whose = " (its own effect)" if c.get("own") else ""
+            flag = "  ⚠ misses by more than 1 dB" if c.get("missed") else ""
+            lines.append(f"    [{c['id']}] {c['figure']:<28} {before}predicted {c['predicted']:+.2f}, "
+                         f"measured {meas}{whose}{flag}")
     after = r["after"]
     lines.append(
         f"  result: {_f(after['integrated_lufs'], 'LUFS')}, true peak {_f(after['true_peak_dbtp'], 'dBTP')}, "

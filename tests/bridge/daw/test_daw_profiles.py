@@ -221,3 +221,22 @@ def test_malformed_replies_are_counted_and_ignored():
             data = c._sock.recv(65536)
             assert c._decode(data) == [] and c.malformed == 1
             assert c.list_tracks() == []
+
+
+def test_push_says_a_ride_and_an_unmapped_deesser_are_rendered_not_pushed():
+    answers = {
+        "/tracks": lambda a: [("/tracks", ["Vox"])],
+        "/track/1/plugins": lambda a: [("/track/1/plugins", ["ZamCompX2"])],
+        "/track/1/plugin/1/parameters": lambda a: [("/track/1/plugin/1/parameters", ["Threshold", "Ratio"])],
+    }  # fmt: skip
+    with FakeDaw(answers) as daw, DawClient("generic", "127.0.0.1", daw.port, timeout_s=1.0) as c:
+        report = push_moves(c, "Vox", [parse_move("ride curve=0:0,2:-6"),
+                                       parse_move("deesser freq_hz=7000 threshold_db=-40"),
+                                       parse_move("compressor threshold_db=-18 ratio=3")])  # fmt: skip
+        by_target = {}
+        for r in report:
+            by_target.setdefault(r["target"], []).append(r)
+        rendered = by_target["rendered, not pushed"]
+        assert [r["moves"][0].split()[0] for r in rendered] == ["ride:", "de-esser"]
+        assert "automation" in rendered[0]["note"] and "secondear apply" in rendered[1]["note"]
+        assert by_target["ZamCompX2"][0]["set"]  # the others still go to the DAW

@@ -1,0 +1,296 @@
+"""Sibilance: the bursts of 4–10 kHz energy a voice makes on s, sh, z, ch — and whether
+they are too loud.
+
+:class:`SibilanceMeter` takes the audio chunk by chunk (as the other meters do) and keeps,
+for every 10 ms frame, the whole frame's power and its power in 1/12-octave bands from
+2 to 16 kHz (in dB, float16: about 420 kB a minute at 48 kHz). :meth:`SibilanceMeter.finish` then measures:
+
+* the frames that carry the voice (within 45 dB of its loudest frames, above −70 dBFS);
+* **bursts**: voiced frames whose 4–10 kHz band holds more power than the rest of the
+  spectrum and stands 6 dB over the band's median (band against total, and band against
+  its own running level: the two detectors of SABINE and CATHAR in problems.md §3);
+* the bursts' band level against the voice's level (the median level of its other
+  frames): ``excess_db``. Natural esses sit well under the vowels; the test and benchmark
+  voices measure −14…−6 dB clean and above −3 dB once sibilant (README, "Sibilance");
+* the centre: the peak of the bursts' 1/12-octave spectrum (smoothed over a third of an
+  octave), refined by a parabola through the peak and its neighbours;
+* whether the excess is **constant**: the band at the centre is nearly as loud between the
+  bursts as in them (``contrast_db`` under :data:`CONSTANT_CONTRAST_DB`), which a static cut
+  answers; when it shows only in the bursts, a de-esser does.
+
+Everything here is pure: numpy only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+#: The sibilance band (Hz) the bursts are detected in (problems.md §3: 4–10 kHz typical).
+BAND_HZ = (4000.0, 10000.0)
+#: Fine bands: 1/12 octave from 2 kHz to 16 kHz (edges).
+_EDGES_HZ = 2000.0 * 2.0 ** (np.arange(37) / 12.0)
+CENTRES_HZ = np.sqrt(_EDGES_HZ[:-1] * _EDGES_HZ[1:])
+#: A burst's band must stand this far over the band's median level over the voice (dB).
+BURST_OVER_MEDIAN_DB = 6.0
+#: Frames within this much of the loudest (95th percentile) carry the voice (dB).
+ACTIVE_RANGE_DB = 45.0
+_ABS_GATE_DBFS = -70.0
+#: Bursts (and their band) further above the voice's level than this are sibilant (dB).
+EXCESS_LIMIT_DB = -4.0
+#: Bursts less than this far over the band between them (at the centre): the excess is there
+#: all the time, a constant one (dB). Sibilance that comes and goes measures 23–29 dB in the
+#: test voices and corpus-real v03, a 12 dB static bell 14–15 dB (README, "Sibilance").
+CONSTANT_CONTRAST_DB = 16.0
+#: Half the width (in 1/12 octaves) of the band around the centre a de-esser listens to.
+CENTRE_HALF_WIDTH = 4
+#: Fewest bursts to judge from.
+MIN_BURSTS = 3
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SibilanceResult:
+    """What :class:`SibilanceMeter` measured (levels are mean-square dBFS: a full-scale
+    sine reads −3 dBFS). ``None`` where there was not enough to measure.
+
+    Attributes
+    ----------
+    bursts : int
+        Sibilant bursts (runs of burst frames, 20 ms or longer).
+    burst_times_s : tuple of (start_s, end_s)
+        Where they are.
+    burst_band_dbfs : float or None
+        The bursts' 4–10 kHz level (median over burst frames).
+    between_band_dbfs : float or None
+        The band's level between the bursts (90th percentile over the other voiced frames):
+        a de-esser's threshold belongs between this and ``burst_band_dbfs``.
+    voice_dbfs : float or None
+        The voice's level: the median level of its voiced frames that are not bursts.
+    excess_db : float or None
+        ``burst_band_dbfs − voice_dbfs``.
+    centre_hz : float or None
+        Peak of the bursts' fine spectrum, 3.5–11 kHz.
+    burst_bump_db, steady_bump_db : float or None
+        How far the spectrum at ``centre_hz`` stands above its surroundings (the mean of
+        the 1/12-octave bands 1/2–1 octave away on both sides), in the bursts and between
+        them.
+    active_s : float
+        Seconds of voiced frames.
+    burst_centre_dbfs, between_centre_dbfs : float or None
+        The bursts' median level and the 95th percentile of the frames between them, in the 3/4
+        octave around ``centre_hz`` (:data:`CENTRE_HALF_WIDTH` twelfths each side): what a
+        de-esser's detector at the centre reads.
+    centre_share : float or None
+        The share of the bursts' 4–10 kHz power in that 3/4 octave.
+    burst_spectrum_db : tuple of float
+        The bursts' mean power in each 1/12-octave band of :data:`CENTRES_HZ` (dBFS): what
+        a de-esser's effect on the band is predicted from.
+    """
+
+    bursts: int
+    burst_times_s: tuple[tuple[float, float], ...]
+    burst_band_dbfs: float | None
+    between_band_dbfs: float | None
+    voice_dbfs: float | None
+    excess_db: float | None
+    centre_hz: float | None
+    burst_bump_db: float | None
+    steady_bump_db: float | None
+    active_s: float
+    burst_centre_dbfs: float | None = None
+    between_centre_dbfs: float | None = None
+    centre_share: float | None = None
+    burst_spectrum_db: tuple[float, ...] = ()  # the bursts' mean power per 1/12-octave band (CENTRES_HZ), dBFS
+
+    @property
+    def sibilant(self) -> bool:
+        """Enough bursts, loud enough against the voice to be heard as sibilance."""
+        return self.bursts >= MIN_BURSTS and self.excess_db is not None and self.excess_db > EXCESS_LIMIT_DB
+
+    @property
+    def constant(self) -> bool:
+        """The excess is there between the bursts too (a static cut answers it)."""
+        return self.contrast_db is not None and self.contrast_db < CONSTANT_CONTRAST_DB
+
+    @property
+    def contrast_db(self) -> float | None:
+        """How far the bursts stand over the band between them, at the centre (dB)."""
+        if self.burst_centre_dbfs is None or self.between_centre_dbfs is None:
+            return None
+        return round(self.burst_centre_dbfs - self.between_centre_dbfs, 2)
+
+
+class SibilanceMeter:
+    """Streaming sibilance measurement of ``(channels, samples)`` chunks (channels summed)."""
+
+    def __init__(self, sample_rate_hz: float, num_channels: int) -> None:
+        self.rate = float(sample_rate_hz)
+        self.channels = int(num_channels)
+        self.n_fft = 1 << max(6, int(math.ceil(math.log2(0.02 * self.rate))))  # ≥ 20 ms
+        self.hop = self.n_fft // 2
+        self.window = np.hanning(self.n_fft + 1)[:-1]
+        freqs = np.fft.rfftfreq(self.n_fft, 1.0 / self.rate)
+        self._scale = 2.0 / (self.n_fft * float(np.sum(self.window**2)))
+        self._total_bins = freqs >= 60.0
+        idx = np.searchsorted(_EDGES_HZ, freqs, side="right") - 1
+        self._band_of_bin = np.where((idx >= 0) & (idx < CENTRES_HZ.size) & (freqs < 0.5 * self.rate), idx, -1)
+        self._tail = np.zeros(0)
+        self._totals: list[np.ndarray] = []
+        self._fine: list[np.ndarray] = []
+
+    def process(self, chunk: np.ndarray) -> None:
+        """Add samples ``(channels, n)`` (float)."""
+        mono = np.asarray(chunk, dtype=np.float64).sum(axis=0) / max(1, self.channels) ** 0.5
+        x = np.concatenate([self._tail, mono])
+        count = (x.size - self.n_fft) // self.hop + 1 if x.size >= self.n_fft else 0
+        if count <= 0:
+            self._tail = x
+            return
+        frames = np.lib.stride_tricks.sliding_window_view(x, self.n_fft)[:: self.hop][:count]
+        power = np.abs(np.fft.rfft(frames * self.window, axis=1)) ** 2 * self._scale
+        self._totals.append(power[:, self._total_bins].sum(axis=1).astype(np.float32))
+        fine = np.zeros((count, CENTRES_HZ.size))
+        valid = self._band_of_bin >= 0
+        np.add.at(fine.T, self._band_of_bin[valid], power[:, valid].T)
+        # kept in dB as float16 (0.03 dB steps at −50 dB): 25 MB for an hour at 48 kHz
+        self._fine.append((10 * np.log10(fine + 1e-15)).astype(np.float16))
+        self._tail = x[count * self.hop :]
+
+    def fine_db(self) -> np.ndarray:
+        """Every frame's 1/12-octave band levels (dB, ``(frames, CENTRES_HZ.size)``) so far."""
+        return np.concatenate(self._fine).astype(np.float64) if self._fine else np.zeros((0, CENTRES_HZ.size))
+
+    @property
+    def frame_step_s(self) -> float:
+        return self.hop / self.rate
+
+    def finish(self) -> SibilanceResult:
+        total = np.concatenate(self._totals).astype(np.float64) if self._totals else np.zeros(0)
+        fine = 10 ** (np.concatenate(self._fine).astype(np.float64) / 10) if self._fine else np.zeros((0, CENTRES_HZ.size))
+        return measure_sibilance(total, fine, frame_step_s=self.hop / self.rate, sample_rate_hz=self.rate)
+
+
+def measure_sibilance(total: np.ndarray, fine: np.ndarray, *, frame_step_s: float,
+                      sample_rate_hz: float) -> SibilanceResult:  # fmt: skip
+    """The measurement of :class:`SibilanceMeter` from its frames (``total`` power per frame,
+    ``fine`` 1/12-octave powers per frame, both mean-square)."""
+    none = SibilanceResult(bursts=0, burst_times_s=(), burst_band_dbfs=None, between_band_dbfs=None,
+                           voice_dbfs=None, excess_db=None, centre_hz=None, burst_bump_db=None,
+                           steady_bump_db=None, active_s=0.0)  # fmt: skip
+    in_band = (CENTRES_HZ >= BAND_HZ[0]) & (CENTRES_HZ <= BAND_HZ[1]) & (CENTRES_HZ < 0.45 * sample_rate_hz)
+    if total.size < 10 or not in_band.any():
+        return none
+    tiny = 1e-15
+    total_db = 10 * np.log10(total + tiny)
+    band = fine[:, in_band].sum(axis=1)
+    band_db = 10 * np.log10(band + tiny)
+    rest_db = 10 * np.log10(np.maximum(total - band, 0.0) + tiny)
+    loud = float(np.percentile(total_db, 95))
+    active = (total_db > max(_ABS_GATE_DBFS, loud - ACTIVE_RANGE_DB))
+    if active.sum() < 10:
+        return none
+    median_band = float(np.median(band_db[active]))
+    burst = active & (band_db > rest_db) & (band_db > median_band + BURST_OVER_MEDIAN_DB)
+    runs = _runs(burst, bridge=2, shortest=2)
+    keep = np.zeros_like(burst)
+    for a, b in runs:
+        keep[a:b] = True
+    others = active & ~_dilate(keep, 5)
+    result = dict(bursts=len(runs), burst_times_s=tuple((round(a * frame_step_s, 3), round(b * frame_step_s, 3))
+                                                         for a, b in runs),  # fmt: skip
+                  active_s=round(float(active.sum()) * frame_step_s, 2))
+    if not runs or others.sum() < 5:
+        return SibilanceResult(**{**_as_kwargs(none), **result})
+    burst_band = float(np.median(band_db[keep]))
+    between = float(np.percentile(band_db[others], 90))
+    voice = float(np.median(total_db[others]))
+    burst_spec = 10 * np.log10(fine[keep].mean(axis=0) + tiny)
+    # between the bursts, the median frame: a burst's edge that leaks past the dilation must not make a bump
+    steady_spec = np.median(10 * np.log10(fine[others] + tiny), axis=0)
+    search = (CENTRES_HZ >= 3500.0) & (CENTRES_HZ <= 11000.0) & (CENTRES_HZ < 0.45 * sample_rate_hz)
+    centre, j = _peak(_smooth(burst_spec), search)
+    near = np.zeros(CENTRES_HZ.size, dtype=bool)
+    near[max(0, j - CENTRE_HALF_WIDTH) : j + CENTRE_HALF_WIDTH + 1] = True
+    centre_db = 10 * np.log10(fine[:, near].sum(axis=1) + tiny)
+    share = float(fine[keep][:, near & in_band].sum() / max(tiny, fine[keep][:, in_band].sum()))
+    result.update(burst_centre_dbfs=round(float(np.median(centre_db[keep])), 2),
+                  between_centre_dbfs=round(float(np.percentile(centre_db[others], 95)), 2),
+                  centre_share=round(share, 3),
+                  burst_spectrum_db=tuple(round(float(v), 2) for v in burst_spec))  # fmt: skip
+    return SibilanceResult(
+        **result, burst_band_dbfs=round(burst_band, 2), between_band_dbfs=round(between, 2),
+        voice_dbfs=round(voice, 2), excess_db=round(burst_band - voice, 2), centre_hz=round(centre, 1),
+        burst_bump_db=_bump(burst_spec, j, sample_rate_hz), steady_bump_db=_bump(steady_spec, j, sample_rate_hz),
+    )  # fmt: skip
+
+
+def band_change_db(spectrum_db, sample_rate_hz: float, gain_of_hz) -> float:
+    """How much the 4–10 kHz band's power changes (dB) when each 1/12-octave band of
+    ``spectrum_db`` is scaled by ``|gain_of_hz(f)|²``."""
+    spec = np.asarray(spectrum_db, dtype=np.float64)
+    in_band = (CENTRES_HZ >= BAND_HZ[0]) & (CENTRES_HZ <= BAND_HZ[1]) & (CENTRES_HZ < 0.45 * sample_rate_hz)
+    p = 10 ** (spec[in_band] / 10)
+    g = np.abs(np.asarray([gain_of_hz(f) for f in CENTRES_HZ[in_band]])) ** 2
+    return float(10 * np.log10(max(1e-15, float((p * g).sum())) / max(1e-15, float(p.sum()))))
+
+
+def _as_kwargs(r: SibilanceResult) -> dict:
+    return {name: getattr(r, name) for name in r.__slots__}
+
+
+def _runs(mask: np.ndarray, *, bridge: int, shortest: int) -> list[tuple[int, int]]:
+    """(start, end) of runs of True, gaps up to ``bridge`` frames closed, runs under ``shortest`` dropped."""
+    idx = np.flatnonzero(mask)
+    if idx.size == 0:
+        return []
+    runs = []
+    start = prev = int(idx[0])
+    for i in idx[1:]:
+        i = int(i)
+        if i - prev > bridge + 1:
+            runs.append((start, prev + 1))
+            start = i
+        prev = i
+    runs.append((start, prev + 1))
+    return [(a, b) for a, b in runs if b - a >= shortest]
+
+
+def _dilate(mask: np.ndarray, frames: int) -> np.ndarray:
+    out = mask.copy()
+    for k in range(1, frames + 1):
+        out[k:] |= mask[:-k]
+        out[:-k] |= mask[k:]
+    return out
+
+
+def _smooth(spec_db: np.ndarray) -> np.ndarray:
+    """Power mean over five 1/12-octave bands (a third of an octave): one ragged band is no peak."""
+    p = np.convolve(10 ** (spec_db / 10), np.ones(5) / 5, mode="same")
+    return 10 * np.log10(p + 1e-15)
+
+
+def _peak(spec_db: np.ndarray, search: np.ndarray) -> tuple[float, int]:
+    """The highest fine band inside ``search``, its frequency refined by a parabola (log-frequency)."""
+    cand = np.flatnonzero(search)
+    j = int(cand[np.argmax(spec_db[cand])])
+    offset = 0.0
+    if 0 < j < spec_db.size - 1 and search[j - 1] and search[j + 1]:
+        a, b, c = spec_db[j - 1], spec_db[j], spec_db[j + 1]
+        den = a - 2 * b + c
+        if den < 0:
+            offset = float(np.clip(0.5 * (a - c) / den, -0.5, 0.5))
+    return float(CENTRES_HZ[j] * 2.0 ** (offset / 12.0)), j
+
+
+def _bump(spec_db: np.ndarray, j: int, sample_rate_hz: float) -> float | None:
+    """Level at band ``j`` over the mean of the bands 6–12 twelfths away, in pairs on both
+    sides (a pair only where both bands carry signal: within 40 dB of the spectrum's top,
+    under the Nyquist frequency), so a steady slope cancels."""
+    valid = (CENTRES_HZ < 0.45 * sample_rate_hz) & (spec_db > float(np.max(spec_db)) - 40.0)
+    sides = [k for d in range(6, 13) for k in (j - d, j + d)
+             if 0 <= j - d and j + d < spec_db.size and valid[j - d] and valid[j + d]]  # fmt: skip
+    if len(sides) < 4:
+        return None
+    return round(float(spec_db[j] - np.mean(spec_db[sides])), 2)
