@@ -94,7 +94,7 @@ def tweaked(advice: Advice, chosen: Sequence[Suggestion], tweaks: Mapping[str, M
         if unknown:
             raise ApplyError(f"{sid} is a {s.move.kind} move: it has no {', '.join(unknown)} "
                              f"(its parameters: {', '.join(s.move.params)})")  # fmt: skip
-        new = replace(s, move=Move(s.move.kind, {**s.move.params, **params}))
+        new = replace(s, move=Move(s.move.kind, {**s.move.params, **params}, s.move.curve))
         where = next((i for i, c in enumerate(out) if c.id == sid), None)
         if where is None:
             out.append(new)
