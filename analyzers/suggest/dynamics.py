@@ -16,6 +16,7 @@ import math
 from ..context import Context
 from ..moves import KINDS, Move
 from ..records import Analysis
+from ..rhythm import TEMPO_CONFIDENT
 from .common import confidence, severity
 from .records import LeaveAlone, Suggestion
 
@@ -35,7 +36,7 @@ LIMITER_MARGIN_DB = 0.5
 SQUASHED_LIMIT_DB = 0.5
 
 
-#: Release as a fraction of a beat, per style, when the tempo is clear (glue: an eighth
+#: Release as a fraction of a beat, per style, when the tempo is sure (glue: an eighth
 #: note, punch: a sixteenth; riding vocals follow the phrase, not the beat).
 _RELEASE_BEATS = {"glue": 0.5, "punch": 0.25, "even": 0.5}
 
@@ -44,9 +45,10 @@ def compressor_times(crest_db: float, ctx: Context, analysis: Analysis | None = 
     """Attack and release (ms) and how they were set.
 
     The role's defaults scaled by C²_role / C² (Giannoulis, Massberg & Reiss 2013); with a
-    clear tempo the release is a fraction of a beat instead (the compressor recovers with
-    the groove), and dense transients (more than 3 a second) lengthen the attack so each
-    hit keeps its front. Both stay inside the style's bounds.
+    sure tempo (confidence at least :data:`~analyzers.rhythm.TEMPO_CONFIDENT`) the release
+    is a fraction of a beat instead (the compressor recovers with the groove); an unsure
+    tempo is not used, and ``how`` says which. Dense transients (more than 3 a second)
+    lengthen the attack so each hit keeps its front. Both stay inside the style's bounds.
     """
     role = ctx.role
     mid = sum(role.crest_db) / 2
@@ -58,10 +60,19 @@ def compressor_times(crest_db: float, ctx: Context, analysis: Analysis | None = 
     if analysis is not None and role.style in ("punch", "glue") and analysis.onsets_per_s > 3.0:
         attack *= min(1.5, analysis.onsets_per_s / 3.0)
         how += f", attack lengthened for {analysis.onsets_per_s:.1f} transients a second"
-    if analysis is not None and analysis.tempo_bpm and role.style in _RELEASE_BEATS:
-        beats = _RELEASE_BEATS[role.style]
-        release = 60000.0 / analysis.tempo_bpm * beats
-        how += f", release {'an eighth' if beats == 0.5 else 'a sixteenth'} note at {analysis.tempo_bpm:.0f} BPM"
+    if analysis is not None and role.style in _RELEASE_BEATS:
+        sure = analysis.tempo_confidence >= TEMPO_CONFIDENT
+        if analysis.tempo_bpm and sure:
+            beats = _RELEASE_BEATS[role.style]
+            release = 60000.0 / analysis.tempo_bpm * beats
+            how += f", release {'an eighth' if beats == 0.5 else 'a sixteenth'} note at {analysis.tempo_bpm:.0f} BPM"
+        elif analysis.tempo_bpm:
+            how += (
+                f", release from the crest factor (tempo {analysis.tempo_bpm:.0f} BPM not sure: "
+                f"confidence {analysis.tempo_confidence:.2f})"
+            )
+        else:
+            how += ", release from the crest factor (no steady beat)"
     attack = min(a_hi, max(a_lo, attack))
     release = min(r_hi, max(r_lo, release))
     return round(attack, 1), round(release / 5) * 5.0, how

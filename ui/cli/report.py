@@ -59,6 +59,7 @@ def render_table(d: dict[str, Any], *, width: int = 78) -> str:
     ]
     lines += ["  Hum and noise", f"    mains hum         {hum_line(d.get('hum'))}",
               f"    noise in pauses   {noise_line(d.get('noise'))}"]  # fmt: skip
+    lines += ["  Rhythm", _tempo_line(d), f"    transients        {_f(d['onsets_per_s'], 'a second', 1):>14}"]
     if len(d["sections"]) > 1:
         lines.append("  Sections")
         for s in d["sections"]:
@@ -85,6 +86,14 @@ def noise_line(n: dict[str, Any] | None) -> str:
     if not n["has_pauses"]:
         return "pauses are digital silence" if n["silence_s"] >= 0.5 else "no pauses to measure (none of 185 ms near the quietest level)"
     return f"{n['shape']} at {n['floor_dbfs']:.1f} dBFS ({n['pause_s']:.1f} s), SNR {n['snr_db']:.0f} dB"
+
+
+def _tempo_line(d: dict[str, Any]) -> str:
+    """The tempo and how sure it is; "no steady beat" when the analyzer is not confident."""
+    sure = f"confidence {d['tempo_confidence']:.2f}"
+    if d["tempo_bpm"] is None:
+        return f"    tempo             {'no steady beat':>14}  ({sure}; nothing is timed by it)"
+    return f"    tempo             {_f(d['tempo_bpm'], 'BPM'):>14}  ({sure})"
 
 
 def _spectrum(d: dict[str, Any], *, width: int) -> str:
