@@ -23,6 +23,7 @@ from analyzers import Analysis, analyze
 from analyzers.context import Context, Destination
 from analyzers.moves import EQ_KINDS, Move
 from analyzers.suggest import Advice, Suggestion
+from analyzers.suggest.taste import preferred_destination
 
 from .advise import advise, album_context
 from .audio_io import WRITE_SUFFIXES, read_audio
@@ -69,6 +70,38 @@ def select(advice: Advice, accept: str, *, strict: bool = True) -> list[Suggesti
                 raise ApplyError(f"no suggestion {sid!r}: there is nothing to accept for this file") from None
             raise ApplyError(str(exc.args[0])) from None
     return chosen
+
+
+def tweaked(advice: Advice, chosen: Sequence[Suggestion], tweaks: Mapping[str, Mapping[str, float]], *,
+            strict: bool = True) -> list[Suggestion]:  # fmt: skip
+    """``chosen`` with the tweaked suggestions' moves changed (and added when not chosen yet).
+
+    Raises
+    ------
+    ApplyError
+        A tweak of an id the advice does not have (with ``strict``).
+    analyzers.errors.ParameterError
+        A parameter the move does not have, or a value out of its range.
+    """
+    out = list(chosen)
+    for sid, params in tweaks.items():
+        try:
+            s = advice.by_id(sid)
+        except KeyError as exc:
+            if not strict:
+                continue
+            raise ApplyError(str(exc.args[0])) from None
+        unknown = sorted(set(params) - set(s.move.params))
+        if unknown:
+            raise ApplyError(f"{sid} is a {s.move.kind} move: it has no {', '.join(unknown)} "
+                             f"(its parameters: {', '.join(s.move.params)})")  # fmt: skip
+        new = replace(s, move=Move(s.move.kind, {**s.move.params, **params}, s.move.curve))
+        where = next((i for i, c in enumerate(out) if c.id == sid), None)
+        if where is None:
+            out.append(new)
+        else:
+            out[where] = new
+    return out
 
 
 def apply_suggestions(
@@ -147,7 +180,7 @@ def write_audio(path: str | os.PathLike[str], audio: np.ndarray, sample_rate_hz:
 def run_apply(
     path: str | os.PathLike[str], out_path: str | os.PathLike[str], context: Context, *, accept: str = "all",
     taste: Mapping[str, Any] | None = None, album_lufs: float | None = None, extra: Sequence[Suggestion] = (),
-    strict: bool = True,
+    strict: bool = True, tweaks: Mapping[str, Mapping[str, float]] | None = None,
 ) -> tuple[Advice, ApplyReport]:  # fmt: skip
     """The whole ``apply``: read, measure, advise in ``context`` (:func:`bridge.advise.advise`,
     with ``taste``), render the accepted moves, write, read back, measure again, compare.
@@ -168,6 +201,9 @@ def run_apply(
         advice before accepting.
     strict : bool
         False with several files: ids this file does not have are skipped.
+    tweaks : mapping of id to parameters, optional
+        Suggestions rendered with these parameters changed (a tweak accepts the suggestion
+        too); :func:`tweaked` checks them.
     """
     if Path(out_path).resolve() == Path(path).resolve():
         raise ApplyError(f"-o {out_path} is the input file: write the result somewhere else")
@@ -177,8 +213,9 @@ def run_apply(
     advice = advise(before, ctx, taste=taste)
     if extra:
         advice = replace(advice, suggestions=advice.suggestions + tuple(extra))
-    chosen = select(advice, accept, strict=strict)
-    rendered, warnings = apply_suggestions(audio, rate, before, chosen, destination=ctx.destination)
+    chosen = tweaked(advice, select(advice, accept, strict=strict), tweaks or {}, strict=strict)
+    aimed = preferred_destination(ctx, taste)[0]  # where this engineer finishes for the destination
+    rendered, warnings = apply_suggestions(audio, rate, before, chosen, destination=aimed.destination)
     write_audio(out_path, rendered, rate)
     written, _ = read_audio(out_path)
     after = analyze(written, rate)

@@ -26,6 +26,7 @@ from .deess import sibilance
 from .dynamics import crest, loudness, lra, peaks
 from .fine import fine, limits
 from .intent import intent_suggestions
+from .questions import question
 from .records import SEVERITY_RANK, Advice, LeaveAlone, Suggestion
 from .repair import hum, noise, rumble_is_hum
 from .ride import ride
@@ -135,7 +136,9 @@ def suggest(analysis: Analysis, ctx: Context) -> Advice:
     keep = [k for k in keep if k.aspect not in answered]
     ranked = [_evidence(s, analysis) for s in ranked]
     notes = list(dict.fromkeys(notes))  # the same note once
-    return Advice(suggestions=tuple(ranked), leave_alone=tuple(keep), notes=tuple(notes))
+    asked = question(analysis, ctx, notes)
+    return Advice(suggestions=tuple(ranked), leave_alone=tuple(keep), notes=tuple(notes),
+                  questions=() if asked is None else (asked,))  # fmt: skip
 
 
 #: Confidence cap by length: 0.35 for a blip, rising to the full scale at FULL_EVIDENCE_S.

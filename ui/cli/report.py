@@ -153,7 +153,15 @@ def render_advice(r: dict[str, Any]) -> str:
         lines += ["", "  Leave alone"] + [f"    · {k['aspect']}: {k['why']}" for k in r["leave_alone"]]
     if r.get("notes"):
         lines += ["", "  Notes"] + [f"    - {n}" for n in r["notes"]]
+    for q in r.get("questions", []):
+        lines += ["", *render_question(q)]
     return "\n".join(lines)
+
+
+def render_question(q: dict[str, Any]) -> list[str]:
+    """A question as lines: the question, why, and the flag that answers it."""
+    return [f"  Question: {q['text']}", f"    {q['why']}",
+            f"    answer with {q['flag']} {'|'.join(q['choices'])}"]  # fmt: skip
 
 
 def render_apply(r: dict[str, Any]) -> str:

@@ -38,7 +38,8 @@ from bridge.measure import Progress
 from bridge.plugins.placement import PluginChoice, place_moves
 from bridge.session import Card, Session, SessionError, SessionRegistry
 from bridge.watch import FolderWatcher
-from presets import Preset, PresetEntry, PresetStore, Provenance
+from presets import Preset, PresetEntry, PresetStore, Provenance, TasteLog
+from presets.taste import describe_taste
 
 #: ``run_task(work, on_done, on_error, on_progress)``: run ``work`` (which may take a
 #: ``progress`` keyword) off the GUI thread, then ``on_done(result)`` or ``on_error(exc)`` on it.
@@ -88,6 +89,7 @@ class _Step:
     session: Session
     before: Mapping[str, Card]
     after: Mapping[str, Card]
+    snapshots: tuple[Any, Any] | None = None  # a conversation turn: the whole session before and after
 
 
 @dataclass
@@ -146,6 +148,8 @@ class PanelController:
         self._given_labels: dict[str, str] = {}  # the labels asked for (DAW tracks); the rest are file names
         self.tracks: dict[str, str] = {}  # DAW track name -> session key
         self.history = UndoHistory()
+        self.words_history: list[str] = []  # the conversation's words, newest first
+        self.last_said: tuple[Any, Any] | None = None  # the last turn set_intent took, and its reply
         self.placements: list[PluginChoice] = []  # the plugins the moves go on (EQ first); none: built in
         self.audition_result: Audition | None = None
         self.ab_measures: ABMeasures | None = None  # A and B measured, gain reduction over time
@@ -265,8 +269,20 @@ class PanelController:
         self._status(f"suggested again: {len(s.cards)} suggestions")
         return True
 
+    def answer(self, flag: str, choice: str) -> bool:
+        """A question answered with one click: the context with ``--role``, ``--genre`` or
+        ``--target`` set to ``choice``, suggested again (:meth:`set_context`)."""
+        s = self.session
+        if s is None:
+            return False
+        req = ContextRequest.of(s.context)
+        values = {"role": req.role, "genre": req.genre, "target": req.target, "intent": req.intent}
+        values[{"--role": "role", "--genre": "genre", "--target": "target"}[flag]] = choice
+        return self.set_context(**values)
+
     def set_intent(self, text: str) -> Session:
-        """The shown session's intent words, suggested again (the DAW's ``/secondear/intent``).
+        """The shown session's intent words, suggested again (the DAW's ``/secondear/intent``);
+        once a move is accepted or a turn asked, the conversation's next turn instead.
 
         Raises
         ------
@@ -278,6 +294,15 @@ class PanelController:
         s = self.session
         if s is None:
             raise BridgeError("nothing to suggest for: send /secondear/analyze <track> <path> first")
+        self.last_said = None
+        if s.in_conversation():  # moves accepted: the words are the next turn ("a bit more"), one undo step
+            before = s.snapshot()
+            self.last_said = s.ask(text)
+            self.history.push(_Step(f"'{text}'", s, {}, {}, snapshots=(before, s.snapshot())))
+            self._ab_stale("changed: render A/B again")
+            if self.view is not None:
+                self.view.draw_session(s)
+            return s
         s.with_intent(text)
         self.history.clear()
         self._ab_stale("suggested again: render A/B again")
@@ -378,10 +403,65 @@ class PanelController:
         self._restore(step, step.after)
 
     def _restore(self, step: _Step, cards: Mapping[str, Card]) -> None:
+        if step.snapshots is not None:  # a turn: the whole session as it was
+            step.session.restore_snapshot(step.snapshots[0] if cards is step.before else step.snapshots[1])
+            if step.session is self.session:
+                self._ab_stale("changed: render A/B again")
+                if self.view is not None:
+                    self.view.draw_session(step.session)
+            return
         for card in cards.values():
             step.session.restore(card)
         if step.session is self.session:
             self._cards_changed(list(cards))
+
+    # -- the conversation (undoable, one step a turn) ------------------------------------------
+
+    def say(self, text: str) -> None:
+        """One turn on the shown session ("warmer", "a bit more", "too dark now", "undo that"):
+        resolved against the accepted moves and their render (off the GUI thread), its
+        proposals shown as cards; one undo step. Unknown words: the error said, nothing changes."""
+        s = self.session
+        text = text.strip()
+        if s is None or not text:
+            return
+        if not s.turns:
+            s.open_conversation()  # the cards shown are its first turn
+        before = s.snapshot()
+        if text in self.words_history:  # newest first, each once (a typo too: easier to correct)
+            self.words_history.remove(text)
+        self.words_history.insert(0, text)
+
+        def done(result: Any) -> None:
+            turn, reply = result
+            self.history.push(_Step(f"'{text}'", s, {}, {}, snapshots=(before, s.snapshot())))
+            self._ab_stale("changed: render A/B again")
+            if self.view is not None and s is self.session:
+                self.view.draw_session(s)
+            said = [f"{len(reply.proposals)} to decide" if reply.proposals else "", *reply.already, *reply.notes]
+            self._status(f"'{text}' ({turn.kind}): " + ("; ".join(x for x in said if x) or "nothing to change"))
+
+        self._status(f"'{text}'…")
+        self.run_task(lambda: s.ask(text), done, lambda exc: self._error("those words cannot be used", exc), None)
+
+    def taste_text(self) -> str:
+        """What the taste log taught (:func:`presets.taste.describe_taste`)."""
+        log = TasteLog()
+        return f"{log.path}\n" + "\n".join(describe_taste(log.summary()))
+
+    def reset_taste(self) -> Path | None:
+        """Forget the taste (the log moved aside, returned); sessions opened from now on use the
+        defaults, and the shown one is suggested again without it."""
+        aside = TasteLog().reset()
+        self.taste = None
+        s = self.session
+        if s is not None:
+            s.taste = None
+            s.suggest()
+            self.history.clear()
+            if self.view is not None:
+                self.view.draw_session(s)
+        return aside
 
     # -- where the moves render -------------------------------------------------------------
 

@@ -58,6 +58,7 @@ from .dialogs import DawPushDialog, PluginVerdictsDialog, load_preset, save_pres
 from .listener import start_listening
 from .meters import MeterStrip
 from .plots import GainReductionView, LoudnessView, SpectrumView
+from .question import QuestionCard
 from .workers import Jobs
 
 #: The open dialogs' filter: every suffix the bridge reads as audio.
@@ -177,6 +178,8 @@ class PanelWindow(QMainWindow):
         self.undo_action = self._key_action(e, "&Undo", "undo", self.undo)
         self.redo_action = self._key_action(e, "&Redo", "redo", self.redo)
         self._history_changed()
+        e.addSeparator()
+        self._action(e, "Your &taste…", None, self.taste_dialog)
         c = self.menuBar().addMenu("&Cards")
         self._key_action(c, "&Next card", "next", lambda: self.focus_step(1))
         self._key_action(c, "&Previous card", "previous", lambda: self.focus_step(-1))
@@ -249,6 +252,15 @@ class PanelWindow(QMainWindow):
                                     "analysis shows is already there; Enter to suggest again")  # fmt: skip
         self.intent_edit.returnPressed.connect(self.apply_context)
         row.addWidget(self.intent_edit, 1)
+        self.say_box = QComboBox()  # the conversation: words said after the first suggestions, with their history
+        self.say_box.setEditable(True)
+        self.say_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.say_box.setMinimumWidth(200)
+        self.say_box.lineEdit().setPlaceholderText("then: a bit more · too dark now · undo that")
+        self.say_box.setToolTip("the next turn, against the moves accepted so far (Enter); earlier turns in the list; "
+                                "Edit ▸ Undo takes a turn back as one step")  # fmt: skip
+        self.say_box.lineEdit().returnPressed.connect(self.say)
+        row.addWidget(self.say_box, 1)
         self.reference_label = QLabel("no reference")
         self.reference_label.setObjectName("meterName")
         row.addWidget(self.reference_label)
@@ -519,9 +531,10 @@ class PanelWindow(QMainWindow):
         self.loudness_view.set_analysis(a, dest.lufs if dest is not None else None, dest.name if dest is not None else "")
         self._region_typed()
         self._draw_ab(self.controller.ab_measures)
-        for card in self.cards.values():
+        for card in [*self.cards.values(), *getattr(self, "question_cards", [])]:
             card.setParent(None)
             card.deleteLater()
+        self.question_cards: list[QuestionCard] = []
         self.cards = {}
         for sid, c in s.cards.items():
             w = SuggestionCard(c.suggestion)
@@ -535,6 +548,11 @@ class PanelWindow(QMainWindow):
             self.cards_layout.insertWidget(self.cards_layout.count() - 1, w)
             self.cards[sid] = w
             w.set_status(c.status, c.move)
+        for q in s.advice.questions:  # a question first: its answer changes the cards below
+            w = QuestionCard(q)
+            w.answered.connect(self.controller.answer)
+            self.cards_layout.insertWidget(0, w)
+            self.question_cards.append(w)
         if self._focused not in self.cards:
             self._focused = next(iter(self.cards), None)
         self._focus(self._focused)
@@ -583,6 +601,27 @@ class PanelWindow(QMainWindow):
         genre, target = self.genre_combo.currentText(), self.target_combo.currentText()
         self.controller.set_context(role=self.role_combo.currentText(), genre=None if genre == NONE else genre,
                                     target=None if target == NONE else target, intent=self.intent_edit.text())  # fmt: skip
+
+    def say(self, text: str | None = None) -> None:
+        """The next turn of the conversation (the say box's words, or ``text``)."""
+        words = (self.say_box.currentText() if text is None else text).strip()
+        self.controller.say(words)
+        self.say_box.clear()
+        self.say_box.addItems(self.controller.words_history[:20])
+        self.say_box.setCurrentIndex(-1)
+        self.say_box.setEditText("")
+
+    def taste_dialog(self) -> None:
+        """What the taste log taught, and a way to forget it."""
+        box = QMessageBox(self)
+        box.setWindowTitle("Your taste")
+        box.setText(self.controller.taste_text())
+        reset = box.addButton("Reset to the defaults", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Close)
+        box.exec()
+        if box.clickedButton() is reset:
+            aside = self.controller.reset_taste()
+            self.status("taste reset: the defaults again" + (f" (old log kept as {aside})" if aside else ""))
 
     def set_reference(self, path: str) -> None:
         """Measure ``path`` as the reference (off the GUI thread) and suggest again."""
