@@ -30,7 +30,7 @@ from .loudness import (
 )
 from .noise import NoiseMeter
 from .records import Analysis, HygieneResult, LevelResult, StereoResult
-from .rhythm import rhythm
+from .rhythm import TempoMeter, rhythm
 from .sections import find_sections
 from .segments import SEGMENT_S, SegmentSums, window_sums
 from .sibilance import SibilanceMeter
@@ -110,6 +110,7 @@ class Analyzer:
         self._truepeak = TruePeakMeter(self.num_channels)
         self._spectrum = SpectrumMeter(rate, self.num_channels)
         self._levels = LevelMeter(self.num_channels)
+        self._tempo = TempoMeter(rate, weights)
         self._hum = HumMeter(rate, self.num_channels)  # fine low-band spectrum: mains hum
         self._noise = NoiseMeter(rate, self.num_channels)  # per-46 ms level and octaves: the pauses
         self._sibilance = SibilanceMeter(rate, self.num_channels)
@@ -178,7 +179,7 @@ class Analyzer:
         jobs = [lambda c=c: energies(c) for c in range(self.num_channels)]
         jobs += [cross, lambda: self._truepeak.process(chunk64), lambda: self._levels.process(chunk64),
                  lambda: self._hum.process(chunk64), lambda: self._noise.process(chunk64),
-                 lambda: self._sibilance.process(chunk64)]  # fmt: skip
+                 lambda: self._sibilance.process(chunk64), lambda: self._tempo.process(chunk64)]  # fmt: skip
         if frames is not None:  # the spectrum's mid and side on two threads
             jobs += [lambda: self._spectrum.band_powers(frames, "mid"), lambda: self._spectrum.band_powers(frames, "side")]
         if self._pool is None:
@@ -318,7 +319,7 @@ class Analyzer:
             return _r(gated_loudness(momentary_power[first : last + 1]))
 
         sections = find_sections(loud.short_term_lufs, step_s=SEGMENT_S, duration_s=n / rate, loudness_of=loudness_of)
-        beat = rhythm(k10 @ np.asarray(self._weights), counts10)
+        beat = rhythm(self._tempo.result(), k10 @ np.asarray(self._weights), counts10)
 
         # --- warnings that explain missing figures or faults
         duration = n / rate
@@ -358,7 +359,7 @@ class Analyzer:
             sections=sections,
             warnings=tuple(warnings),
             tempo_bpm=beat.tempo_bpm,
-            tempo_clarity=beat.tempo_clarity,
+            tempo_confidence=beat.tempo_confidence,
             onsets_per_s=beat.onsets_per_s,
             hum=hum,
             noise=noise,

@@ -140,6 +140,13 @@ CURVE_KINDS = ("ride",)
 #: A ride's gain stays within ± this (dB); breakpoints at most this many.
 RIDE_RANGE_DB = 24.0
 MAX_BREAKPOINTS = 100000
+#: The kinds with one amount: the parameter that holds it and its neutral value ("a bit
+#: more" scales the change from neutral; taste learns the share of it engineers keep).
+AMOUNT_PARAMS: Mapping[str, tuple[str, float]] = MappingProxyType({
+    "peak": ("gain_db", 0.0), "low_shelf": ("gain_db", 0.0), "high_shelf": ("gain_db", 0.0),
+    "gain": ("gain_db", 0.0), "limiter": ("gain_db", 0.0), "width": ("side_gain_db", 0.0),
+    "compressor": ("ratio", 1.0), "expander": ("ratio", 1.0),
+})  # fmt: skip
 
 _INTEGER_PARAMS = {"channel", "delay_samples", "harmonic_mask"}
 _SLOPES = (6.0, 12.0, 18.0, 24.0)

@@ -90,6 +90,9 @@ class SpectrumResult:
     # level_db + total_dbfs is a band's absolute level in dBFS
     below_20hz_db: float | None = None  # power between DC and the 20 Hz band, as a share of
     # all bands in dB (infrasonic rumble; None when there is none)
+    fine_hz: tuple[float, ...] = ()  # the fine spectrum: points every 1/24 octave from 20 Hz
+    fine_level_db: tuple[float | None, ...] = ()  # power density near each point, scaled to a
+    # 1/3-octave band's width and given as a share of all bands (reads like level_db)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -231,8 +234,8 @@ class Analysis:
     hygiene: HygieneResult
     sections: tuple[Section, ...]
     warnings: tuple[str, ...] = field(default=())
-    tempo_bpm: float | None = None  # None when there is no clear beat (analyzers/rhythm.py)
-    tempo_clarity: float = 0.0
+    tempo_bpm: float | None = None  # None when there is no steady beat (analyzers/rhythm.py)
+    tempo_confidence: float = 0.0  # 0–1; under rhythm.TEMPO_CONFIDENT no tempo is reported
     onsets_per_s: float = 0.0  # transient density
     hum: HumResult | None = None  # mains hum (analyzers/hum.py)
     noise: NoiseResult | None = None  # background noise in the pauses (analyzers/noise.py)

@@ -66,6 +66,7 @@ def analysis_to_dict(analysis: Analysis, *, path: str | None = None) -> dict[str
         "hum": _hum(analysis),
         "noise": _noise(analysis),
         "tempo_bpm": analysis.tempo_bpm,
+        "tempo_confidence": analysis.tempo_confidence,
         "onsets_per_s": analysis.onsets_per_s,
         "sections": [
             {"start_s": s.start_s, "end_s": s.end_s, "lufs": s.loudness_lufs} for s in analysis.sections

@@ -29,6 +29,11 @@ NOMINAL_CENTRES_HZ = (
 EXACT_CENTRES_HZ = tuple(1000.0 * 10.0 ** (k / 10.0) for k in range(-17, 14))
 _EDGE = 10.0 ** (1.0 / 20.0)
 TILT_RANGE_HZ = (50.0, 16000.0)
+#: The fine spectrum: points every 1/24 octave from 20 Hz, each the mean power density of
+#: the FFT bins within ±1/48 octave (at least the nearest bin), scaled to a 1/3-octave
+#: band's width so that it reads like ``level_db`` (pink noise ≈ −14.9 dB everywhere).
+FINE_STEP_OCT = 1.0 / 24.0
+FINE_LOW_HZ = 20.0
 #: Frames whose total power is below this (dBFS) are left out of the band crest.
 _CREST_FLOOR_DB = -70.0
 
@@ -91,6 +96,9 @@ class SpectrumMeter:
         self._hist_all = np.zeros((nb, _HIST_BINS), dtype=np.int64)
         self._frame_scale = 0.25 * self._n_fft**2  # one-sided Σ|X|² ≈ N²/4 · mean square
         self._samples = 0
+        # per-bin power sums of the mid and of the side, for the fine spectrum (each written
+        # by its own band_powers call, so the two may run on two threads)
+        self._bin_sum = {"mid": np.zeros(self._bands.shape[0]), "side": np.zeros(self._bands.shape[0])}
 
     def process(self, x: np.ndarray) -> None:
         """Add a block of samples."""
@@ -122,9 +130,13 @@ class SpectrumMeter:
         if self._channels == 1:
             if part == "side":
                 return np.zeros((frames.shape[1], self._sparse.bands))
-            return self._sparse.apply(_power(frames[0] * self._window))
+            bins = _power(frames[0] * self._window)
+            self._bin_sum["mid"] += bins.sum(axis=0)
+            return self._sparse.apply(bins)
         sign = 1.0 if part == "mid" else -1.0
-        p = self._sparse.apply(_power(0.5 * (frames[0] + sign * frames[1]) * self._window))
+        bins = _power(0.5 * (frames[0] + sign * frames[1]) * self._window)
+        self._bin_sum[part] += bins.sum(axis=0)
+        p = self._sparse.apply(bins)
         if part == "mid" and self._channels > 2:
             p_side = self._sparse.apply(_power(0.5 * (frames[0] - frames[1]) * self._window))
             extra = self._sparse.apply(sum(_power(frames[c] * self._window) for c in range(2, self._channels)))
@@ -177,6 +189,7 @@ class SpectrumMeter:
         level: list[float | None] = [None] * nb
         crest: list[float | None] = [None] * nb
         loss: list[float | None] = [None] * nb
+        fine_hz, fine_db = self._fine(all_power)
         if all_power > POWER_FLOOR:
             use_loud = self._loud_frames > 0
             hist = self._hist_loud if use_loud else self._hist_all
@@ -198,6 +211,8 @@ class SpectrumMeter:
             mono_loss_db=tuple(loss),
             tilt_db_per_oct=_tilt(level),
             frame_s=self._n_fft / self._rate,
+            fine_hz=fine_hz,
+            fine_level_db=fine_db,
             total_dbfs=round(10.0 * math.log10(all_power / self._frame_scale), 2)
             if all_power > POWER_FLOOR
             else None,
@@ -205,6 +220,26 @@ class SpectrumMeter:
             if all_power > POWER_FLOOR and infra_power > POWER_FLOOR * all_power
             else None,
         )
+
+
+    def _fine(self, all_power: float) -> tuple[tuple[float, ...], tuple[float | None, ...]]:
+        """The fine spectrum (:data:`FINE_STEP_OCT` steps) as shares of ``all_power`` (dB)."""
+        top = min(20000.0 * 2 ** (1 / 48), 0.49 * self._rate)
+        n = int(math.floor(math.log2(top / FINE_LOW_HZ) / FINE_STEP_OCT)) + 1
+        freqs = FINE_LOW_HZ * 2.0 ** (np.arange(n) * FINE_STEP_OCT)
+        if all_power <= POWER_FLOOR or not self._frames_seen:
+            return tuple(round(float(f), 2) for f in freqs), (None,) * n
+        bins = (self._bin_sum["mid"] + self._bin_sum["side"]) / self._frames_seen
+        df = self._rate / self._n_fft
+        lo = np.floor(freqs * 2 ** (-1 / 48) / df + 0.5).astype(int)
+        hi = np.maximum(np.floor(freqs * 2 ** (1 / 48) / df + 0.5).astype(int), lo)
+        csum = np.concatenate([[0.0], np.cumsum(bins)])
+        hi = np.minimum(hi, bins.size - 1)
+        density = (csum[hi + 1] - csum[lo]) / (hi - lo + 1) / df  # power per Hz
+        third = freqs * (_EDGE - 1 / _EDGE)  # a 1/3-octave band's width at each point
+        share = density * third / all_power
+        out = tuple(round(10.0 * math.log10(v), 2) if v > POWER_FLOOR else None for v in share)
+        return tuple(round(float(f), 2) for f in freqs), out
 
 
 #: Band-power histograms: 0.1 dB bins from −250 to +50 dB (mean square re full scale).

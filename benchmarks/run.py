@@ -3,7 +3,7 @@
     scripts/bench                   # everything, best of 5
     scripts/bench --quick           # smoke run: 1 repetition, no 60-minute file
     scripts/bench --only speed      # one benchmark (speed, memory, corpus, quality,
-                                    # suggest-speed, render, osc, ears or reliability; may be repeated)
+                                    # suggest-speed, render, osc, ears, tempo, panel or reliability; may be repeated)
     scripts/bench --repeat 9        # best of 9
     scripts/bench --keep            # keep the 60-minute WAV in benchmarks/.cache/
 
@@ -24,7 +24,8 @@ from importlib import metadata
 
 import common as c
 
-BENCHMARKS = ("speed", "memory", "corpus", "quality", "suggest-speed", "render", "osc", "ears", "reliability")
+BENCHMARKS = ("speed", "memory", "corpus", "quality", "suggest-speed", "render", "osc", "ears", "tempo", "panel",
+              "reliability")
 
 
 def _version(dist: str) -> str:
@@ -132,17 +133,20 @@ def main(argv: list[str] | None = None) -> int:
     import bench_ears
     import bench_memory
     import bench_osc
+    import bench_panel
     import bench_reliability
     import bench_render
     import bench_speed
     import bench_suggest_quality
     import bench_suggest_speed
+    import bench_tempo
     import bench_vs_ffmpeg_corpus
 
     modules = {
         "speed": bench_speed, "memory": bench_memory, "corpus": bench_vs_ffmpeg_corpus,
         "quality": bench_suggest_quality, "suggest-speed": bench_suggest_speed, "render": bench_render,
-        "osc": bench_osc, "ears": bench_ears, "reliability": bench_reliability,
+        "osc": bench_osc, "ears": bench_ears, "tempo": bench_tempo, "panel": bench_panel,
+        "reliability": bench_reliability,
     }  # fmt: skip
     t0 = time.perf_counter()
     mode = "quick smoke run (1 repetition, no 60-minute file, 2 corpus songs for quality)" if args.quick else "full run"

@@ -25,7 +25,7 @@ from typing import Any
 from analyzers import Analysis
 from analyzers.context import Context, make_context
 from analyzers.suggest import Advice, parse_intent, suggest
-from analyzers.suggest.taste import taste_adjusted
+from analyzers.suggest.taste import preferred_destination, taste_adjusted, taste_amounts
 
 from .audio_io import AudioInfo
 from .errors import AudioReadError
@@ -109,12 +109,18 @@ def advise(analysis: Analysis, context: Context, *, taste: Mapping[str, Any] | N
     Parameters
     ----------
     taste : mapping, optional
-        The engineer's taste summary (:func:`presets.taste.summarize`'s form); None or a
-        summary of no decisions changes nothing.
+        The engineer's taste summary (:func:`presets.taste.summarize`'s form): confidences
+        nudged, amounts scaled by the share this engineer keeps, kinds always rejected on
+        the role left out (:mod:`analyzers.suggest.taste`); None or a summary of no
+        decisions changes nothing.
     """
-    advice = suggest(analysis, context)
+    aimed, said = preferred_destination(context, taste)
+    advice = suggest(analysis, aimed)
+    if said is not None:
+        advice = replace(advice, notes=advice.notes + (said,))
     if taste and taste.get("decisions"):
         advice = taste_adjusted(advice, taste, role=context.role.name)
+        advice = taste_amounts(advice, taste, role=context.role.name)
     return advice
 
 

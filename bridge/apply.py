@@ -20,12 +20,13 @@ import numpy as np
 
 from analyzers import Analysis, Analyzer, analyze
 from analyzers.context import Context, Destination
-from analyzers.moves import Move
+from analyzers.moves import EQ_KINDS, Move
 from analyzers.suggest import Advice, Suggestion
+from analyzers.suggest.taste import preferred_destination
 
 from .advise import advise, album_context
 from .audio_io import AudioInfo, iter_blocks, open_audio_output, read_audio, write_audio
-from .checks import Check, checks_for
+from .checks import BAND_TOLERANCE_DB, Check, checks_for
 from .errors import BridgeError
 from .files import check_output
 from .measure import analyze_file
@@ -45,6 +46,7 @@ class ApplyReport:
     checks: tuple[Check, ...]
     after: Analysis
     warnings: tuple[str, ...]
+    before: Analysis | None = None
 
 
 def select(advice: Advice, accept: str, *, strict: bool = True) -> list[Suggestion]:
@@ -69,6 +71,38 @@ def select(advice: Advice, accept: str, *, strict: bool = True) -> list[Suggesti
                 raise ApplyError(f"no suggestion {sid!r}: there is nothing to accept for this file") from None
             raise ApplyError(str(exc.args[0])) from None
     return chosen
+
+
+def tweaked(advice: Advice, chosen: Sequence[Suggestion], tweaks: Mapping[str, Mapping[str, float]], *,
+            strict: bool = True) -> list[Suggestion]:  # fmt: skip
+    """``chosen`` with the tweaked suggestions' moves changed (and added when not chosen yet).
+
+    Raises
+    ------
+    ApplyError
+        A tweak of an id the advice does not have (with ``strict``).
+    analyzers.errors.ParameterError
+        A parameter the move does not have, or a value out of its range.
+    """
+    out = list(chosen)
+    for sid, params in tweaks.items():
+        try:
+            s = advice.by_id(sid)
+        except KeyError as exc:
+            if not strict:
+                continue
+            raise ApplyError(str(exc.args[0])) from None
+        unknown = sorted(set(params) - set(s.move.params))
+        if unknown:
+            raise ApplyError(f"{sid} is a {s.move.kind} move: it has no {', '.join(unknown)} "
+                             f"(its parameters: {', '.join(s.move.params)})")  # fmt: skip
+        new = replace(s, move=Move(s.move.kind, {**s.move.params, **params}, s.move.curve))
+        where = next((i for i, c in enumerate(out) if c.id == sid), None)
+        if where is None:
+            out.append(new)
+        else:
+            out[where] = new
+    return out
 
 
 def apply_suggestions(
@@ -130,7 +164,7 @@ def _closed_loop_loudness(y: np.ndarray, rate: float, move: Move, destination: D
 def run_apply(
     path: str | os.PathLike[str], out_path: str | os.PathLike[str], context: Context, *, accept: str = "all",
     taste: Mapping[str, Any] | None = None, album_lufs: float | None = None, extra: Sequence[Suggestion] = (),
-    strict: bool = True,
+    strict: bool = True, tweaks: Mapping[str, Mapping[str, float]] | None = None,
 ) -> tuple[Advice, ApplyReport]:  # fmt: skip
     """The whole ``apply``: read, measure, advise in ``context`` (:func:`bridge.advise.advise`,
     with ``taste``), render the accepted moves, write, read back, measure again, compare.
@@ -158,6 +192,9 @@ def run_apply(
         advice before accepting.
     strict : bool
         False with several files: ids this file does not have are skipped.
+    tweaks : mapping of id to parameters, optional
+        Suggestions rendered with these parameters changed (a tweak accepts the suggestion
+        too); :func:`tweaked` checks them.
     """
     check_output(out_path, path, try_write=True)
     info, before = analyze_file(path)
@@ -165,28 +202,42 @@ def run_apply(
     advice = advise(before, ctx, taste=taste)
     if extra:
         advice = replace(advice, suggestions=advice.suggestions + tuple(extra))
-    chosen = select(advice, accept, strict=strict)
-    warnings = _apply_streamed(info, chosen, ctx.destination, out_path)
+    chosen = tweaked(advice, select(advice, accept, strict=strict), tweaks or {}, strict=strict)
+    aimed = preferred_destination(ctx, taste)[0]  # where this engineer finishes for the destination
+    # an EQ move's own effect is measured on the input rendered with it alone: whole audio
+    needs_whole = any(s.move.kind in EQ_KINDS and s.region_s is None and any(k.startswith("band_") for k in s.predicted)
+                      for s in chosen)  # fmt: skip
+    warnings = None if needs_whole else _apply_streamed(info, chosen, aimed.destination, out_path)
     if warnings is not None:
         _, after = analyze_file(out_path)
-        checks = checks_for(chosen, before, after)
-    else:
-        audio, rate = read_audio(path)
-        rendered, warnings = apply_suggestions(audio, rate, before, chosen, destination=ctx.destination)
-        write_audio(out_path, rendered, rate)
-        del rendered
-        written, _ = read_audio(out_path)
-        after = analyze(written, rate)
-        checks = []
-        for c in checks_for(chosen, before, after):
-            if c.figure == "section_lufs":
-                s = next(s for s in chosen if s.id == c.suggestion_id)
-                a, b = (int(t * rate) for t in s.region_s)
-                c = Check(c.suggestion_id, c.figure, analyze(audio[:, a:b], rate).loudness.integrated_lufs,
-                          c.predicted, analyze(written[:, a:b], rate).loudness.integrated_lufs)  # fmt: skip
-            checks.append(c)
-    report = ApplyReport(output=str(out_path), accepted=tuple(s.id for s in chosen), checks=tuple(checks),
-                         after=after, warnings=tuple(info.warnings) + tuple(warnings))  # fmt: skip
+        report = ApplyReport(output=str(out_path), accepted=tuple(s.id for s in chosen),
+                             checks=tuple(checks_for(chosen, before, after, {})), after=after,
+                             warnings=tuple(info.warnings) + tuple(warnings), before=before)  # fmt: skip
+        return advice, report
+    audio, rate = read_audio(path)
+    rendered, warnings = apply_suggestions(audio, rate, before, chosen, destination=aimed.destination)
+    write_audio(out_path, rendered, rate)
+    written, _ = read_audio(out_path)
+    after = analyze(written, rate)
+    # each EQ move's own effect: the move rendered alone on the input (EQ is linear, so its
+    # effect in the chain is the same; a later gain or limiter then does not count as its)
+    alone = {s.id: analyze(render_move(audio, rate, s.move), rate) for s in chosen
+             if s.move.kind in EQ_KINDS and s.region_s is None and any(k.startswith("band_") for k in s.predicted)}  # fmt: skip
+    checks = checks_for(chosen, before, after, alone)
+    final = []
+    for c in checks:
+        if c.figure == "section_lufs":
+            s = next(s for s in chosen if s.id == c.suggestion_id)
+            a, b = (int(t * rate) for t in s.region_s)
+            c = Check(c.suggestion_id, c.figure, analyze(audio[:, a:b], rate).loudness.integrated_lufs,
+                      c.predicted, analyze(written[:, a:b], rate).loudness.integrated_lufs)  # fmt: skip
+        final.append(c)
+    for c in final:
+        if c.missed:
+            warnings.append(f"[{c.suggestion_id}] {c.figure}: its own effect {c.measured:+.2f} dB misses the "
+                            f"prediction {c.predicted:+.2f} dB by more than {BAND_TOLERANCE_DB:g} dB")  # fmt: skip
+    report = ApplyReport(output=str(out_path), accepted=tuple(s.id for s in chosen), checks=tuple(final),
+                         after=after, warnings=tuple(warnings), before=before)  # fmt: skip
     return advice, report
 
 

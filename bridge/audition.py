@@ -7,6 +7,11 @@ version always sounds "better", so the comparison is only fair at equal loudness
 gain applied to each and the loudness offset removed are reported, with the latency the
 chain host compensated (plugins' reported latency; A and B line up sample for sample).
 
+:func:`audition_variants` adds more sides to the same comparison — one move heard alone
+("solo") and the chain without it ("bypass") — rendered over the same samples and matched
+to the same loudness as A and B (every side turned down to the quietest one), so that a
+player can switch between any of them at the same play position.
+
 A region is rendered with up to :data:`PRE_ROLL_S` seconds of the audio before it, so that
 compressors, filters and reverbs are in their running state when the region starts; the
 pre-roll and the plugins' tails are cut off, so B is exactly as long as A.
@@ -19,8 +24,8 @@ otherwise it plays nothing and says why (:class:`PlaybackUnavailable`).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -83,6 +88,21 @@ class Audition:
     tail_samples: int
     slots: tuple[dict[str, Any], ...]
     warnings: tuple[str, ...] = ()
+    sides: Mapping[str, np.ndarray] = field(default_factory=dict)
+    side_lufs: Mapping[str, float | None] = field(default_factory=dict)
+    side_gain_db: Mapping[str, float] = field(default_factory=dict)
+
+    def side(self, name: str) -> np.ndarray:
+        """The audio of side ``name``: ``"a"``, ``"b"`` or one of :attr:`sides` (KeyError else)."""
+        if name == "a":
+            return self.a
+        if name == "b":
+            return self.b
+        return self.sides[name]
+
+    @property
+    def side_names(self) -> tuple[str, ...]:
+        return ("a", "b", *self.sides)
 
     def to_dict(self) -> dict[str, Any]:
         r = lambda v: None if v is None else round(float(v), 3)  # noqa: E731
@@ -94,6 +114,8 @@ class Audition:
             "matched_a_lufs": r(self.matched_a_lufs), "matched_b_lufs": r(self.matched_b_lufs),
             "latency_samples": self.latency_samples, "tail_samples": self.tail_samples,
             "slots": list(self.slots), "warnings": list(self.warnings),
+            **({"sides": {k: {"lufs": r(self.side_lufs.get(k)), "gain_db": r(self.side_gain_db.get(k))}
+                          for k in self.sides}} if self.sides else {}),
         }  # fmt: skip
 
 
@@ -112,6 +134,25 @@ def audition(audio: np.ndarray, sample_rate_hz: float, slots: Sequence[Any], *,
         The region starts after the audio ends, or is shorter than 0.4 s (loudness needs
         one 400 ms block).
     """
+    return audition_variants(audio, sample_rate_hz, slots, {}, region_s=region_s, host=host)
+
+
+def audition_variants(audio: np.ndarray, sample_rate_hz: float, slots: Sequence[Any],
+                      variants: Mapping[str, Sequence[Any]], *, region_s: tuple[float, float] | None = None,
+                      host: Any = None) -> Audition:  # fmt: skip
+    """:func:`audition` with more sides: each of ``variants`` (a name → its slots, e.g.
+    ``{"solo": [move], "bypass": other_moves}``; no slots: the original) rendered over the
+    same samples; every side (A, B and the variants) turned down to the quietest one's
+    integrated loudness. With no variants this is exactly the A/B (the louder of A and B
+    turned down to the other).
+
+    Raises
+    ------
+    AuditionError
+        As :func:`audition`; a variant named ``a`` or ``b``.
+    """
+    if {"a", "b"} & set(variants):
+        raise AuditionError("a variant cannot be called 'a' or 'b': those are the original and the chain")
     x = np.ascontiguousarray(audio, dtype=np.float32)
     rate = float(sample_rate_hz)
     n = x.shape[1]
@@ -128,35 +169,53 @@ def audition(audio: np.ndarray, sample_rate_hz: float, slots: Sequence[Any], *,
     if (a1 - a0) < int(0.4 * rate):
         raise AuditionError("the region is shorter than 0.4 s: too short to measure its loudness")
     pre = min(a0, int(PRE_ROLL_S * rate))
-    rendered = render_slots(x[:, a0 - pre : a1], rate, slots, host=host)
-    a = x[:, a0:a1].copy()
-    b = np.ascontiguousarray(rendered.audio[:, pre : pre + (a1 - a0)], dtype=np.float32)
-    if not np.isfinite(b).all():
-        raise AuditionError(f"the chain's output holds {int(b.size - np.count_nonzero(np.isfinite(b)))} "
-                            "non-finite samples (NaN or inf): a plugin misbehaves; nothing to audition")  # fmt: skip
+    a = x[:, a0:a1]  # a view: every use below makes a new array (no 90 MB copy under the GIL for 4 minutes)
+    rendered = _render_side(x, rate, slots, a0, a1, pre, host)
+    b = rendered.audio
     if rendered.tail_samples:
         warnings.append(f"the plugins' tails ({rendered.tail_samples} samples) are cut at the region's end")
-    a_lufs, b_lufs = _lufs(a, rate), _lufs(b, rate)
-    gain_a = gain_b = 0.0
+    extra = {name: (a.copy() if not len(v) else _render_side(x, rate, v, a0, a1, pre, host).audio)
+             for name, v in variants.items()}  # fmt: skip
+    loud = {"a": _lufs(a, rate), "b": _lufs(b, rate), **{k: _lufs(v, rate) for k, v in extra.items()}}
+    gains = {k: 0.0 for k in loud}
     offset = None
-    if a_lufs is None or b_lufs is None:
-        warnings.append("A or B is silent: no loudness to match, both play as rendered")
+    if any(v is None for v in loud.values()):
+        warnings.append("A or B is silent: no loudness to match, both play as rendered" if not extra else
+                        "a side is silent: no loudness to match, every side plays as rendered")  # fmt: skip
     else:
-        offset = b_lufs - a_lufs
-        if offset > 0:
-            gain_b = -offset
-        else:
-            gain_a = offset
-    a = (a * np.float32(10 ** (gain_a / 20))).astype(np.float32)
-    b = (b * np.float32(10 ** (gain_b / 20))).astype(np.float32)
+        offset = loud["b"] - loud["a"]
+        quietest = min(loud.values())
+        gains = {k: quietest - v for k, v in loud.items()}
+    level = lambda k, y: (y * np.float32(10 ** (gains[k] / 20))).astype(np.float32)  # noqa: E731
+    a, b = level("a", a), level("b", b)
+    extra = {k: level(k, v) for k, v in extra.items()}
     return Audition(
-        a=a, b=b, sample_rate_hz=rate, region_s=(a0 / rate, a1 / rate), a_lufs=a_lufs, b_lufs=b_lufs,
-        offset_db=offset, gain_a_db=gain_a, gain_b_db=gain_b,
-        matched_a_lufs=_lufs(a, rate) if offset is not None else a_lufs,
-        matched_b_lufs=_lufs(b, rate) if offset is not None else b_lufs,
+        a=a, b=b, sample_rate_hz=rate, region_s=(a0 / rate, a1 / rate), a_lufs=loud["a"], b_lufs=loud["b"],
+        offset_db=offset, gain_a_db=gains["a"], gain_b_db=gains["b"],
+        matched_a_lufs=_lufs(a, rate) if offset is not None else loud["a"],
+        matched_b_lufs=_lufs(b, rate) if offset is not None else loud["b"],
         latency_samples=rendered.latency_samples, tail_samples=rendered.tail_samples,
-        slots=rendered.reports, warnings=tuple(warnings),
+        slots=rendered.reports, warnings=tuple(warnings), sides=extra,
+        side_lufs={k: loud[k] for k in extra}, side_gain_db={k: gains[k] for k in extra},
     )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Side:
+    audio: np.ndarray
+    latency_samples: int
+    tail_samples: int
+    reports: tuple[dict[str, Any], ...]
+
+
+def _render_side(x: np.ndarray, rate: float, slots: Sequence[Any], a0: int, a1: int, pre: int, host: Any) -> _Side:
+    """``slots`` rendered over samples ``a0:a1`` with ``pre`` samples of pre-roll (cut off)."""
+    rendered = render_slots(x[:, a0 - pre : a1], rate, slots, host=host)
+    y = np.ascontiguousarray(rendered.audio[:, pre : pre + (a1 - a0)], dtype=np.float32)
+    if not np.isfinite(y).all():
+        raise AuditionError(f"the chain's output holds {int(y.size - np.count_nonzero(np.isfinite(y)))} "
+                            "non-finite samples (NaN or inf): a plugin misbehaves; nothing to audition")  # fmt: skip
+    return _Side(y, rendered.latency_samples, rendered.tail_samples, rendered.reports)
 
 
 def output_device() -> Any:

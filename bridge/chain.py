@@ -243,10 +243,13 @@ def load_chain(path: str | os.PathLike[str]) -> Chain:
     return Chain.from_dict(data, source=f"chain file {p}")
 
 
-def save_chain(chain: Chain, path: str | os.PathLike[str]) -> Path:
-    """Write ``chain`` atomically (a temporary file in the same folder, fsync, rename)."""
+def save_chain(chain: Chain, path: str | os.PathLike[str], *, provenance: Mapping[str, Any] | None = None) -> Path:
+    """Write ``chain`` atomically (a temporary file in the same folder, fsync, rename);
+    ``provenance`` (where the moves came from, a preset's ``provenance`` form) is written
+    beside the slots, for the reader: :meth:`Chain.from_dict` reads only the slots."""
     p = Path(path)
-    text = json.dumps(chain.to_dict(), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    data = chain.to_dict() if provenance is None else {**chain.to_dict(), "provenance": dict(provenance)}
+    text = json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
     try:
         return atomic_write_text(p, text)
     except OSError as exc:

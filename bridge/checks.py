@@ -2,14 +2,15 @@
 
 * :func:`checks_for` — for ``apply``: every figure a suggestion predicted (loudness, true
   peak, crest factor, width, a 1/3-octave band's change…) read from the analyses before and
-  after rendering (:class:`Check`).
+  after rendering (:class:`Check`); an EQ move's band changes are its own effect (the move
+  rendered alone), flagged when they miss the prediction by more than 1 dB.
 * :func:`eq_checks` — for ``render``: each EQ move's 1/3-octave band, the response the
   chain's EQ and gain moves predict there and the band's measured change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,27 +24,54 @@ from analyzers.spectrum import EXACT_CENTRES_HZ, NOMINAL_CENTRES_HZ
 from analyzers.suggest import Suggestion
 
 
+#: A band change measured further than this (dB) from its prediction is flagged.
+BAND_TOLERANCE_DB = 1.0
+
+
 @dataclass(frozen=True, slots=True)
 class Check:
-    """One predicted figure against its measurement after rendering."""
+    """One predicted figure against its measurement after rendering.
+
+    ``own`` is True when ``measured`` is the move's own effect (the move rendered alone on
+    the input, so that a later gain or limiter does not count), False when it is the whole
+    chain's result. ``missed`` is True when an own effect misses the prediction by more than
+    :data:`BAND_TOLERANCE_DB`.
+    """
 
     suggestion_id: str
     figure: str
     before: float | None
     predicted: float
     measured: float | None
+    own: bool = False
+    missed: bool = False
 
     def to_dict(self) -> dict:
         r = lambda v: None if v is None else round(v, 2)  # noqa: E731
         return {"id": self.suggestion_id, "figure": self.figure, "before": r(self.before),
-                "predicted": r(self.predicted), "measured": r(self.measured)}  # fmt: skip
+                "predicted": r(self.predicted), "measured": r(self.measured), "own": self.own,
+                "missed": self.missed}  # fmt: skip
 
 
-def checks_for(chosen: Sequence[Suggestion], before: Analysis, after: Analysis) -> list[Check]:
-    """Predicted against measured, for every figure each suggestion predicted."""
+def checks_for(chosen: Sequence[Suggestion], before: Analysis, after: Analysis,
+               alone: Mapping[str, Analysis] | None = None) -> list[Check]:  # fmt: skip
+    """Predicted against measured, for every figure each suggestion predicted.
+
+    ``alone`` maps a suggestion id to the analysis of that move rendered alone on the
+    input: its band figures are then the move's own effect (and flagged when they miss the
+    prediction by more than :data:`BAND_TOLERANCE_DB`), not the whole chain's.
+    """
     out = []
     for s in chosen:
+        own = alone.get(s.id) if alone else None
         for key, predicted in s.predicted.items():
+            if key.startswith("band_") and own is not None:
+                b, m = _figure(before, key, s), _figure(own, key, s)
+                if b is not None and m is not None:
+                    change = m - b
+                    out.append(Check(s.id, key, 0.0, float(predicted), change, own=True,
+                                     missed=abs(change - float(predicted)) > BAND_TOLERANCE_DB))  # fmt: skip
+                    continue
             b, m = _figure(before, key, s), _figure(after, key, s)
             if key.startswith("band_") and b is not None and m is not None:
                 m = m - b  # a band's measured change

@@ -11,6 +11,7 @@ clearly when this machine cannot play.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -23,15 +24,20 @@ SWITCH_FADE_S = 0.005
 
 
 class ABPlayer:
-    """A and B (float32 ``(channels, samples)``, same shape, loudness-matched already)."""
+    """A and B (float32 ``(channels, samples)``, same shape, loudness-matched already), and
+    any more ``sides`` of the same shape (``"solo"``, ``"bypass"``: one move alone, the chain
+    without it), all switched at the same play position."""
 
-    def __init__(self, a: np.ndarray, b: np.ndarray, sample_rate_hz: float, *, loop: bool = True) -> None:
-        if a.shape != b.shape:
-            raise ValueError(f"A {a.shape} and B {b.shape} must have the same shape")
+    def __init__(self, a: np.ndarray, b: np.ndarray, sample_rate_hz: float, *, loop: bool = True,
+                 sides: Mapping[str, np.ndarray] | None = None) -> None:  # fmt: skip
+        every = {"a": a, "b": b, **(sides or {})}
+        for name, x in every.items():
+            if x.shape != a.shape:
+                raise ValueError(f"A {a.shape} and {name.upper() if len(name) == 1 else name} {x.shape} "
+                                 "must have the same shape")  # fmt: skip
         if a.ndim != 2 or a.shape[1] == 0:
             raise ValueError("nothing to play: A and B hold no samples")
-        self._sides = {"a": np.ascontiguousarray(a.T, dtype=np.float32),
-                       "b": np.ascontiguousarray(b.T, dtype=np.float32)}  # fmt: skip
+        self._sides = {k: np.ascontiguousarray(x.T, dtype=np.float32) for k, x in every.items()}
         self.sample_rate_hz = float(sample_rate_hz)
         self.loop = loop
         self.side = "a"
@@ -46,10 +52,15 @@ class ABPlayer:
     def frames(self) -> int:
         return self._sides["a"].shape[0]
 
+    @property
+    def side_names(self) -> tuple[str, ...]:
+        return tuple(self._sides)
+
     def select(self, side: str) -> None:
-        """Switch to ``"a"`` or ``"b"`` at the current position (a 5 ms crossfade)."""
+        """Switch to ``side`` (``"a"``, ``"b"``, or one of the more sides) at the current
+        position (a 5 ms crossfade)."""
         if side not in self._sides:
-            raise ValueError(f"side must be 'a' or 'b', not {side!r}")
+            raise ValueError(f"side must be one of {', '.join(map(repr, self._sides))}, not {side!r}")
         with self._lock:
             if side != self.side:
                 self._previous = self.side

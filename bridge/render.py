@@ -257,9 +257,22 @@ def butterworth(x: np.ndarray, sample_rate_hz: float, corner_hz: float, order: i
     return StreamingFIR(h, x.shape[0]).process(x.astype(np.float64)).astype(np.float32)
 
 
+#: pedalboard (0.9) holds the GIL while it processes a call: the audio goes through in chunks
+#: of this many frames (a multiple of its 8192-frame buffer, state kept between them with
+#: ``reset=False``: the same samples as one call), so that a render in a worker thread lets
+#: the panel's event loop run every few milliseconds instead of stalling it for the whole file.
+PB_CHUNK_FRAMES = 8192 * 8
+
+
 def _pb(plugins: Sequence[pb.Plugin], x: np.ndarray, rate: float) -> np.ndarray:
     board = plugins[0] if len(plugins) == 1 else pb.Pedalboard(list(plugins))
-    return np.asarray(board(x, rate), dtype=np.float32)
+    n = x.shape[1]
+    if n <= PB_CHUNK_FRAMES:
+        return np.asarray(board(x, rate), dtype=np.float32)
+    out = np.empty(x.shape, dtype=np.float32)
+    for i, a in enumerate(range(0, n, PB_CHUNK_FRAMES)):
+        out[:, a : a + PB_CHUNK_FRAMES] = board(x[:, a : a + PB_CHUNK_FRAMES], rate, reset=i == 0)
+    return out
 
 
 def _nyq(freq_hz: float, rate: float) -> float:

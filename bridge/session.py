@@ -31,11 +31,13 @@ from analyzers import Analysis, analyze
 from analyzers.context import Context, make_context
 from analyzers.moves import Move
 from analyzers.suggest import Advice, Decision, Suggestion
+from analyzers.suggest.taste import preferred_destination
+from analyzers.suggest.turns import Reply, Turn, figures, parse_request, resolve
 
 from .advise import ContextRequest, FileAdvice, advise, advise_file
 from .apply import apply_suggestions
 from .audio_io import read_audio, write_audio
-from .audition import Audition, audition
+from .audition import Audition, audition, audition_variants
 from .chain import Chain, PluginSlotSpec, chain_from_moves
 from .slots import build_slots, render_slots
 from .demo import DEMO_NAME, DEMO_SAMPLE_RATE_HZ, demo_mix
@@ -100,6 +102,8 @@ class Session:
     advice: Advice | None = None
     cards: dict[str, Card] = field(default_factory=dict)
     decisions: list[Decision] = field(default_factory=list)
+    turns: list[Turn] = field(default_factory=list)
+    replacing: dict[str, str] = field(default_factory=dict)
 
     # -- making one ---------------------------------------------------------------------
 
@@ -189,7 +193,8 @@ class Session:
         those whose id and kind are unchanged, and the preset cards."""
         self.advice = advice
         old = self.cards
-        self.cards = {sid: c for sid, c in old.items() if c.suggestion.aspect == PRESET_ASPECT}
+        asked = self.asked_ids()
+        self.cards = {sid: c for sid, c in old.items() if c.suggestion.aspect == PRESET_ASPECT or sid in asked}
         for s in self.advice.suggestions:
             prev = old.get(s.id)
             if prev is not None and prev.suggestion.move.kind == s.move.kind and prev.status != "pending":
@@ -224,9 +229,10 @@ class Session:
             raise SessionError(f"no suggestion {suggestion_id!r} in this session; the ids are: {known}") from None
 
     def accept(self, suggestion_id: str) -> Decision | None:
-        """Accept the suggestion as proposed."""
+        """Accept the suggestion as proposed (a turn's replacement takes the place of the
+        move it replaces)."""
         c = self.card(suggestion_id)
-        self.cards[suggestion_id] = Card(c.suggestion, "accepted", None)
+        self._set(Card(c.suggestion, "accepted", None))
         return self._log(c.suggestion, "accepted", None)
 
     def tweak(self, suggestion_id: str, **params: float) -> Decision | None:
@@ -237,7 +243,7 @@ class Session:
         move = Move(c.suggestion.move.kind, merged, c.final_move.curve)
         if dict(move.params) == dict(c.suggestion.move.params):
             return self.accept(suggestion_id)
-        self.cards[suggestion_id] = Card(c.suggestion, "tweaked", move)
+        self._set(Card(c.suggestion, "tweaked", move))
         return self._log(c.suggestion, "tweaked", move)
 
     def reject(self, suggestion_id: str) -> Decision | None:
@@ -256,14 +262,177 @@ class Session:
         self.card(card.suggestion.id)
         self.cards[card.suggestion.id] = card
 
+    def _set(self, card: Card) -> None:
+        """Put ``card`` in; a chosen replacement (a turn's "a bit more") takes the place of
+        the move it replaces, in its position."""
+        sid = card.suggestion.id
+        old = self.replacing.get(sid)
+        if not card.chosen or old is None or old not in self.cards:
+            self.cards[sid] = card
+            return
+        self.cards = {(sid if k == old else k): (card if k == old else c) for k, c in self.cards.items() if k != sid}
+
+    def origin(self, suggestion_id: str) -> Suggestion | None:
+        """For a turn's replacement ("a bit more" of ``warmer-low-mids``), the suggestion it
+        goes back to as the engine first made it; None for any other card."""
+        sid, seen = suggestion_id, set()
+        while sid in self.replacing and sid not in seen:
+            seen.add(sid)
+            sid = self.replacing[sid]
+        if sid == suggestion_id:
+            return None
+        return next((p for t in self.turns for p in t.proposals if p.id == sid), None)
+
     def _log(self, s: Suggestion, status: str, final: Move | None) -> Decision | None:
         if s.aspect == PRESET_ASPECT:
             return None  # the engineer's own moves: nothing the engine proposed to learn from
+        root = self.origin(s.id) if status != "rejected" else None
+        if root is not None and root.move.kind == s.move.kind:
+            # a replacement kept: for taste, the original suggestion tweaked to this amount
+            kept = final if final is not None else s.move
+            same = dict(kept.params) == dict(root.move.params)
+            s, status, final = root, ("accepted" if same else "tweaked"), (None if same else kept)
         d = Decision.of(s, status, final=final, context=self.context)
         self.decisions.append(d)
         if self.on_decision is not None:
             self.on_decision(d)
         return d
+
+    # -- the conversation ----------------------------------------------------------------
+
+    def asked_ids(self) -> set[str]:
+        """The ids of every move proposed by a turn asked in words (not the opening advice)."""
+        return {p.id for t in self.turns if t.kind != "first" for p in t.proposals}
+
+    def open_conversation(self) -> Turn:
+        """Record the opening advice (the engine's suggestions in the session's context) as
+        the conversation's first turn, to be decided like any other (decisions on it made
+        already count as its own)."""
+        if self.advice is None:
+            self.suggest()
+        offered = {s.id for s in self.advice.suggestions}
+        turn = Turn(words=self.context.intent or "", kind="first", proposals=tuple(self.advice.suggestions),
+                    before=tuple(s for s in self.chosen() if s.id not in offered))  # fmt: skip
+        self.turns = [turn]
+        return turn
+
+    def recontext(self, context: Context, words: str) -> Turn:
+        """A new context mid-conversation (a question answered: ``--genre jazz``): the open
+        turn is closed, the engine suggests again, and its new suggestions are a turn of
+        their own (``words`` names the change); the moves accepted so far stay."""
+        if not self.turns:
+            self.open_conversation()
+        self.close_turn()
+        before = tuple(self.chosen())
+        self.use_context(context)
+        taken = {s.id for s in before}
+        turn = Turn(words=words, kind="first", before=before,
+                    proposals=tuple(s for s in self.advice.suggestions
+                                    if s.id not in taken and self.cards[s.id].status == "pending"))  # fmt: skip
+        self.turns.append(turn)
+        return turn
+
+    def rendered_analysis(self) -> Analysis:
+        """The measurement of the audio as rendered with the chosen moves (the original's
+        when nothing is chosen)."""
+        if self.analysis is None:
+            self.measure()
+        if not self.chosen():
+            return self.analysis
+        y, _ = self.render()
+        return analyze(y, self.sample_rate_hz)
+
+    def close_turn(self, rendered: Analysis | None = None) -> Turn | None:
+        """The last turn's decisions are made: record the state after it and the figures
+        measured on its render (``rendered``: already measured). None without an open turn."""
+        if not self.turns or self.turns[-1].after is not None:
+            return None
+        rendered = rendered if rendered is not None else self.rendered_analysis()
+        turn = replace(self.turns[-1], after=tuple(self.chosen()), figures=figures(rendered),
+                       replaces={k: v for k, v in self.turns[-1].replaces.items()
+                                 if k in self.cards and self.cards[k].chosen})  # fmt: skip
+        self.turns[-1] = turn
+        return turn
+
+    def ask(self, words: str) -> tuple[Turn, Reply]:
+        """One turn: ``words`` resolved against the chosen moves and the audio as rendered
+        with them (:func:`analyzers.suggest.turns.resolve`). New moves and replacements
+        become undecided cards; an undo or "back to before …" is done at once (nothing to
+        decide) and its figures measured. Raises ParameterError for words it cannot read,
+        before anything changes."""
+        request = parse_request(words)
+        if not self.turns:
+            self.open_conversation()
+        now = self.rendered_analysis()
+        self.close_turn(now)
+        taken = {p.id for t in self.turns for p in t.proposals} | set(self.cards)
+        reply = resolve(request, state=self.chosen(), turns=self.turns, analysis=now, context=self.context,
+                        taken_ids=taken)  # fmt: skip
+        before = tuple(self.chosen())
+        if reply.restore is not None:
+            self._restore_state(reply.restore)
+            turn = Turn(words=words, kind=reply.kind, notes=reply.notes, before=before, after=tuple(self.chosen()),
+                        figures=figures(self.rendered_analysis()))  # fmt: skip
+        else:
+            for p in reply.proposals:
+                self.cards[p.id] = Card(p)
+            self.replacing.update(reply.replaces)
+            turn = Turn(words=words, kind=reply.kind, proposals=reply.proposals, replaces=dict(reply.replaces),
+                        notes=reply.notes, already=reply.already, before=before)  # fmt: skip
+        self.turns.append(turn)
+        return turn, reply
+
+    def in_conversation(self) -> bool:
+        """Whether words are now a turn: a turn was asked, or a move is accepted."""
+        return any(t.kind != "first" for t in self.turns) or bool(self.chosen())
+
+    def say(self, words: str) -> tuple[Turn, Reply] | None:
+        """Words from a face with one words field (the DAW's ``/secondear/intent``): before
+        anything is decided they are the session's intent words, suggested again (None);
+        from then on, the conversation's next turn (:meth:`ask`). ParameterError for words
+        it cannot read, before anything changes."""
+        if not self.in_conversation():
+            self.with_intent(words)
+            self.open_conversation()
+            return None
+        return self.ask(words)
+
+    def _restore_state(self, state: Sequence[Suggestion]) -> None:
+        """The chosen moves become exactly ``state`` (an undo): moves not in it go back to
+        undecided (the engine's) or away (a turn's); its moves are chosen again as they were."""
+        wanted = {s.id: s for s in state}
+        asked = self.asked_ids()
+        for sid, c in list(self.cards.items()):
+            if c.chosen and (sid not in wanted or c.final_move != wanted[sid].move):
+                if sid in asked and sid not in wanted:
+                    del self.cards[sid]
+                else:
+                    self.cards[sid] = Card(c.suggestion)
+        for sid, s in wanted.items():
+            c = self.cards.get(sid)
+            if c is not None and c.chosen and c.final_move == s.move:
+                continue
+            if c is not None and c.suggestion.move != s.move:
+                self.cards[sid] = Card(c.suggestion, "tweaked", s.move)
+            else:
+                self.cards[sid] = Card(s, "accepted")
+
+    def snapshot(self) -> tuple[dict[str, Card], list[Turn], dict[str, str]]:
+        """The cards, the turns and the replacements as they are (a turn's undo step)."""
+        return dict(self.cards), list(self.turns), dict(self.replacing)
+
+    def restore_snapshot(self, snapshot: tuple[Mapping[str, Card], Sequence[Turn], Mapping[str, str]]) -> None:
+        """Put back what :meth:`snapshot` kept (no decision is logged)."""
+        cards, turns, replacing = snapshot
+        self.cards, self.turns, self.replacing = dict(cards), list(turns), dict(replacing)
+
+    def latest_pending(self) -> list[str]:
+        """The undecided cards the last turn proposed (what ``--accept all`` means in a
+        conversation); every undecided card when there is no conversation."""
+        if not self.turns:
+            return [sid for sid, c in self.cards.items() if c.status == "pending"]
+        ids = [p.id for p in self.turns[-1].proposals]
+        return [sid for sid in ids if sid in self.cards and self.cards[sid].status == "pending"]
 
     # -- what the decisions make ----------------------------------------------------------
 
@@ -294,12 +463,37 @@ class Session:
                 f"{', '.join(sectional)} act on one section only: heard in the render, not in this A/B",))  # fmt: skip
         return result
 
+    def audition_move(self, suggestion_id: str, region_s: tuple[float, float] | None = None, *,
+                      chain_of: Callable[[Sequence[Move]], Chain] = chain_from_moves) -> Audition:  # fmt: skip
+        """The A/B with two more sides for one card: ``"solo"``, its move alone (its
+        tweaked values, accepted or not yet), and ``"bypass"``, the chosen moves without it;
+        all four over the same samples, matched to the quietest one's loudness
+        (:func:`bridge.audition.audition_variants`). ``chain_of(moves)`` makes the chain a
+        set of moves renders on (the built-ins by default; the panel's chosen plugins).
+
+        Raises
+        ------
+        SessionError
+            An unknown id, or a move meant for one section only (it is not in the A/B).
+        """
+        card = self.card(suggestion_id)
+        if card.suggestion.region_s is not None:
+            a, b = card.suggestion.region_s
+            raise SessionError(f"{suggestion_id} acts on {a:.1f}–{b:.1f} s only: hear it in the render, "
+                               "not in a solo over the whole A/B")  # fmt: skip
+        chosen = [(c.suggestion.id, c.final_move) for c in self.cards.values()
+                  if c.chosen and c.suggestion.region_s is None]  # fmt: skip
+        slots = lambda moves: build_slots(chain_of(moves)) if moves else []  # noqa: E731
+        variants = {"solo": slots([card.final_move]), "bypass": slots([m for i, m in chosen if i != suggestion_id])}
+        return audition_variants(self.samples(), self.sample_rate_hz, slots([m for _, m in chosen]), variants,
+                                 region_s=region_s)  # fmt: skip
+
     def render(self) -> tuple[np.ndarray, list[str]]:
         """The whole audio with the chosen moves (sections and closed-loop loudness too)."""
         if self.analysis is None:
             self.measure()
         return apply_suggestions(self.samples(), self.sample_rate_hz, self.analysis, self.chosen(),
-                                 destination=self.context.destination)  # fmt: skip
+                                 destination=preferred_destination(self.context, self.taste)[0].destination)  # fmt: skip
 
     def export(self, path: str | os.PathLike[str], *, chain: Chain | None = None) -> Path:
         """Render and write ``path`` (WAV/FLAC/AIFF by its suffix), atomically.

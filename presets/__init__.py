@@ -23,7 +23,16 @@ from .errors import (
     ReadOnlyPresetError,
     UnsupportedSchemaError,
 )
-from .format import FORMAT, dumps, loads, preset_from_dict, preset_to_dict, read_preset_file, write_preset_file
+from .format import (
+    FORMAT,
+    dumps,
+    loads,
+    preset_from_dict,
+    preset_to_dict,
+    provenance_to_dict,
+    read_preset_file,
+    write_preset_file,
+)
 from .records import SCHEMA_VERSION, Analyzed, Preset, PresetContext, Provenance, SuggestionRef
 from .store import PresetEntry, PresetStore, default_preset_dir, factory_presets
 from .taste import Decision, TasteLog, default_taste_path, summarize
@@ -33,5 +42,6 @@ __all__ = [
     "PresetExistsError", "PresetFormatError", "PresetNotFoundError", "PresetStore", "PresetStoreError", "Provenance",
     "ReadOnlyPresetError", "SuggestionRef", "TasteLog", "UnsupportedSchemaError", "default_preset_dir",
     "default_taste_path", "dumps", "factory_presets", "loads", "preset_from_dict", "preset_to_dict",
+    "provenance_to_dict",
     "read_preset_file", "summarize", "write_preset_file",
 ]  # fmt: skip

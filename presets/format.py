@@ -77,9 +77,8 @@ _MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 # --- to JSON -----------------------------------------------------------------------------------
 
 
-def preset_to_dict(preset: Preset) -> dict[str, Any]:
-    """The JSON form (always :data:`SCHEMA_VERSION`), unknown keys written back as read."""
-    p = preset.provenance
+def provenance_to_dict(p: Provenance) -> dict[str, Any]:
+    """The ``provenance`` object of the JSON form (also written beside a chain file's slots)."""
     prov: dict[str, Any] = {**p.extra}
     if p.analyzed is not None:
         prov["analyzed"] = {**p.analyzed.extra, "file": p.analyzed.file, "summary": dict(p.analyzed.summary)}
@@ -87,6 +86,12 @@ def preset_to_dict(preset: Preset) -> dict[str, Any]:
     prov["context"] = {**c.extra, "role": c.role, "genre": c.genre, "destination": c.destination,
                        "intent": list(c.intent), "reference": c.reference}  # fmt: skip
     prov["suggestions"] = [{**s.extra, "id": s.id, "kind": s.kind, "why": s.why} for s in p.suggestions]
+    return prov
+
+
+def preset_to_dict(preset: Preset) -> dict[str, Any]:
+    """The JSON form (always :data:`SCHEMA_VERSION`), unknown keys written back as read."""
+    prov = provenance_to_dict(preset.provenance)
     out: dict[str, Any] = {**preset.extra, "format": FORMAT, "schema_version": SCHEMA_VERSION, "name": preset.name,
                            "created": preset.created.strftime("%Y-%m-%dT%H:%M:%SZ"), "tags": list(preset.tags)}  # fmt: skip
     for key in ("notes", "source", "licence"):

@@ -20,11 +20,14 @@ import os
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from analyzers.errors import ParameterError
 from analyzers.suggest.records import DECISION_SCHEMA_VERSION, VERDICTS, Decision
+from analyzers.suggest.taste import (LOUDNESS_OFFSET_MIN_DB, MIN_AMOUNT_DECISIONS, MIN_LOUDNESS_DECISIONS,
+                                     REJECT_MIN_DECISIONS, REJECT_SHARE, amount_key, describe_key, kept_share)  # fmt: skip
 
 from .errors import PresetFormatError, PresetStoreError
 from .store import data_dir
@@ -124,6 +127,20 @@ class TasteLog:
                 skipped += 1
         return TasteRead(tuple(out), skipped)
 
+    def reset(self) -> Path | None:
+        """Forget: the log is moved aside to ``<name>.reset-<UTC time>`` beside it (returned),
+        so suggestions use the defaults again; None when there was no log.
+
+        Raises PresetStoreError when it cannot be moved."""
+        if not self.path.exists():
+            return None
+        aside = self.path.with_name(f"{self.path.name}.reset-{datetime.now(timezone.utc):%Y%m%dT%H%M%S.%fZ}")
+        try:
+            os.replace(self.path, aside)
+        except OSError as exc:
+            raise PresetStoreError(f"cannot move the taste log {self.path} aside: {exc.strerror or exc}") from exc
+        return aside
+
     def summary(self) -> dict[str, Any]:
         """:func:`summarize` of everything in the log (plus ``skipped_lines``)."""
         r = self.read()
@@ -134,7 +151,11 @@ def summarize(decisions: Iterable[Decision]) -> dict[str, Any]:
     """Plain data (JSON-ready) a suggestion engine can use; pure.
 
     Returns ``{"decisions": n, "by_rule": {rule_id: stats}, "by_kind_role": {kind: {role:
-    stats}}}``; the role of a decision made without one is ``"any"``. ``stats`` is
+    stats}}, "amounts": {key: {"n", "kept"}}}``; ``amounts`` holds, per
+    :func:`analyzers.suggest.taste.amount_key` (kind, direction, region, role; and role ``*``
+    over every role), the median share of the suggested amount kept over the accepted (1) and
+    tweaked decisions; ``loudness`` holds, per destination, the median of the loudness
+    move's final − suggested gain (dB; 0 for accepted as is); the role of a decision made without one is ``"any"``. ``stats`` is
     ``{"accepted", "tweaked", "rejected", "total": counts, "accept_rate": (accepted +
     tweaked) / total, "median_tweak": {...}}`` where ``median_tweak`` holds, over the tweaked
     decisions that changed them, the median of final − proposed for ``gain_db`` (dB) and
@@ -143,15 +164,28 @@ def summarize(decisions: Iterable[Decision]) -> dict[str, Any]:
     """
     groups_rule: dict[str, list[Decision]] = {}
     groups_kr: dict[str, dict[str, list[Decision]]] = {}
+    shares: dict[str, list[float]] = {}
+    offsets: dict[str, list[float]] = {}
     n = 0
     for d in decisions:
         n += 1
         groups_rule.setdefault(d.rule_id, []).append(d)
         groups_kr.setdefault(d.kind, {}).setdefault(d.role or "any", []).append(d)
+        key = amount_key(d.kind, d.proposed, d.role)
+        share = kept_share(d.kind, d.proposed, d.final) if d.verdict != "rejected" else None
+        if d.suggestion_id == "loudness" and d.destination and d.verdict != "rejected" and "gain_db" in d.proposed:
+            final = d.final.get("gain_db", d.proposed["gain_db"]) if d.final is not None else d.proposed["gain_db"]
+            offsets.setdefault(d.destination, []).append(final - d.proposed["gain_db"])
+        if key is not None and share is not None and math.isfinite(share):
+            shares.setdefault(key, []).append(share)
+            shares.setdefault(key.rsplit("|", 1)[0] + "|*", []).append(share)
     return {"decisions": n,
             "by_rule": {k: _stats(v) for k, v in sorted(groups_rule.items())},
             "by_kind_role": {k: {r: _stats(v) for r, v in sorted(roles.items())}
-                             for k, roles in sorted(groups_kr.items())}}  # fmt: skip
+                             for k, roles in sorted(groups_kr.items())},
+            "amounts": {k: {"n": len(v), "kept": round(statistics.median(v), 3)} for k, v in sorted(shares.items())},
+            "loudness": {k: {"n": len(v), "offset_db": round(statistics.median(v), 2)}
+                         for k, v in sorted(offsets.items())}}  # fmt: skip
 
 
 def _stats(ds: list[Decision]) -> dict[str, Any]:
@@ -170,3 +204,34 @@ def _stats(ds: list[Decision]) -> dict[str, Any]:
     total = len(ds)
     return {**counts, "total": total, "accept_rate": round((counts["accepted"] + counts["tweaked"]) / total, 3),
             "median_tweak": {k: round(statistics.median(v), 3) for k, v in deltas.items() if v}}  # fmt: skip
+
+
+def describe_taste(summary: dict[str, Any]) -> list[str]:
+    """What :func:`summarize` learnt, as lines for a person (``secondear taste show``, the
+    panel's taste view): the amounts kept that scale suggestions, the kinds left out, and the
+    decisions per kind and role."""
+    n = int(summary.get("decisions", 0))
+    lines = [f"{n} decisions" + (f" ({summary['skipped_lines']} unreadable lines skipped)"
+                                 if summary.get("skipped_lines") else "")]  # fmt: skip
+    if not n:
+        return lines + ["nothing learnt yet: suggestions use the defaults"]
+    amounts = [(k, v) for k, v in summary.get("amounts", {}).items() if not k.endswith("|*")]
+    learnt = [(k, v) for k, v in amounts if v["n"] >= MIN_AMOUNT_DECISIONS and abs(v["kept"] - 1) >= 0.05]
+    lines.append("amounts you keep (suggestions are scaled by these)")
+    lines += [f"  {describe_key(k)}: about {100 * v['kept']:.0f} % ({v['n']} decisions)" for k, v in learnt] or [
+        f"  none yet (a kind, region and role needs {MIN_AMOUNT_DECISIONS} accepted or tweaked decisions)"]
+    rejected = [(kind, role, st) for kind, roles in summary.get("by_kind_role", {}).items() for role, st in roles.items()
+                if st["total"] >= REJECT_MIN_DECISIONS and st["rejected"] / st["total"] >= REJECT_SHARE]  # fmt: skip
+    lines.append("left out (you reject them)")
+    lines += [f"  {kind.replace('_', '-')} on {role}: rejected {st['rejected']} of {st['total']}"
+              for kind, role, st in rejected] or ["  none"]  # fmt: skip
+    for dest, v in summary.get("loudness", {}).items():
+        if v["n"] >= MIN_LOUDNESS_DECISIONS and abs(v["offset_db"]) >= LOUDNESS_OFFSET_MIN_DB:
+            lines.append(f"loudness for {dest}: you finish {abs(v['offset_db']):.1f} dB "
+                         f"{'louder' if v['offset_db'] > 0 else 'quieter'} than its target ({v['n']} decisions)")
+    lines.append("decisions by kind and role")
+    for kind, roles in summary.get("by_kind_role", {}).items():
+        for role, st in roles.items():
+            lines.append(f"  {kind:<11} {role:<8} {st['accepted']} accepted, {st['tweaked']} tweaked, "
+                         f"{st['rejected']} rejected")  # fmt: skip
+    return lines

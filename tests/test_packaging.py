@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow
 
 
 #: Files in the tree that the code never reads: the README's pictures.
-README_ASSETS = {"ui/panel/screenshot.png"}
+README_ASSETS = {"ui/panel/screenshot.png", "ui/panel/screenshot-corpus.png"}
 
 
 def source_data_files() -> set[str]:

@@ -11,6 +11,7 @@ Several stems at once: ``alignment`` (related microphones: polarity, delay), ``m
 
 from .engine import MAX_SUGGESTIONS, suggest
 from .intent import Wish, parse_intent
-from .records import Advice, Decision, LeaveAlone, Suggestion
+from .records import Advice, Decision, LeaveAlone, Question, Suggestion
 
-__all__ = ["MAX_SUGGESTIONS", "Advice", "Decision", "LeaveAlone", "Suggestion", "Wish", "parse_intent", "suggest"]
+__all__ = ["MAX_SUGGESTIONS", "Advice", "Decision", "LeaveAlone", "Question", "Suggestion", "Wish", "parse_intent",
+           "suggest"]

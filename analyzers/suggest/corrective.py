@@ -3,10 +3,13 @@
 * Rumble: energy below the role's lowest useful frequency (``roles.json: highpass_hz``),
   or a sub-bass band louder than the bass above it, is answered with a high-pass whose
   corner is chosen from the content: just above the rumble and below the music.
-* Bumps: a band that sits more than :data:`BUMP_DB` above the spectrum's own smooth shape
-  (:func:`common.trend`) between 100 Hz and 12 kHz is named by its region (mud, boxiness,
-  nasal, harshness, sibilance, or a resonance) and answered with a bell cut fitted to it.
-  The role's fundamental region is left alone (a kick's 60 Hz is the point of a kick).
+* Bumps: a bump of the fine (1/24-octave) spectrum more than :data:`BUMP_DB` above its
+  broad trend (:mod:`.fine`) between 100 Hz and 12 kHz is named by its region (mud,
+  boxiness, nasal, harshness, sibilance, or a resonance) and answered with a bell cut
+  fitted to it, centred where the bump peaks. The role's own register is left alone (a
+  kick's 60 Hz is the point of a kick), and so is the knee of any roll-off.
+* Band limits: a spectrum that stops (a low-pass, a codec, a high-pass, a thin source) gets
+  a verdict, never a cut at its edge (:func:`band_limit_notes`).
 """
 
 from __future__ import annotations
@@ -15,18 +18,26 @@ import math
 
 import numpy as np
 
+from ..analysis import DC_WARN
 from ..context import Context
 from ..eq_response import band_response_db
 from ..moves import Move
 from ..records import Analysis
-from .common import CENTRES, NOMINAL, band_key, band_levels, band_span, confidence, hz, severity, trend
+from .common import CENTRES, band_key, band_levels, confidence, hz, severity
+from .fine import Limits, features, fine, limits, trend
 from .records import LeaveAlone, Suggestion
-from .tonal import fit_moves
 
-#: A band this far above the spectrum's smooth shape (dB) is a bump worth answering.
-BUMP_DB = 4.0
-#: Neighbouring bands this far above the shape make a bump "broad" (two bands or more).
-SHOULDER_DB = 2.0
+#: A bump this far (dB) above the fine spectrum's broad trend is worth answering …
+BUMP_DB = 3.5
+#: … if it also stands this many times the source's own roughness above it.
+ROUGHNESS_FACTOR = 6.0
+#: The cut closes this share of the fitted bump, and is never deeper than CUT_CAP_DB.
+CUT_STRENGTH = 0.8
+CUT_CAP_DB = 8.0
+#: A top that stops below this (Hz) on a voice or an instrument is "top missing".
+TOP_MISSING_HZ = 3000.0
+#: A bottom that stops above this (Hz, and above 3× the role's lowest note) is "thin".
+THIN_MIN_HZ = 200.0
 #: Energy below the role's high-pass frequency above this share of the total (dB) is rumble.
 RUMBLE_SHARE_DB = -30.0
 #: Everything under 35 Hz (the 20–31.5 Hz bands and the infrasonic rest) closer than this
@@ -36,9 +47,12 @@ RUMBLE_SHARE_DB = -30.0
 RUMBLE_VS_BASS_DB = -3.0
 #: With a reference: this much more energy under 35 Hz (dB) than the reference is rumble.
 RUMBLE_OVER_REF_DB = 4.0
+#: The high-pass that removes a DC offset when there is no rumble to answer (Hz, 12 dB/oct).
+DC_HIGHPASS_HZ = 15.0
 _SUB_BASS_ROLES = ("mix", "master", "bass", "kick", "drums", "keys", "synth", "other")
 
 REGIONS = (  # (low Hz, high Hz, name, what it sounds like)
+    (60.0, 120.0, "boom", "boomy"),
     (120.0, 450.0, "mud", "muddy"),
     (450.0, 1100.0, "boxiness", "boxy"),
     (1100.0, 2000.0, "nasal", "nasal, honky"),
@@ -101,6 +115,10 @@ def rumble(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Lea
             amount = gap - RUMBLE_VS_BASS_DB
             why = (f"everything under 35 Hz together is only {-gap:.1f} dB under the whole bass region "
                    f"(40–160 Hz): sub-sonic rumble, not music")  # fmt: skip
+    dc = max((abs(v) for v in analysis.hygiene.dc_offset), default=0.0)
+    if found_j is None and dc > DC_WARN:
+        # the same threshold as analyze's warning: a DC offset is answered, never "no high-pass"
+        return [dc_highpass(analysis)], []
     if found_j is None:
         measured = f"{_db(share[below_role].sum()):.0f} dB" if below_role.any() and share[below_role].sum() > 0 else "nothing measurable"
         return [], [LeaveAlone(
@@ -112,15 +130,35 @@ def rumble(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Lea
     freq = min(freq, max(hp, role.fundamental_hz[0]) * 2 ** (1 / 3))
     freq = float(max(20.0, min(freq, 0.45 * analysis.sample_rate_hz)))
     move = Move("highpass", {"freq_hz": round(freq), "slope_db_oct": 24.0})
-
     predicted = {}
     for k in np.flatnonzero(valid & (CENTRES < freq * 2)):
         predicted[band_key(k)] = band_response_db(move, CENTRES[k], analysis.sample_rate_hz)
+    if dc > DC_WARN:
+        why += f" (and the DC offset of {dc:.4f} with it)"
     return [Suggestion(
         id="hpf", move=move, why=why + f"; a 24 dB/oct high-pass at {hz(freq)} removes it",
         confidence=confidence(amount, 10.0, base=0.55), severity=severity(amount, 4.0, 10.0),
         aspect="rumble", predicted=predicted, source=f"roles.json: {role.name}",
     )], []  # fmt: skip
+
+
+def dc_highpass(analysis: Analysis) -> Suggestion:
+    """A 12 dB/oct high-pass at :data:`DC_HIGHPASS_HZ` for a DC offset over analyze's warning level."""
+    dc = max((abs(v) for v in analysis.hygiene.dc_offset), default=0.0)
+    move = Move("highpass", {"freq_hz": DC_HIGHPASS_HZ, "slope_db_oct": 12.0})
+    return Suggestion(
+        id="dc-highpass", move=move,
+        why=(f"DC offset of {dc:.4f} ({20 * math.log10(max(dc, 1e-12)):.1f} dBFS): it wastes headroom, clicks at "
+             f"edits and clips asymmetrically; a 12 dB/oct high-pass at {hz(DC_HIGHPASS_HZ)} removes it "
+             "and leaves the music alone"),
+        confidence=0.9, severity=severity(20 * math.log10(max(dc, 1e-12)), -50.0, -30.0), aspect="dc_offset",
+        predicted={"dc_offset": 0.0}, source="analyze: DC offset warning; SOS glossary (HPF under 20 Hz)",
+    )  # fmt: skip
+
+
+def has_dc(analysis: Analysis) -> bool:
+    """A DC offset above analyze's warning level (:data:`analyzers.analysis.DC_WARN`)."""
+    return max((abs(v) for v in analysis.hygiene.dc_offset), default=0.0) > DC_WARN
 
 
 def _infra(analysis: Analysis) -> float:
@@ -134,64 +172,136 @@ def _db(power: float) -> float:
 
 
 def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[LeaveAlone]]:
-    """Bands standing out of the spectrum's own shape, answered with fitted bell cuts."""
-    level, valid = band_levels(analysis)
-    if valid.sum() < 12:
+    """Bumps standing out of the fine spectrum's broad trend, answered with fitted bell cuts.
+
+    Located on the 1/24-octave spectrum (:mod:`.fine`): the centre is interpolated between
+    points 1/24 octave apart, the bell's gain and Q are fitted to the bump over the chord
+    between its sides. Never inside the role's own register (:func:`protected_hz`), never
+    within half an octave of a roll-off (:func:`.fine.limits`: the knee of a low-pass
+    or a high-pass is not a bump), and only a bump that stands out of the source's own
+    roughness (:data:`ROUGHNESS_FACTOR` × the median deviation from the trend): a recorded
+    instrument's spectrum is full of its notes' partials, which are not faults.
+    """
+    f, level = fine(analysis)
+    if f.size == 0:
         return [], []
-    shape = trend(level, valid, half_width=6, gap=2)
-    resid = level - shape
-    lo_f, hi_f = ctx.role.fundamental_hz
-    protect = (CENTRES >= lo_f / 1.12) & (CENTRES <= min(hi_f, 4 * lo_f) * 1.12) if ctx.role.name not in (
-        "mix", "master", "drums", "keys", "synth", "other") else np.zeros(CENTRES.size, bool)  # fmt: skip
-    zone = valid & np.isfinite(resid) & (CENTRES >= 100) & (CENTRES <= 12000) & ~protect
+    lim = limits(f, level)
+    lo_z, hi_z = zone_hz(analysis, lim)
+    found = features(f, level, sample_rate_hz=analysis.sample_rate_hz, zone_hz=(lo_z, hi_z), min_db=BUMP_DB)
+    rough = roughness(f, level, (lo_z, hi_z))
+    need = max(BUMP_DB, ROUGHNESS_FACTOR * rough)
+    guard = protected_hz(ctx)
     out: list[Suggestion] = []
-    taken = np.zeros(CENTRES.size, bool)
-    for j in np.argsort(-np.where(zone, resid, -np.inf)):
-        if not zone[j] or resid[j] < BUMP_DB or taken[max(0, j - 1) : j + 2].any():
+    for x in found:
+        if x.height_db < need or (guard is not None and guard[0] <= x.freq_hz <= guard[1]):
             continue
-        shoulders = [k for k in (j - 1, j + 1) if 0 <= k < CENTRES.size and zone[k] and resid[k] >= SHOULDER_DB]
-        if resid[j] < BUMP_DB + 1.5 and not shoulders:
-            continue  # a lone band a little high: a note, not a fault
-        lo_j = min([j, *shoulders])
-        hi_j = max([j, *shoulders])
-        # fit one bell to the bump against the shape around it
-        diff = np.where(valid, -(resid.clip(min=0)), 0.0)
-        window = np.zeros(CENTRES.size, bool)
-        window[max(0, j - 4) : j + 5] = True
-        diff[(np.arange(CENTRES.size) < lo_j) | (np.arange(CENTRES.size) > hi_j)] = 0.0  # the bump only
-        moves, _ = fit_moves(
-            np.where(window, diff, 0.0), valid & window, sample_rate_hz=analysis.sample_rate_hz,
-            tolerance_db=1.0, strength=0.8, cap_db=8.0, max_moves=1, peaks_only=True,
-            range_hz=(CENTRES[max(0, j - 4)], CENTRES[min(CENTRES.size - 1, j + 4)]),
-        )  # fmt: skip
-        if not moves or moves[0].move.params["gain_db"] >= 0:
+        # the fitted depth, but never deeper than the bump stands out of the trend (+1 dB):
+        # on a rough spectrum the chord under a bump can lie deep in a neighbouring valley
+        gain = round(max(-CUT_CAP_DB, CUT_STRENGTH * x.depth_db, -(x.height_db + 1.0)), 1)
+        if gain > -1.0:
             continue
-        tm = moves[0]
-        region = next((r for r in REGIONS if r[0] <= CENTRES[j] < r[1]), None)
-        name, sound = (region[2], region[3]) if region else ("resonance", "ringing")
-        if name == "sibilance" and ctx.role.name not in ("vocal",):
-            name, sound = "brittle top", "splashy, brittle"
-        kind = "resonance" if not shoulders and resid[j] >= BUMP_DB + 1.5 else name
-        why = (
-            f"{band_span(lo_j, hi_j)} sits {resid[j]:.1f} dB above the spectrum's own shape around it "
-            f"({kind}: sounds {sound}); a {tm.move.params['gain_db']:.1f} dB bell at "
-            f"{hz(tm.move.params['freq_hz'])}, Q {tm.move.params['q']:.1f}, evens it"
-        )
-        predicted = {band_key(k): float(tm.band_change_db[k]) for k in range(lo_j, hi_j + 1)}
+        move = Move("peak", {"freq_hz": round(x.freq_hz, 1), "gain_db": gain, "q": x.q})
+        name, sound = region_name(x.freq_hz, x.q, ctx)
+        why = (f"{hz(x.lo_hz)}–{hz(x.hi_hz)} stands {x.height_db:.1f} dB above the spectrum's broad "
+               f"shape, peaking at {hz(x.freq_hz)} ({name}: sounds {sound}); a {gain:.1f} dB bell at "
+               f"{hz(x.freq_hz)}, Q {x.q:g}, evens it")  # fmt: skip
+        predicted = _predicted(move, analysis)
         out.append(Suggestion(
-            id=f"eq-{int(NOMINAL[j]) if NOMINAL[j] < 1000 else f'{NOMINAL[j] / 1000:g}k'}",
-            move=tm.move, why=why, confidence=confidence(resid[j] - BUMP_DB, 4.0, base=0.45, top=0.85),
-            severity=severity(resid[j], 5.5, 8.0), aspect=f"bump:{int(NOMINAL[j])}", predicted=predicted,
-            source="corrective: band above the spectrum's median shape",
+            id=f"cut-{_slug(name)}-{_label(x.freq_hz)}", move=move, why=why,
+            confidence=confidence(x.height_db - need, 4.0, base=0.45, top=0.85),
+            severity=severity(gain, 4.0, 6.5), aspect=f"bump:{x.freq_hz:.0f}", predicted=predicted,
+            source="corrective: bump above the fine spectrum's broad trend",
         ))  # fmt: skip
-        taken[lo_j : hi_j + 1] = True
         if len(out) >= 3:
             break
     if not out:
-        worst = float(np.nanmax(np.where(zone, resid, np.nan))) if zone.any() else 0.0
+        outside = [x for x in found if guard is None or not guard[0] <= x.freq_hz <= guard[1]]
+        worst = f"largest {max(x.height_db for x in outside):+.1f} dB" if outside else f"none reaches {BUMP_DB:g} dB"
+        extra = f"; the spectrum's own roughness is ±{rough:.1f} dB" if need > BUMP_DB else ""
+        where = f" outside a {ctx.role.name}'s own register ({hz(guard[0])}–{hz(guard[1])})" if guard else ""
         return [], [LeaveAlone(
             aspect="resonances",
-            why=f"no band between 100 Hz and 12 kHz stands more than {BUMP_DB:.0f} dB above the "
-                f"spectrum's own shape (largest {worst:+.1f} dB)",
+            why=f"nothing between {hz(lo_z)} and {hz(hi_z)} stands {need:.1f} dB or more above the "
+                f"spectrum's broad shape{where} ({worst}{extra})",
         )]  # fmt: skip
     return out, []
+
+
+def zone_hz(analysis: Analysis, lim: Limits) -> tuple[float, float]:
+    """Where bumps are looked for: 100 Hz–12 kHz, half an octave inside any roll-off (a
+    high-pass on a falling spectrum makes a hump just above its corner: not a resonance)."""
+    lo = max(100.0, lim.low_hz * 2 ** (1 / 2) if lim.low_hz else 0.0)
+    hi = min(12000.0, 0.45 * analysis.sample_rate_hz, lim.high_hz * 2 ** (-1 / 2) if lim.high_hz else 1e9)
+    return lo, max(lo, hi)
+
+
+def roughness(f: np.ndarray, level: np.ndarray, zone: tuple[float, float]) -> float:
+    """Median absolute deviation of the smoothed fine spectrum from its broad trend (dB)."""
+    r = level - trend(f, level)
+    m = np.isfinite(r) & (f >= zone[0]) & (f <= zone[1])
+    return float(np.median(np.abs(r[m]))) if m.sum() >= 12 else 0.0
+
+
+def protected_hz(ctx: Context) -> tuple[float, float] | None:
+    """The role's own register (its lowest two octaves of fundamentals): a piano's low notes,
+    a kick's body or a tabla's boom are the instrument, not a resonance. None for a mix."""
+    if ctx.role.name in ("mix", "master"):
+        return None
+    lo, hi = ctx.role.fundamental_hz
+    return lo / 1.12, min(hi, 4 * lo) * 1.12
+
+
+def region_name(freq_hz: float, q: float, ctx: Context) -> tuple[str, str]:
+    """The engineer's word for a bump at ``freq_hz`` (a narrow one is a resonance)."""
+    region = next((r for r in REGIONS if r[0] <= freq_hz < r[1]), None)
+    name, sound = (region[2], region[3]) if region else ("resonance", "ringing")
+    if name == "sibilance" and ctx.role.name not in ("vocal",):
+        name, sound = "brittle top", "splashy, brittle"
+    if q >= 4.0:
+        name, sound = f"{name} resonance" if name != "resonance" else name, "ringing, " + sound
+    return name, sound
+
+
+def band_limit_notes(analysis: Analysis, ctx: Context) -> list[str]:
+    """Verdicts on a spectrum that stops: top missing, thin, or a codec's low-pass.
+
+    A region that is low because a filter removed it (or the source never had it) is said
+    so; nothing is cut at the edge of the roll-off, and nothing is boosted beyond it.
+    """
+    f, level = fine(analysis)
+    lim = limits(f, level)
+    out = []
+    if lim.high_hz is not None:
+        fall = f"falls {lim.high_slope_db_oct:.0f} dB in the octave above {hz(lim.high_hz)}"
+        if lim.codec:
+            out.append(f"the top stops at {hz(lim.high_hz)} (it {fall}: a lossy codec's or converter's "
+                       "low-pass): not a deficit to boost; the tonal balance is judged below it")  # fmt: skip
+        elif lim.high_hz < TOP_MISSING_HZ and ctx.role.name not in ("bass", "kick"):
+            out.append(f"top missing: the spectrum {fall} (a low-pass filter or a dull source); there is "
+                       "nothing up there to cut, and a boost would mostly raise noise — check the filter, "
+                       "the microphone or the source")  # fmt: skip
+    if lim.low_hz is not None and ctx.role.name not in ("mix", "master", "kick", "bass"):
+        lo = ctx.role.fundamental_hz[0]
+        if lim.low_hz > max(THIN_MIN_HZ, 3 * lo):
+            out.append(f"thin: the spectrum falls {lim.low_slope_db_oct:.0f} dB in the octave below "
+                       f"{hz(lim.low_hz)} (a high-pass filter or a thin source), well above a "
+                       f"{ctx.role.name}'s lowest notes ({hz(lo)}); nothing to cut down there — "
+                       "check the high-pass or the microphone")  # fmt: skip
+    return out
+
+
+def _predicted(move: Move, analysis: Analysis) -> dict[str, float]:
+    fq = move.params["freq_hz"]
+    out = {}
+    for k in range(CENTRES.size):
+        if fq / 2 <= CENTRES[k] <= fq * 2 and CENTRES[k] < 0.45 * analysis.sample_rate_hz:
+            out[band_key(k)] = round(float(band_response_db(move, CENTRES[k], analysis.sample_rate_hz)), 2)
+    return out
+
+
+def _label(f: float) -> str:
+    return f"{f / 1000:.3g}k" if f >= 1000 else f"{f:.0f}"
+
+
+def _slug(name: str) -> str:
+    return name.replace(" ", "-")

@@ -16,6 +16,7 @@ import math
 from ..context import Context
 from ..moves import KINDS, Move
 from ..records import Analysis
+from ..rhythm import TEMPO_CONFIDENT
 from .common import confidence, severity
 from .records import LeaveAlone, Suggestion
 
@@ -35,7 +36,7 @@ LIMITER_MARGIN_DB = 0.5
 SQUASHED_LIMIT_DB = 0.5
 
 
-#: Release as a fraction of a beat, per style, when the tempo is clear (glue: an eighth
+#: Release as a fraction of a beat, per style, when the tempo is sure (glue: an eighth
 #: note, punch: a sixteenth; riding vocals follow the phrase, not the beat).
 _RELEASE_BEATS = {"glue": 0.5, "punch": 0.25, "even": 0.5}
 
@@ -44,9 +45,10 @@ def compressor_times(crest_db: float, ctx: Context, analysis: Analysis | None = 
     """Attack and release (ms) and how they were set.
 
     The role's defaults scaled by C²_role / C² (Giannoulis, Massberg & Reiss 2013); with a
-    clear tempo the release is a fraction of a beat instead (the compressor recovers with
-    the groove), and dense transients (more than 3 a second) lengthen the attack so each
-    hit keeps its front. Both stay inside the style's bounds.
+    sure tempo (confidence at least :data:`~analyzers.rhythm.TEMPO_CONFIDENT`) the release
+    is a fraction of a beat instead (the compressor recovers with the groove); an unsure
+    tempo is not used, and ``how`` says which. Dense transients (more than 3 a second)
+    lengthen the attack so each hit keeps its front. Both stay inside the style's bounds.
     """
     role = ctx.role
     mid = sum(role.crest_db) / 2
@@ -58,10 +60,19 @@ def compressor_times(crest_db: float, ctx: Context, analysis: Analysis | None = 
     if analysis is not None and role.style in ("punch", "glue") and analysis.onsets_per_s > 3.0:
         attack *= min(1.5, analysis.onsets_per_s / 3.0)
         how += f", attack lengthened for {analysis.onsets_per_s:.1f} transients a second"
-    if analysis is not None and analysis.tempo_bpm and role.style in _RELEASE_BEATS:
-        beats = _RELEASE_BEATS[role.style]
-        release = 60000.0 / analysis.tempo_bpm * beats
-        how += f", release {'an eighth' if beats == 0.5 else 'a sixteenth'} note at {analysis.tempo_bpm:.0f} BPM"
+    if analysis is not None and role.style in _RELEASE_BEATS:
+        sure = analysis.tempo_confidence >= TEMPO_CONFIDENT
+        if analysis.tempo_bpm and sure:
+            beats = _RELEASE_BEATS[role.style]
+            release = 60000.0 / analysis.tempo_bpm * beats
+            how += f", release {'an eighth' if beats == 0.5 else 'a sixteenth'} note at {analysis.tempo_bpm:.0f} BPM"
+        elif analysis.tempo_bpm:
+            how += (
+                f", release from the crest factor (tempo {analysis.tempo_bpm:.0f} BPM not sure: "
+                f"confidence {analysis.tempo_confidence:.2f})"
+            )
+        else:
+            how += ", release from the crest factor (no steady beat)"
     attack = min(a_hi, max(a_lo, attack))
     release = min(r_hi, max(r_lo, release))
     return round(attack, 1), round(release / 5) * 5.0, how
@@ -257,15 +268,28 @@ def _squashed(analysis: Analysis, ctx: Context) -> str:
 
 
 def peaks(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[LeaveAlone]]:
-    """With no destination: only say whether the true peak is safe."""
+    """With no destination: a true peak above 0 dBTP is a fault (it clips in the converter
+    or the codec) answered with a limiter to −1 dBTP; −1…0 dBTP is a caution; under −1, safe.
+    With a destination, :func:`loudness` owns the ceiling."""
     tp = analysis.levels.true_peak_dbtp
     if tp is None or ctx.destination is not None:
         return [], []
     if tp <= -1.0:
         return [], [LeaveAlone(aspect="true_peak", why=f"true peak {tp:.1f} dBTP leaves headroom under −1 dBTP")]
+    if tp > 0.0:
+        move = Move("limiter", {"ceiling_dbtp": -1.0, "gain_db": 0.0, "release_ms": 100.0})
+        return [Suggestion(
+            id="true-peak-limit", move=move,
+            why=f"true peak {tp:+.1f} dBTP is above 0 dBTP: it clips when converted or encoded; a limiter "
+                f"with its ceiling at −1 dBTP takes {tp + 1.0:.1f} dB off those peaks (a --target sizes "
+                "it for a destination)",
+            confidence=0.9, severity=severity(tp + 1.0, 1.0, 2.0), aspect="true_peak",
+            predicted={"true_peak_dbtp": -1.0}, source="EBU R128 / AES TD1008: −1 dBTP",
+        )], []  # fmt: skip
     return [], [LeaveAlone(
         aspect="true_peak",
-        why=f"true peak {tp:+.1f} dBTP is above −1 dBTP; give a --target to get a limiter move sized for it",
+        why=f"true peak {tp:+.1f} dBTP is above −1 dBTP (under 0): a caution, not a fault; give a --target to "
+            "get a limiter move sized for it",
     )]  # fmt: skip
 
 

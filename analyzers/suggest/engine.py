@@ -21,21 +21,23 @@ from ..context import Context
 from ..moves import TONAL_EQ_KINDS, Move
 from ..records import Analysis
 from .common import CENTRES, NOMINAL, band_key, band_levels, band_span, confidence, severity
-from .corrective import bumps, rumble
+from .corrective import band_limit_notes, bumps, dc_highpass, has_dc, rumble
 from .deess import sibilance
 from .dynamics import crest, loudness, lra, peaks
+from .fine import fine, limits
 from .intent import intent_suggestions
+from .questions import question
 from .records import SEVERITY_RANK, Advice, LeaveAlone, Suggestion
 from .repair import hum, noise, rumble_is_hum
 from .ride import ride
 from .stereo import stereo
-from .tonal import fit_moves
+from .tonal import fit_moves, smooth_octave
 
 MAX_SUGGESTIONS = 6
 #: Tonal balance against a genre: tolerance (dB), strength (share of the gap closed), cap (dB).
-GENRE_TONAL = (2.5, 0.5, 3.0)
+GENRE_TONAL = (6.0, 0.5, 3.0)
 #: Tonal balance against a reference track.
-REFERENCE_TONAL = (1.0, 1.0, 6.0)
+REFERENCE_TONAL = (1.0, 0.8, 6.0)
 
 
 def suggest(analysis: Analysis, ctx: Context) -> Advice:
@@ -66,6 +68,7 @@ def suggest(analysis: Analysis, ctx: Context) -> Advice:
     s, k = rumble(analysis, ctx)
     found += s
     keep += k
+    notes += band_limit_notes(analysis, ctx)
     for rule in (hum, noise):  # repair: mains hum, background noise
         s, k = rule(analysis, ctx)
         found += s
@@ -74,14 +77,18 @@ def suggest(analysis: Analysis, ctx: Context) -> Advice:
         for x in [x for x in found if x.aspect == "rumble" and rumble_is_hum(analysis, x)]:
             found.remove(x)
             notes.append(f"no {x.move.describe()}: the energy under it is the hum's own lines, which the dehum move notches")
+            if has_dc(analysis):  # the high-pass also took the DC offset: that still needs its move
+                found.append(dc_highpass(analysis))
     if ctx.reference is None:
         s, k = bumps(analysis, ctx)
         if ctx.role.name in ("mix", "master"):
-            # A mix's spectrum is its arrangement: a band standing out may be the synth the
-            # song is built on. Without a reference or a genre to judge against, a bump is an
-            # observation for the engineer's ears, not a move (restraint; see README).
-            notes += [f"{x.why} — on a whole mix that may be the arrangement: judge by ear, or "
-                      "give --reference or --genre to decide" for x in s]  # fmt: skip
+            # A mix's spectrum is its arrangement: a bump may be the synth the song is built
+            # on, and on real mixes such bumps are as large as any EQ mistake. A bump is an
+            # observation for the engineer's ears, not a move (restraint; see README); a
+            # genre target judges only the broad balance, a reference decides.
+            hint = ("the genre target judges only the broad balance; give --reference to decide"
+                    if ctx.genre is not None else "give --reference or --genre to decide")  # fmt: skip
+            notes += [f"{x.why} — on a whole mix that may be the arrangement: judge by ear ({hint})" for x in s]
             if not s:
                 keep += k
         else:
@@ -103,6 +110,7 @@ def suggest(analysis: Analysis, ctx: Context) -> Advice:
     found += s
     keep += k
     s, k = peaks(analysis, ctx)
+    found += s
     keep += k
     keep += lra(analysis, ctx)
     s, k = stereo(analysis, ctx)
@@ -126,7 +134,23 @@ def suggest(analysis: Analysis, ctx: Context) -> Advice:
         ranked = ranked[:MAX_SUGGESTIONS]
     answered = {s.aspect for s in ranked}
     keep = [k for k in keep if k.aspect not in answered]
-    return Advice(suggestions=tuple(ranked), leave_alone=tuple(keep), notes=tuple(notes))
+    ranked = [_evidence(s, analysis) for s in ranked]
+    notes = list(dict.fromkeys(notes))  # the same note once
+    asked = question(analysis, ctx, notes)
+    return Advice(suggestions=tuple(ranked), leave_alone=tuple(keep), notes=tuple(notes),
+                  questions=() if asked is None else (asked,))  # fmt: skip
+
+
+#: Confidence cap by length: 0.35 for a blip, rising to the full scale at FULL_EVIDENCE_S.
+FULL_EVIDENCE_S = 6.0
+
+
+def _evidence(s: Suggestion, analysis: Analysis) -> Suggestion:
+    """Confidence falls with the evidence: a short or truncated file is a rough measurement."""
+    cap = 0.35 + 0.55 * min(1.0, analysis.duration_s / FULL_EVIDENCE_S)
+    if any("truncat" in w for w in analysis.warnings):
+        cap = min(cap, 0.5)
+    return s if s.confidence <= cap else replace(s, confidence=round(cap, 2))
 
 
 def _tonal(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[LeaveAlone]]:
@@ -144,26 +168,56 @@ def _tonal(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Lea
         return [], []
     level, valid = band_levels(analysis)
     valid = valid & np.isfinite(target)
+    # a band beyond a roll-off (a codec's low-pass at 16 kHz, a high-passed bottom) is not a
+    # deficit to boost: the balance is judged where the material has content
+    f, lv = fine(analysis)
+    lim = limits(f, lv)
+    if lim.high_hz is not None:
+        valid &= CENTRES <= lim.high_hz * 2 ** (-1 / 2)
+    if lim.low_hz is not None:
+        valid &= CENTRES >= lim.low_hz * 2 ** (1 / 2)
+    if valid.sum() < 6:
+        return [], []
     diff = np.where(valid, target - level, 0.0)
     moves, residual = fit_moves(diff, valid, sample_rate_hz=analysis.sample_rate_hz, tolerance_db=tol,
                                 strength=strength, cap_db=cap, max_moves=4 if ctx.reference is not None else 3)  # fmt: skip
     out = []
+    # the deviation each move answers, before any move: two moves justified by the same
+    # region never together close more of it than the cap (strength) allows
+    d0 = smooth_octave(diff, valid)
+    d0 = np.where(valid, d0 - np.nanmean(np.where(valid, d0, np.nan)), np.nan)
+    total = np.zeros(CENTRES.size)
     for tm in moves:
+        j = tm.centre_index
+        trial = total + tm.band_change_db
+        trial_rel = trial - np.nanmean(np.where(valid, trial, np.nan))
+        centres = [x.centre_index for x in moves if any(o is x for o in out) or x is tm]
+        over = [k for k in centres if np.isfinite(d0[k]) and (abs(trial_rel[k]) > strength * abs(d0[k]) + 0.5
+                                                              or np.sign(trial_rel[k]) != np.sign(d0[k]))]  # fmt: skip
+        if over:
+            continue  # it would overshoot a region already answered
+        out.append(tm)
+        total = trial
+    kept = out
+    out = []
+    for tm in kept:
         j = tm.centre_index
         # the span the move answers: neighbours deviating the same way by at least half
         lo_j = hi_j = j
-        smooth = tm.deviation_db
+        smooth = float(d0[j])
         while lo_j > 0 and valid[lo_j - 1] and np.sign(target[lo_j - 1] - level[lo_j - 1]) == np.sign(smooth) and abs(target[lo_j - 1] - level[lo_j - 1]) >= abs(smooth) / 2:
             lo_j -= 1
         while hi_j < CENTRES.size - 1 and valid[hi_j + 1] and np.sign(target[hi_j + 1] - level[hi_j + 1]) == np.sign(smooth) and abs(target[hi_j + 1] - level[hi_j + 1]) >= abs(smooth) / 2:
             hi_j += 1
         where = "above" if smooth < 0 else "below"
-        p = tm.move.params
+        own = float(tm.band_change_db[j] - np.nanmean(np.where(valid, tm.band_change_db, np.nan)))
+        share_all = float((total[j] - np.nanmean(np.where(valid, total, np.nan))) / smooth * 100)
         why = (f"{band_span(lo_j, hi_j)} sits {abs(smooth):.1f} dB {where} {name} (octave-smoothed); "
-               f"a {tm.move.describe()} closes {abs(p['gain_db']) / abs(smooth) * 100:.0f} % of it")  # fmt: skip
+               f"a {tm.move.describe()} closes {own / smooth * 100:.0f} % of it"
+               + (f" ({share_all:.0f} % with the other tonal moves)" if len(kept) > 1 and abs(share_all - own / smooth * 100) >= 5 else ""))  # fmt: skip
         predicted = {band_key(k): float(tm.band_change_db[k]) for k in range(lo_j, hi_j + 1)}
         out.append(Suggestion(
-            id=f"tone-{_label(NOMINAL[j])}", move=tm.move, why=why,
+            id=_tone_id(tm.move), move=tm.move, why=why,
             confidence=confidence(abs(smooth) - tol, 4.0, base=0.4, top=0.8 if ctx.reference is not None else 0.6),
             severity=severity(abs(smooth), tol + 1.5, tol + 4.0), aspect=f"tonal:{_label(NOMINAL[j])}",
             predicted=predicted, source=source,
@@ -324,5 +378,12 @@ def _unique_ids(items: list[Suggestion]) -> list[Suggestion]:
     return out
 
 
+def _tone_id(move: Move) -> str:
+    """``lowshelf-boost-200``, ``bell-cut-1k``: what the move is, where."""
+    shape = {"peak": "bell", "low_shelf": "lowshelf", "high_shelf": "highshelf"}.get(move.kind, move.kind)
+    way = "boost" if move.params["gain_db"] > 0 else "cut"
+    return f"{shape}-{way}-{_label(move.params['freq_hz'])}"
+
+
 def _label(f: float) -> str:
-    return f"{f / 1000:g}k" if f >= 1000 else f"{int(f)}"
+    return f"{f / 1000:.3g}k" if f >= 1000 else f"{int(round(f))}"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -25,6 +25,9 @@ from ..spectrum import NOMINAL_CENTRES_HZ
 from .common import CENTRES, band_key, band_levels, hz, trend
 from .records import Suggestion
 
+#: A cut-only wish ("less muddy") whose region stands less than this (dB) above its
+#: neutral level is already met: a note with the measured figure, no move.
+ALREADY_THERE_DB = 1.0
 _SPLIT = re.compile(r"\s*(?:,|;|\bbut\b|\band\b|\bwith\b|&|\+)\s*")
 
 
@@ -105,8 +108,12 @@ def intent_suggestions(
     notes: list[str] = []
     requests: dict = {}
     rate = analysis.sample_rate_hz
+    vague = readings_of(wishes)
     for w in wishes:
         e = table[w.descriptor]
+        if vague is not None and w is wishes[0]:
+            out += _alternatives(w, vague, analysis, level, valid, above, notes)
+            continue
         if not w.wanted:
             lo, hi = e.get("region_hz", (0, 0))
             protected.append((float(lo), float(hi)))
@@ -130,9 +137,19 @@ def intent_suggestions(
         if "dynamics" in e:
             out.append(_compressor(w, e, analysis))
         if "eq" in e:
+            lo, hi = e.get("region_hz", (0, 0))
+            region = valid & (CENTRES >= lo) & (CENTRES <= hi)
+            excess = float(above[region].max()) if region.any() else 0.0
+            if e.get("cut_only") and excess < ALREADY_THERE_DB:
+                # "less muddy" on lean low-mids: nothing stands out to take away
+                notes.append(f"'{w.words}': already there — nothing in {hz(lo)}–{hz(hi)} stands above its "
+                             f"neutral level (the highest band {excess:+.1f} dB against the spectrum's own "
+                             "trend), so no cut")  # fmt: skip
+                continue
             moves = _eq_moves(w, e, analysis, level, valid, above, scale=None)
             if not moves:
-                notes.append(f"'{w.words}': already there — the region sits above its neutral level, so no move")
+                notes.append(f"'{w.words}': already there — {hz(lo)}–{hz(hi)} sits {excess:+.1f} dB above its "
+                             "neutral level, so no move")  # fmt: skip
             out += moves
     # keep boosts out of protected regions
     kept = []
@@ -148,12 +165,86 @@ def intent_suggestions(
                 if new is None:
                     notes.append(f"dropped {s.move.describe()}: no shelf under {hz(lo)} keeps clear of the refused region")
                 else:
-                    kept.append(_replace_move(s, new, rate, f"moved under {hz(lo)}: {hz(lo)}–{hz(hi)} was refused"))
+                    moved = _replace_move(s, new, rate, f"moved under {hz(lo)}: {hz(lo)}–{hz(hi)} was refused")
+                    # one coherent curve: no boost just under a cut the refusal asked for
+                    # ("warmer but not muddy" must not boost 89 Hz and cut 158 Hz)
+                    cut = next((c for c in out if c.move.kind in ("peak", "low_shelf", "high_shelf")
+                                and c.move.params["gain_db"] < 0 and lo <= c.move.params["freq_hz"] <= hi
+                                and c.move.params["freq_hz"] <= 2 * new.params["freq_hz"] * 2), None)  # fmt: skip
+                    if cut is not None:
+                        notes.append(f"'{s.aspect.split(':', 1)[-1]}': left out {new.describe()} under the refused "
+                                     f"{hz(lo)}–{hz(hi)}: it would work against {cut.move.describe()} ({cut.id}) "
+                                     "an octave away; the cut and the rest of the words carry it")  # fmt: skip
+                    else:
+                        kept.append(moved)
             else:
                 notes.append(f"dropped {s.move.describe()}: it would boost the refused {hz(lo)}–{hz(hi)} region")
             continue
         kept.append(s)
     return kept, notes, protected, requests
+
+
+def readings_of(wishes: list[Wish]) -> dict | None:
+    """The readings of a vague word said alone ("warmer", "bigger": ``intents.json``
+    ``readings``), or None when the words are more specific than that."""
+    if len(wishes) != 1 or not wishes[0].wanted:
+        return None
+    for entry in load_data("intents").get("readings", {}).values():
+        if isinstance(entry, dict) and wishes[0].words in entry.get("words", ()):
+            return entry
+    return None
+
+
+def _alternatives(w: Wish, vague: dict, analysis: Analysis, level, valid, above, notes: list[str]) -> list[Suggestion]:
+    """One card per reading of a vague word, each named, to audition against each other."""
+    e = load_data("intents")["descriptors"][w.descriptor]
+    slug = vague["words"][0].replace(" ", "-")
+    out: list[Suggestion] = []
+    for r in vague["readings"]:
+        sid = f"{slug}-{r['slug']}"
+        name = f"reading '{r['name']}'"
+        source = f"intents.json: readings of {w.words} — {r['source']}"
+        if "eq" in r:
+            moves = _eq_moves(w, {**e, "eq": r["eq"], "source": r["source"]}, analysis, level, valid, above, scale=None)
+            if not moves:
+                lo, hi = r["eq"][0]["range_hz"]
+                region = valid & (CENTRES >= lo) & (CENTRES <= hi)
+                x = float(above[region].mean()) if region.any() else 0.0
+                notes.append(f"'{w.words}', {name}: already there — {hz(lo)}–{hz(hi)} sits {x:+.1f} dB against its "
+                             "neutral level")  # fmt: skip
+            for i, m in enumerate(moves):
+                out.append(replace(m, id=sid if len(moves) == 1 else f"{sid}-{i + 1}", why=f"{name}: {m.why}",
+                                   confidence=0.5, source=source))  # fmt: skip
+        elif "stereo" in r:
+            st = analysis.stereo
+            if analysis.num_channels < 2 or st.width is None:
+                notes.append(f"'{w.words}', {name}: the audio is mono, there is no side to raise")
+                continue
+            side = float(r["stereo"]["side_gain_db"]) * (0.5 if st.width > 0.4 else 1.0)
+            g = 10 ** (side / 10) * st.width / max(1e-6, 1 - st.width)
+            move = Move("width", {"side_gain_db": round(side, 1), "mono_below_hz": 0.0})
+            out.append(Suggestion(
+                id=sid, move=move, confidence=0.5, severity="low", aspect=f"intent:{w.descriptor}",
+                why=f"{name}: '{w.words}': {move.describe()} (the side carries {100 * st.width:.0f} % of the energy now)",
+                predicted={"width": round(g / (1 + g), 3)}, source=source,
+            ))  # fmt: skip
+        elif "dynamics" in r:
+            d = r["dynamics"]
+            lv = analysis.levels
+            threshold = max(-60.0, (lv.rms_dbfs or -20.0) - 12.0)
+            move = Move(d["kind"], {"threshold_db": round(threshold, 1), "ratio": float(d["ratio"]),
+                                    "attack_ms": float(d["attack_ms"]), "release_ms": float(d["release_ms"])})  # fmt: skip
+            crest = lv.crest_db or 0.0
+            out.append(Suggestion(
+                id=sid, move=move, confidence=0.5, severity="low", aspect=f"intent:{w.descriptor}",
+                why=f"{name}: '{w.words}': {move.describe()} gives the transients back (crest {crest:.1f} dB now)",
+                predicted={"crest_db": round(crest + 3.0 * (float(d["ratio"]) - 1.0), 1)}, source=source,
+            ))  # fmt: skip
+    if out:
+        listed = ", ".join(f"{s.why.split(':', 1)[0].removeprefix('reading ')} ({s.id})" for s in out)
+        notes.append(f"'{w.words}' has {len({s.why.split(':', 1)[0] for s in out})} standard readings, each its own card "
+                     f"to audition against the others: {listed}" + (f"; {vague['unrendered']}" if vague.get("unrendered") else ""))  # fmt: skip
+    return out
 
 
 def _eq_moves(w: Wish, e: dict, analysis: Analysis, level, valid, above, *, scale: float | None) -> list[Suggestion]:

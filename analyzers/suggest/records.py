@@ -113,13 +113,30 @@ class LeaveAlone:
         return {"aspect": self.aspect, "why": self.why}
 
 
+@dataclass(frozen=True, slots=True)
+class Question:
+    """What the engine asks when a missing piece of context would change its answer most:
+    one short question, its choices, and the flag that answers it (``--target spotify``)."""
+
+    aspect: str  # destination, genre, role
+    text: str
+    choices: tuple[str, ...]
+    flag: str
+    why: str
+
+    def to_dict(self) -> dict:
+        return {"aspect": self.aspect, "text": self.text, "choices": list(self.choices), "flag": self.flag,
+                "why": self.why}  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Advice:
-    """The engine's whole answer for one piece of audio."""
+    """The engine's whole answer for one piece of audio (and at most one question)."""
 
     suggestions: tuple[Suggestion, ...]
     leave_alone: tuple[LeaveAlone, ...]
     notes: tuple[str, ...] = ()
+    questions: tuple[Question, ...] = ()
 
     def by_id(self, suggestion_id: str) -> Suggestion:
         for s in self.suggestions:
@@ -175,8 +192,8 @@ class Decision:
         :func:`analyzers.suggest.taste.rule_id`).
     time : datetime
         When, timezone-aware (UTC by default: now).
-    role, genre : str or None
-        The context the suggestion was made in.
+    role, genre, destination : str or None
+        The context the suggestion was made in (``destination``: its name, e.g. ``spotify``).
     """
 
     verdict: str
@@ -188,6 +205,7 @@ class Decision:
     time: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     role: str | None = None
     genre: str | None = None
+    destination: str | None = None
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
@@ -196,7 +214,7 @@ class Decision:
             v = getattr(self, name)
             if not isinstance(v, str) or not v or len(v) > 200:
                 raise ParameterError(f"{name} must be a non-empty string, not {v!r}")
-        for name in ("role", "genre"):
+        for name in ("role", "genre", "destination"):
             v = getattr(self, name)
             if v is not None and (not isinstance(v, str) or len(v) > 200):
                 raise ParameterError(f"{name} must be a string or None, not {v!r}")
@@ -224,7 +242,9 @@ class Decision:
                    proposed=dict(suggestion.move.params), final=fin,
                    time=time or datetime.now(timezone.utc),
                    role=None if context is None else context.role.name,
-                   genre=None if context is None or context.genre is None else context.genre.name)  # fmt: skip
+                   genre=None if context is None or context.genre is None else context.genre.name,
+                   destination=None if context is None or context.destination is None
+                   else context.destination.name)  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"v": DECISION_SCHEMA_VERSION, "time": self.time.astimezone(timezone.utc).isoformat(),
@@ -233,6 +253,8 @@ class Decision:
                              "genre": self.genre}  # fmt: skip
         if self.final is not None:
             d["final"] = dict(self.final)
+        if self.destination is not None:
+            d["destination"] = self.destination
         return d
 
     @classmethod
@@ -249,4 +271,4 @@ class Decision:
             raise ParameterError(f"time {d.get('time')!r} is not ISO 8601") from None
         return cls(verdict=d.get("verdict"), suggestion_id=d.get("suggestion_id"), kind=d.get("kind"),
                    proposed=d.get("proposed", {}), final=d.get("final"), rule_id=d.get("rule_id", ""),
-                   time=when, role=d.get("role"), genre=d.get("genre"))  # fmt: skip
+                   time=when, role=d.get("role"), genre=d.get("genre"), destination=d.get("destination"))  # fmt: skip

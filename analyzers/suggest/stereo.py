@@ -15,11 +15,16 @@ MONO_BASS_BELOW_HZ = 160.0
 MONO_BASS_LOSS_DB = -2.0
 #: Side share of the energy above which a mix is called too wide.
 TOO_WIDE = 0.45
+#: Side share of the energy under which a stereo file is mono in two channels, or near-mono.
+NEAR_MONO = 0.001
+NARROW = 0.03
 
 
 def stereo(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[LeaveAlone]]:
     st = analysis.stereo
     if analysis.num_channels < 2 or st.correlation is None:
+        if analysis.num_channels == 1 and ctx.role.name in ("mix", "master"):
+            return [], [LeaveAlone(aspect="width", why="one channel: a mono file, no stereo image to judge")]
         return [], []
     out: list[Suggestion] = []
     keep: list[LeaveAlone] = []
@@ -81,8 +86,18 @@ def stereo(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Lea
             ))  # fmt: skip
         else:
             keep.append(LeaveAlone(aspect="width", why=f"the side carries {100 * width:.0f} % of the energy: inside {basis}"
-                                   if ref_w is not None else f"the side carries {100 * width:.0f} % of the energy: a normal stereo image"))  # fmt: skip
+                                   if ref_w is not None else _image(width)))  # fmt: skip
     return out, keep
+
+
+def _image(width: float) -> str:
+    """What a width figure means, in words (a mono file in two channels is said so)."""
+    if width < NEAR_MONO:
+        return (f"the side carries {100 * width:.1f} % of the energy: the two channels are the same (mono "
+                "in two channels) — fine if meant, otherwise pan or widen the parts")  # fmt: skip
+    if width < NARROW:
+        return f"the side carries {100 * width:.0f} % of the energy: near-mono, a narrow image"
+    return f"the side carries {100 * width:.0f} % of the energy: a normal stereo image"
 
 
 def _side_gain_for(width: float, target: float) -> float:

@@ -13,6 +13,10 @@ Address space (requests → replies)
 <true_peak_dbtp> <n_suggestions>`` then ``/secondear/suggestion <track> <id> <kind> <why>`` each
 ``/secondear/select <track>``             → ``/secondear/ok <track>``
 ``/secondear/intent <text>``              → summary and suggestions again, for the selected track
+                                           (once a move is accepted, the words are the next turn
+                                           of the conversation: "a bit more", "too dark now",
+                                           "undo that"; then also ``/secondear/note <track> <text>``
+                                           for what the turn said)
 ``/secondear/accept <id>``, ``/secondear/reject <id>`` → ``/secondear/ok <id>``
 ``/secondear/reply_to <port>``            → ``/secondear/ok reply_to`` (sent to the new port;
 0 sends replies to the sender's own port again)
@@ -148,6 +152,11 @@ def summary(track: str, integrated_lufs: float | None, true_peak_dbtp: float | N
 
 def suggestion(track: str, suggestion_id: str, kind: str, why: str) -> Reply:
     return Reply(address=f"{PREFIX}/suggestion", args=(track, suggestion_id, kind, why))
+
+
+def note(track: str, text: str) -> Reply:
+    """What a conversation turn says besides its cards ("already there", what it undid)."""
+    return Reply(address=f"{PREFIX}/note", args=(track, text))
 
 
 def ok(what: str) -> Reply:

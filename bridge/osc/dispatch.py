@@ -23,6 +23,8 @@ from typing import Any
 
 from analyzers import Analysis
 from analyzers.suggest import Decision
+from analyzers.suggest.turns import Reply as TurnReply
+from analyzers.suggest.turns import Turn
 
 from ..advise import ContextRequest, advise_file
 from ..app import VERSION
@@ -176,8 +178,8 @@ class BridgeSession(EventHandler):
                 "no analyzed track is selected: send /secondear/analyze <track> <path> first"
                 if name is None else f"track {name!r} is selected but not analyzed: send /secondear/analyze first"
             )  # fmt: skip
-        session.with_intent(event.text)  # an unknown word: ParameterError, nothing changes
-        return session_replies(name, session)
+        said = session.say(event.text)  # an unknown word: ParameterError, nothing changes
+        return session_replies(name, session) + turn_notes(name, said)
 
     def decide(self, event: Accept | Reject) -> None:
         verdict = "accepted" if isinstance(event, Accept) else "rejected"
@@ -207,6 +209,15 @@ def session_replies(track: str, session: Session) -> tuple[Reply, ...]:
     for sid, c in session.cards.items():
         out.append(codec.suggestion(track, sid, c.suggestion.move.kind, c.suggestion.why))
     return tuple(out)
+
+
+def turn_notes(track: str, said: tuple[Turn, TurnReply] | None) -> tuple[Reply, ...]:
+    """One ``/secondear/note`` per thing a conversation turn said (already there, undone…)."""
+    if said is None:
+        return ()
+    turn, reply = said
+    head = f"'{turn.words}' ({turn.kind}): " + (", ".join(p.id for p in reply.proposals) or "no new card")
+    return tuple(codec.note(track, n) for n in (head, *reply.already, *reply.notes))
 
 
 def check_audio_path(path: str, *, max_bytes: int = MAX_AUDIO_BYTES, folders: Sequence[str] = ()) -> str:

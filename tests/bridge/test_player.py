@@ -53,8 +53,28 @@ def test_seek_and_bad_input():
         ABPlayer(a, b[:, :10], 48000.0)
     with pytest.raises(ValueError, match="no samples"):
         ABPlayer(a[:, :0], b[:, :0], 48000.0)
-    with pytest.raises(ValueError, match="'a' or 'b'"):
+    with pytest.raises(ValueError, match="one of 'a', 'b', not 'c'"):
         p.select("c")
+    with pytest.raises(ValueError, match="solo .* same shape"):
+        ABPlayer(a, b, 48000.0, sides={"solo": a[:, :10]})
+
+
+def test_solo_and_bypass_switch_at_the_same_place_as_a_and_b():
+    a, b = _pair()
+    solo, bypass = 2 + a, 4 + a  # every sample says which side it came from
+    p = ABPlayer(a, b, 48000.0, sides={"solo": solo, "bypass": bypass})
+    assert p.side_names == ("a", "b", "solo", "bypass")
+    out = np.zeros((300, 2), dtype=np.float32)
+    fade = int(SWITCH_FADE_S * 48000)
+    p.select("solo")
+    p.fill(out)
+    assert np.array_equal(out[fade:, 0], solo[0, fade:300])
+    p.select("bypass")
+    p.fill(out)
+    assert np.array_equal(out[fade:, 0], bypass[0, 300 + fade : 600])  # bypass from where solo stopped
+    p.select("a")
+    p.fill(out)
+    assert np.array_equal(out[fade:, 0], a[0, 600 + fade : 900]) and p.position == 900
 
 
 def test_play_says_clearly_when_there_is_no_output_device():

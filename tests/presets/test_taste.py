@@ -111,7 +111,11 @@ def test_summary_per_rule_and_per_kind_and_role():
     assert (vox["accepted"], vox["tweaked"], vox["rejected"]) == (1, 3, 0)
     assert s["by_kind_role"]["peak"]["mix"]["rejected"] == 1 and s["by_kind_role"]["gain"]["any"]["total"] == 1
     assert "median_tweak" in s["by_rule"]["hpf"] and s["by_rule"]["hpf"]["median_tweak"] == {}
-    assert summarize([]) == {"decisions": 0, "by_rule": {}, "by_kind_role": {}}
+    # amounts: the peak cuts kept on vocal, per region: 315 Hz (1), 250 Hz (½), 400 Hz (½) at 120–500 Hz
+    assert s["amounts"]["peak|cut|at 120–500 Hz|vocal"] == {"n": 3, "kept": 0.5}
+    assert s["amounts"]["peak|cut|at 500 Hz–2 kHz|vocal"] == {"n": 1, "kept": 0.5}
+    assert "peak|cut|at 500 Hz–2 kHz|mix" not in s["amounts"]  # a rejection keeps no amount
+    assert summarize([]) == {"decisions": 0, "by_rule": {}, "by_kind_role": {}, "amounts": {}, "loudness": {}}
 
 
 @pytest.mark.parametrize("sid, rule", [("eq-315", "eq"), ("tone-2.5k", "tone"), ("eq-1k", "eq"), ("hpf", "hpf"),

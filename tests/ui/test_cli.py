@@ -116,3 +116,25 @@ def test_demo_runs_as_a_real_process_with_no_arguments():
 def test_usage_error_exits_2():
     done = subprocess.run([sys.executable, "-m", "ui.cli", "analyze", "--bogus"], capture_output=True, text=True)
     assert done.returncode == 2 and "unrecognized arguments" in done.stderr
+
+
+def test_the_rhythm_line_says_the_tempo_and_how_sure_or_no_steady_beat(tmp_path, capsys, rng):
+    from bridge.demo import drum_sounds
+
+    kick, _, _ = drum_sounds(rng, RATE)
+    beat = np.zeros((2, 12 * RATE), np.float32)
+    for b in range(24):  # 120 BPM for 12 s
+        i = b * RATE // 2
+        beat[:, i : i + kick.size] += 0.8 * kick[: beat.shape[1] - i]
+    write_wav16(tmp_path / "beat.wav", beat, RATE)
+    write_wav16(tmp_path / "tone.wav", sine(220.0, -20.0, 12.0, RATE), RATE)
+    code, d, _ = run_json(capsys, tmp_path / "beat.wav", tmp_path / "tone.wav")
+    assert code == 0
+    assert d[0]["tempo_bpm"] == pytest.approx(120.0, rel=0.02) and d[0]["tempo_confidence"] >= 0.15
+    assert d[1]["tempo_bpm"] is None and d[1]["tempo_confidence"] < 0.15
+    main(["analyze", str(tmp_path / "beat.wav"), str(tmp_path / "tone.wav")])
+    text = capsys.readouterr().out
+    beat_part, tone_part = text.split("tone.wav")
+    rhythm = [line for line in beat_part.splitlines() if line.strip().startswith("tempo")]
+    assert rhythm and "120.0 BPM" in rhythm[0] and f"confidence {d[0]['tempo_confidence']:.2f}" in rhythm[0]
+    assert "no steady beat" in tone_part and "BPM" not in tone_part

@@ -10,6 +10,7 @@ way.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
+from analyzers.suggest import Decision
 from bridge.advise import ContextRequest
 from bridge.audio_io import AUDIO_SUFFIXES
 from bridge.measure import Progress
@@ -57,6 +59,40 @@ def taste_summary(args: argparse.Namespace) -> dict[str, Any] | None:
         say(f"the taste log is not used: {exc}")
         return None
     return summary if summary.get("decisions") else None
+
+
+def parse_tweaks(items: Sequence[str]) -> dict[str, dict[str, float]]:
+    """``["eq-315:gain_db=-2,q=1.4", …]`` as ``{"eq-315": {"gain_db": -2.0, "q": 1.4}}``;
+    ValueError with one line naming the bad item."""
+    out: dict[str, dict[str, float]] = {}
+    for item in items:
+        sid, sep, rest = item.partition(":")
+        if not sep or not sid.strip() or not rest.strip():
+            raise ValueError(f"--tweak {item!r}: write ID:PARAM=VALUE (e.g. more-air:gain_db=1.5)")
+        params = out.setdefault(sid.strip(), {})
+        for pair in rest.split(","):
+            name, eq, value = pair.partition("=")
+            try:
+                number = float(value)
+            except ValueError:
+                number = math.nan
+            if not eq or not name.strip() or not math.isfinite(number):
+                raise ValueError(f"--tweak {item!r}: {pair.strip()!r} is not PARAM=NUMBER")
+            params[name.strip()] = number
+    return out
+
+
+def log_decisions(decisions: Sequence[Decision]) -> None:
+    """Append the decisions to the taste log, as the panel does; a log that cannot be
+    written is reported on stderr once (the decisions were made, the render stands)."""
+    if not decisions:
+        return
+    log = TasteLog()
+    try:
+        for d in decisions:
+            log.append(d)
+    except PresetError as exc:
+        say(str(exc))
 
 
 def expand(paths: Sequence[str]) -> list[str]:

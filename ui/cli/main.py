@@ -24,6 +24,7 @@ from .plugins import add_plugins_parser, run_plugins_command
 from .presets import add_presets_parser, run_presets_command
 from .render import add_ab_parser, add_render_parser, run_ab_command, run_render_command
 from .suggest import add_apply_parser, add_suggest_parser, run_apply_command, run_suggest_command
+from .taste import add_taste_parser, run_taste_command
 
 #: Exit status after output went into a closed pipe: 128 + SIGPIPE, as a shell reports a
 #: command that SIGPIPE ended.
@@ -40,6 +41,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Callable
     "daw": (add_daw_parser, run_daw_command),
     "plugins": (add_plugins_parser, run_plugins_command),
     "presets": (add_presets_parser, run_presets_command),
+    "taste": (add_taste_parser, run_taste_command),
 }
 
 

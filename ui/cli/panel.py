@@ -11,7 +11,12 @@ when it is about to open: the command line must keep working on a machine where 
 libraries cannot load (a server without libGL or libEGL), which an import at the top of
 this module would break for every command.
 
-Exit status: 0 closed, 1 the file cannot be read, 2 a usage error or no display.
+Before Qt is loaded, :func:`.qt_platform.platform_problem` checks that Qt's platform plugin
+can load and the display answers: a missing ``libxcb-*`` library is one line naming the
+package to install (exit 2), never Qt's abort.
+
+Exit status: 0 closed, 1 the file cannot be read, 2 a usage error, no display, or a Qt
+platform that cannot load.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from bridge.osc.codec import DEFAULT_PORT
 from bridge.session import Session
 
 from .context import add_context_args, context_request, fail, taste_summary
+from .qt_platform import platform_problem
 
 #: The demo session's context when nothing else is given.
 DEMO_CONTEXT = {"genre": "pop", "target": "spotify"}
@@ -68,6 +74,9 @@ def run_panel_command(args: argparse.Namespace) -> int:
         return fail("no display to open the panel on (no DISPLAY or WAYLAND_DISPLAY). Run it under "
                     "'xvfb-run secondear panel', or write a picture with 'secondear panel --screenshot panel.png'; "
                     "every panel action also exists on the command line (secondear --help).", 2)  # fmt: skip
+    problem = platform_problem()  # before Qt loads: a missing library is this line, not Qt's abort
+    if problem:
+        return fail(problem, 2)
     size = None
     if args.screenshot:
         try:

@@ -5,9 +5,12 @@ render FILE -o OUT (--chain CHAIN.json | --preset NAME | --move SPEC [--move SPE
     onto that plugin through its parameter map (dual mono when it is mono) and it renders
     in a worker process. Prints what was rendered and, for EQ moves, the predicted change
     of the 1/3-octave band at the move's frequency against the measured one.
-ab FILE --chain CHAIN.json [--region START:END] [--export-a A.wav] [--export-b B.wav] [--play a|b] [--json]
+ab FILE (--chain CHAIN.json | --accept all|ID,ID [context flags]) [--region START:END] [--export-a A.wav]
+   [--export-b B.wav] [--play a|b] [--json]
     A (the original) and B (the chain's render) over the file or the region, the louder
-    turned down to the other's integrated loudness; export either, or play one.
+    turned down to the other's integrated loudness; export either, or play one. With
+    ``--accept`` B is the file's own suggestions (in the context given), accepted by id, as
+    the panel's A/B renders them: no chain file to write first.
 
 Exit status: 0 done, 1 a file could not be read or written or a plugin failed, 2 a usage
 error (a bad move, an unknown plugin, a move the plugin cannot take).
@@ -27,6 +30,8 @@ import numpy as np
 from analyzers import analyze
 from analyzers.errors import ParameterError
 from analyzers.moves import parse_move
+from bridge.advise import ReferenceReadError, resolve_context
+from bridge.apply import ApplyError, select
 from bridge.audio_io import read_audio, write_audio
 from bridge.audition import AuditionError, PlaybackUnavailable, audition, parse_region, play
 from bridge.chain import (
@@ -40,14 +45,15 @@ from bridge.chain import (
 )
 from bridge.slots import build_slots, render_slots, with_plugin_states
 from bridge.checks import eq_checks
-from bridge.errors import BridgeError
+from bridge.errors import AudioReadError, BridgeError
 from bridge.files import OutputError, check_output
+from bridge.session import Session
 from bridge.plugins import PluginNotFoundError, load_index, plugin_named
 from bridge.plugins.mapping import MappingError, map_for
 from bridge.plugins.placement import place_on_plugin
 from presets import PresetError
 
-from .context import fail
+from .context import add_context_args, context_request, fail, taste_summary
 from .presets import error_code, load_preset_chain
 
 
@@ -69,10 +75,14 @@ def add_render_parser(sub: Any) -> None:
 
 def add_ab_parser(sub: Any) -> None:
     ab = sub.add_parser("ab", help="audition a chain against the original, loudness-matched",
-                        description="Render a chain over the file or a region and compare A (original) with "
-                                    "B (processed) at the same integrated loudness; export or play either.")  # fmt: skip
+                        description="Render a chain (or, with --accept, the file's own suggestions) over the file "
+                                    "or a region and compare A (original) with B (processed) at the same integrated "
+                                    "loudness; export or play either.")  # fmt: skip
     ab.add_argument("file", metavar="FILE", help="the audio file")
-    ab.add_argument("--chain", required=True, metavar="CHAIN.json", help="the chain file (B)")
+    ab.add_argument("--chain", metavar="CHAIN.json", help="the chain file (B)")
+    ab.add_argument("--accept", metavar="all|ID,ID", help="B: these of the file's suggestions (as 'suggest' lists "
+                    "them in the context given), instead of a chain file")  # fmt: skip
+    add_context_args(ab)
     ab.add_argument("--region", metavar="START:END", help="seconds, e.g. 30:45 (default: the whole file)")
     ab.add_argument("--export-a", metavar="A.wav", help="write A (loudness-matched)")
     ab.add_argument("--export-b", metavar="B.wav", help="write B (loudness-matched)")
@@ -214,6 +224,8 @@ def _render_text(p: dict[str, Any], chain: Chain) -> str:
 
 
 def run_ab_command(args: argparse.Namespace) -> int:
+    if bool(args.chain) == bool(args.accept):
+        return fail("give either --chain CHAIN.json or --accept all|ID,ID (the file's suggestions)", 2)
     try:
         region = parse_region(args.region) if args.region else None
     except AuditionError as exc:
@@ -226,14 +238,48 @@ def run_ab_command(args: argparse.Namespace) -> int:
                 check_output(out, args.file, try_write=True)
             except OutputError as exc:
                 return fail(str(exc), 2 if "input file" in str(exc) else 1)
+    if args.accept:
+        return _ab_accepted(args, region)
     try:
         audio, rate = read_audio(args.file)
         chain = load_chain(args.chain)
         slots = build_slots(chain)
     except (ChainError, BridgeError) as exc:
         return fail(str(exc), 1)
+    return _ab_finish(args, lambda: audition(audio, rate, slots, region_s=region), rate, args.chain)
+
+
+def _ab_accepted(args: argparse.Namespace, region: tuple[float, float] | None) -> int:
+    """``ab FILE --accept …``: B is the file's suggestions, accepted, as the panel renders them."""
+    request = context_request(args)
     try:
-        ab = audition(audio, rate, slots, region_s=region)
+        request.check()
+        context = resolve_context(request)
+    except ParameterError as exc:
+        return fail(str(exc), 2)
+    except (AudioReadError, ReferenceReadError) as exc:
+        return fail(str(exc), 1)
+    try:
+        session = Session.from_file(args.file, taste=taste_summary(args), context=context)
+        if session.advice is None:
+            session.suggest()
+    except BridgeError as exc:
+        return fail(str(exc), 1)
+    try:
+        chosen = select(session.advice, args.accept)
+    except ApplyError as exc:
+        return fail(str(exc), 2)
+    if not chosen:
+        return fail("nothing accepted: name the suggestions to audition ('secondear suggest FILE' lists them)", 2)
+    for s in chosen:
+        session.accept(s.id)
+    label = f"accepted {', '.join(s.id for s in chosen)}"
+    return _ab_finish(args, lambda: session.audition(region), session.sample_rate_hz, label)
+
+
+def _ab_finish(args: argparse.Namespace, render: Any, rate: float, label: str) -> int:
+    try:
+        ab = render()
     except AuditionError as exc:
         return fail(str(exc), 2 if "region" in str(exc) else 1)
     except (BridgeError, ValueError) as exc:
@@ -246,7 +292,7 @@ def run_ab_command(args: argparse.Namespace) -> int:
                 exported[which] = out
     except BridgeError as exc:
         return fail(str(exc), 1)
-    payload = {"input": args.file, "chain": args.chain, **ab.to_dict(), "exported": exported, "played": None,
+    payload = {"input": args.file, "chain": label, **ab.to_dict(), "exported": exported, "played": None,
                "play_message": None}  # fmt: skip
     if args.play:
         if not args.json:

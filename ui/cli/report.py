@@ -59,6 +59,7 @@ def render_table(d: dict[str, Any], *, width: int = 78) -> str:
     ]
     lines += ["  Hum and noise", f"    mains hum         {hum_line(d.get('hum'))}",
               f"    noise in pauses   {noise_line(d.get('noise'))}"]  # fmt: skip
+    lines += ["  Rhythm", _tempo_line(d), f"    transients        {_f(d['onsets_per_s'], 'a second', 1):>14}"]
     if len(d["sections"]) > 1:
         lines.append("  Sections")
         for s in d["sections"]:
@@ -85,6 +86,14 @@ def noise_line(n: dict[str, Any] | None) -> str:
     if not n["has_pauses"]:
         return "pauses are digital silence" if n["silence_s"] >= 0.5 else "no pauses to measure (none of 185 ms near the quietest level)"
     return f"{n['shape']} at {n['floor_dbfs']:.1f} dBFS ({n['pause_s']:.1f} s), SNR {n['snr_db']:.0f} dB"
+
+
+def _tempo_line(d: dict[str, Any]) -> str:
+    """The tempo and how sure it is; "no steady beat" when the analyzer is not confident."""
+    sure = f"confidence {d['tempo_confidence']:.2f}"
+    if d["tempo_bpm"] is None:
+        return f"    tempo             {'no steady beat':>14}  ({sure}; nothing is timed by it)"
+    return f"    tempo             {_f(d['tempo_bpm'], 'BPM'):>14}  ({sure})"
 
 
 def _spectrum(d: dict[str, Any], *, width: int) -> str:
@@ -124,6 +133,8 @@ def render_advice(r: dict[str, Any]) -> str:
         "",
     ]  # fmt: skip
     lines = head
+    if a.get("warnings"):  # analyze's warnings, so that suggest never contradicts them unseen
+        lines += ["  Warnings"] + [f"    ! {w}" for w in a["warnings"]] + [""]
     if r["suggestions"]:
         lines.append("  Suggestions (accept with: secondear apply FILE -o OUT --accept ID,ID)")
         for s in r["suggestions"]:
@@ -142,7 +153,15 @@ def render_advice(r: dict[str, Any]) -> str:
         lines += ["", "  Leave alone"] + [f"    · {k['aspect']}: {k['why']}" for k in r["leave_alone"]]
     if r.get("notes"):
         lines += ["", "  Notes"] + [f"    - {n}" for n in r["notes"]]
+    for q in r.get("questions", []):
+        lines += ["", *render_question(q)]
     return "\n".join(lines)
+
+
+def render_question(q: dict[str, Any]) -> list[str]:
+    """A question as lines: the question, why, and the flag that answers it."""
+    return [f"  Question: {q['text']}", f"    {q['why']}",
+            f"    answer with {q['flag']} {'|'.join(q['choices'])}"]  # fmt: skip
 
 
 def render_apply(r: dict[str, Any]) -> str:
@@ -155,11 +174,15 @@ def render_apply(r: dict[str, Any]) -> str:
         for c in r["checks"]:
             before = "" if c["before"] is None else f"{c['before']:+.2f} → "
             meas = "—" if c["measured"] is None else f"{c['measured']:+.2f}"
-            lines.append(f"    [{c['id']}] {c['figure']:<28} {before}predicted {c['predicted']:+.2f}, measured {meas}")
+            whose = " (its own effect)" if c.get("own") else ""
+            flag = "  ⚠ misses by more than 1 dB" if c.get("missed") else ""
+            lines.append(f"    [{c['id']}] {c['figure']:<28} {before}predicted {c['predicted']:+.2f}, "
+                         f"measured {meas}{whose}{flag}")
     after = r["after"]
     lines.append(
         f"  result: {_f(after['integrated_lufs'], 'LUFS')}, true peak {_f(after['true_peak_dbtp'], 'dBTP')}, "
         f"crest {_f(after['crest_db'], 'dB')}"
     )
     lines += [f"  ! {w}" for w in r.get("warnings", [])]
+    lines += [f"  {k}" for k in r.get("kept", {}).get("said", [])]
     return "\n".join(lines)

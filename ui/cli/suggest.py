@@ -5,8 +5,10 @@ suggest FILE... [context flags] [--focus FILE] [--json]
     alone (:func:`bridge.advise.advise_file`); with several files, the cross-track moves
     (``ui.cli.stems``).
 apply FILE... -o OUT [--accept all|ID,ID,…] [context flags] [--album] [--json]
+      [--save-preset NAME [--force]] [--save-chain CHAIN.json]
     Render the accepted moves (:func:`bridge.apply.run_apply`), write the result, and print
-    each suggestion's prediction against the measurement.
+    each suggestion's prediction against the measurement; with one file, keep exactly the
+    accepted moves with their provenance as a preset or chain file (:mod:`.keep`).
 
 Several files are handled in parallel on the machine's cores (one process each), in order.
 Exit status: 0 every file handled (warnings included), 1 a file could not be read or
@@ -20,19 +22,26 @@ import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from analyzers.context import Context
 from analyzers.errors import ParameterError
 from analyzers.report import analysis_to_dict
-from analyzers.suggest import Suggestion
+from analyzers.moves import Move
+from analyzers.suggest import Decision, Suggestion
 from bridge.advise import advise_file, measure_album, resolve_context
 from bridge.apply import ApplyError, run_apply
 from bridge.errors import AudioReadError, BridgeError
+from bridge.chain import ChainError
 from bridge.stems import measure_alignment
+from presets import PresetError, PresetStore
 
-from .context import add_context_args, context_request, expand, fail, files_progress, say, show_progress, taste_summary
+from .context import (add_context_args, context_request, expand, fail, files_progress, log_decisions, parse_tweaks, say,
+                      show_progress, taste_summary)  # fmt: skip
+from .session import run_session_apply, run_session_suggest
+from .keep import kept_moves, kept_to_dict, save_kept
 from .report import render_advice, render_apply
 from .stems import add_cross_track
 
@@ -47,6 +56,9 @@ def add_suggest_parser(sub: Any) -> None:
     add_context_args(p)
     p.add_argument("--focus", metavar="FILE", help="with several files: the track to keep clear of masking (default: the first)")
     p.add_argument("--json", action="store_true", help="print JSON (the contract in README.md)")
+    p.add_argument("--session", metavar="S.json",
+                   help="a conversation kept in this file: the first call starts it, later ones continue it "
+                        "(--intent 'a bit more', 'too dark now', 'undo that' …) against the moves accepted so far")  # fmt: skip
 
 
 def add_apply_parser(sub: Any) -> None:
@@ -55,10 +67,23 @@ def add_apply_parser(sub: Any) -> None:
                                    "result, and print each suggestion's prediction against the measurement.")  # fmt: skip
     p.add_argument("files", nargs="+", metavar="FILE", help="audio files or folders")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output file (one input) or folder (several)")
-    p.add_argument("--accept", default="all", metavar="all|ID,ID,…", help="which suggestions to render (default: all)")
+    p.add_argument("--accept", metavar="all|ID,ID,…",
+                   help="which suggestions to render (default: all; with --session: none new, the session's "
+                        "moves so far); named here, they are kept in the taste log as accepted")  # fmt: skip
+    p.add_argument("--tweak", action="append", default=[], metavar="ID:PARAM=VALUE[,PARAM=VALUE]",
+                   help="render a suggestion with changed parameters (accepts it; kept in the taste log as tweaked); "
+                        "repeat for several")  # fmt: skip
+    p.add_argument("--reject", default="", metavar="ID,ID,…", help="suggestions you turn down (kept in the taste log)")
+    p.add_argument("--session", metavar="S.json",
+                   help="record these decisions in the conversation kept in this file and render its whole state")
     p.add_argument("--album", action="store_true", help="one loudness move for the whole album: track-to-track levels stay as they are")
     add_context_args(p)
     p.add_argument("--focus", metavar="FILE", help="with several files: the track to keep clear of masking (default: the first)")
+    p.add_argument("--save-preset", metavar="NAME", help="keep exactly the accepted moves, with their provenance, "
+                   "as a preset (one file)")  # fmt: skip
+    p.add_argument("--save-chain", metavar="CHAIN.json", help="keep exactly the accepted moves, with their "
+                   "provenance, as a chain file (one file; 'render --chain', 'ab --chain' read it)")  # fmt: skip
+    p.add_argument("--force", action="store_true", help="with --save-preset: replace a user preset of that name")
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -78,21 +103,46 @@ def suggest_one(path: str, context: Context, taste: Mapping[str, Any] | None) ->
         "suggestions": [s.to_dict() for s in found.advice.suggestions],
         "leave_alone": [k.to_dict() for k in found.advice.leave_alone],
         "notes": list(found.advice.notes),
+        "questions": [q.to_dict() for q in found.advice.questions],
     }
 
 
 def apply_one(path: str, out_path: str, context: Context, taste: Mapping[str, Any] | None, accept: str,
-              album_lufs: float | None, extra: Sequence[Suggestion], strict: bool) -> dict[str, Any]:  # fmt: skip
-    """Render one file's accepted moves and measure: the JSON-ready answer (or ``{path, error}``)."""
+              album_lufs: float | None, extra: Sequence[Suggestion], strict: bool,
+              tweaks: Mapping[str, Mapping[str, float]] | None = None, reject: str = "",
+              log: bool = False) -> dict[str, Any]:  # fmt: skip
+    """Render one file's accepted moves and measure: the JSON-ready answer (or ``{path, error}``);
+    with ``log``, the decisions for the taste log under ``decisions``."""
     try:
         advice, report = run_apply(path, out_path, context, accept=accept, taste=taste, album_lufs=album_lufs,
-                                   extra=extra, strict=strict)  # fmt: skip
-    except (AudioReadError, ApplyError, BridgeError) as exc:
+                                   extra=extra, strict=strict, tweaks=tweaks)  # fmt: skip
+    except (AudioReadError, ApplyError, BridgeError, ParameterError) as exc:
         return {"path": path, "error": str(exc)}
-    return {
+    decisions = []
+    if log:
+        for sid in report.accepted:
+            s = advice.by_id(sid)
+            if tweaks and sid in tweaks:
+                final = {**s.move.params, **tweaks[sid]}
+                decisions.append(Decision.of(s, "tweaked" if final != dict(s.move.params) else "accepted",
+                                             final=final if final != dict(s.move.params) else None, context=context))  # fmt: skip
+            else:
+                decisions.append(Decision.of(s, "accepted", context=context))
+        for sid in (t.strip() for t in reject.split(",") if t.strip()):
+            if sid in report.accepted:
+                continue
+            try:
+                decisions.append(Decision.of(advice.by_id(sid), "rejected", context=context))
+            except KeyError:
+                if strict:
+                    return {"path": path, "error": f"--reject: no suggestion {sid!r}"}
+    return {"decisions": [d.to_dict() for d in decisions],
         "path": path, "output": report.output, "accepted": list(report.accepted),
         "suggestions": [s.to_dict() for s in advice.suggestions],
         "checks": [c.to_dict() for c in report.checks],
+        "before": {"integrated_lufs": report.before.loudness.integrated_lufs,
+                   "true_peak_dbtp": report.before.levels.true_peak_dbtp,
+                   "lra_lu": report.before.loudness.lra_lu, "crest_db": report.before.levels.crest_db},
         "after": {"integrated_lufs": report.after.loudness.integrated_lufs,
                   "true_peak_dbtp": report.after.levels.true_peak_dbtp,
                   "crest_db": report.after.levels.crest_db},
@@ -147,6 +197,8 @@ def _print_results(results: list[dict[str, Any]], args: argparse.Namespace,
 
 
 def run_suggest_command(args: argparse.Namespace) -> int:
+    if args.session:
+        return run_session_suggest(args)
     prepared = _prepare(args, "suggest for")
     if isinstance(prepared, int):
         return prepared
@@ -159,12 +211,31 @@ def run_suggest_command(args: argparse.Namespace) -> int:
 
 
 def run_apply_command(args: argparse.Namespace) -> int:
+    if args.session:
+        return run_session_apply(args)
+    try:
+        tweaks = parse_tweaks(args.tweak)
+    except ValueError as exc:
+        return fail(str(exc), 2)
+    log = args.accept is not None or bool(tweaks) or bool(args.reject.strip())
+    accept = args.accept if args.accept is not None else ("none" if tweaks else "all")
     prepared = _prepare(args, "apply to")
     if isinstance(prepared, int):
         return prepared
     context, files = prepared
     if args.album and context.destination is None:
         return fail("--album needs --target (the album's loudness goes there as one)", 2)
+    keeping = bool(args.save_preset or args.save_chain)
+    if keeping and len(files) > 1:
+        return fail("--save-preset and --save-chain keep one file's accepted moves: give one file", 2)
+    if args.save_chain and os.path.abspath(args.save_chain) in (os.path.abspath(files[0]), os.path.abspath(args.output)):
+        return fail(f"--save-chain {args.save_chain} is the input or the output: write the chain somewhere else", 2)
+    if args.save_preset:
+        try:
+            if not args.force and PresetStore().exists(args.save_preset):
+                return fail(f"a preset named {args.save_preset!r} exists: choose another name, or --force to replace it", 2)
+        except PresetError as exc:
+            return fail(str(exc), 2)
     taste = taste_summary(args)
     progress = show_progress(args)
     if len(files) > 1 or os.path.isdir(args.output):
@@ -180,11 +251,26 @@ def run_apply_command(args: argparse.Namespace) -> int:
         extras = [tuple(Suggestion.from_dict(d) for d in r.get("suggestions", []) if d.get("cross_track"))
                   for r in found]  # fmt: skip
     strict = len(files) == 1
-    jobs = [(f, o, context, taste, args.accept, album_lufs, x, strict) for f, o, x in zip(files, outs, extras)]
+    jobs = [(f, o, context, taste, accept, album_lufs, x, strict, tweaks, args.reject, log)
+            for f, o, x in zip(files, outs, extras)]  # fmt: skip
     results = map_files(apply_one, jobs, progress=progress)
+    log_decisions([Decision.from_dict(d) for r in results for d in r.pop("decisions", [])])
+    if keeping and "error" not in results[0]:
+        r = results[0]
+        accepted = [Suggestion.from_dict(d) for d in r["suggestions"] if d["id"] in r["accepted"]]
+        accepted = [replace(x, move=Move(x.move.kind, {**x.move.params, **tweaks[x.id]})) if x.id in tweaks else x
+                    for x in accepted]  # a --tweak keeps its values  # fmt: skip
+        kept = kept_moves(r["path"], r["before"], context, accepted)
+        try:
+            lines = save_kept(kept, preset=args.save_preset, chain_path=args.save_chain, overwrite=args.force)
+        except (PresetError, ChainError) as exc:
+            r["error"] = str(exc)
+        else:
+            r["kept"] = {**kept_to_dict(kept), "preset": args.save_preset, "chain_file": args.save_chain,
+                         "said": lines}  # fmt: skip
     if len(files) > 1:
         _fill_alignment(results)
-        missing = _ids_found_nowhere(args.accept, results)
+        missing = _ids_found_nowhere(accept, results)
         if missing:
             results.append(missing)
     return _print_results(results, args, render_apply)

@@ -3,7 +3,9 @@
 * :mod:`.controller` — the panel's state and decisions, without Qt (sessions, the undo
   history, the chain, A/B, export, presets, the watched folder);
 * :mod:`.window` — the main window: layout and wiring, drawing what the controller says;
-* :mod:`.cards`, :mod:`.meters`, :mod:`.plots` — the suggestion cards, the meters, the spectrum;
+* :mod:`.cards`, :mod:`.meters`, :mod:`.plots` — the suggestion cards, the meters, the plots
+  (spectrum before and after, loudness over time, gain reduction; pyqtgraph);
+* :mod:`.keys` — the keys, one table for the menus and the help overlay;
 * :mod:`.dialogs` — pushing to the DAW, the plugin maps' verdicts, presets;
 * :mod:`.listener` — the DAW calling the panel over OSC (``--listen``);
 * :mod:`.workers` — long work off the GUI thread; :mod:`.style` — colours and the style sheet;

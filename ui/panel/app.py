@@ -25,7 +25,8 @@ def run_panel(session: Session, *, taste: Mapping[str, Any] | None = None, watch
               size: tuple[int, int] | None = None) -> int:  # fmt: skip
     """Open the panel on ``session`` and run the event loop; the exit status.
 
-    ``screenshot``: draw the window (``size`` pixels) off screen into that PNG and return.
+    ``screenshot``: draw the window (``size`` pixels) off screen into that PNG and return
+    (with accepted moves, after rendering their A/B, so that B is drawn beside A).
     """
     qInstallMessageHandler(_quiet_offscreen)
     app = QApplication.instance() or QApplication([sys.argv[0]])
@@ -55,6 +56,10 @@ def run_panel(session: Session, *, taste: Mapping[str, Any] | None = None, watch
         if size is not None:
             window.resize(*size)
         window.show()
+        if session.chosen():  # the picture shows the A/B too: B's spectrum and loudness, the gain reduction
+            controller.audition()
+            window.jobs.wait(120000)
+        app.processEvents()
         app.processEvents()
         ok = window.grab().save(screenshot)
         window.close()

@@ -2,9 +2,11 @@
 
 Each card shows the move in words, its severity and confidence, the sentence that says
 why, what it is predicted to change, and one editor per parameter (ranges and units from
-:data:`analyzers.moves.KINDS`). Accept, reject and reset are buttons; editing a value
-accepts the move with that value (a tweak). The card only emits signals: the window
-decides (through :class:`bridge.session.Session`) and then calls :meth:`set_status`.
+:data:`analyzers.moves.KINDS`). Accept, reject, reset, solo (the move alone) and bypass
+(the chain without it) are buttons; editing a value accepts the move with that value (a
+tweak). Collapsed (every card but the focused one), a card is two lines: the move with its
+severity and answer, and the first line of why. The card only emits signals: the window
+decides (through its controller) and then calls :meth:`set_status` / :meth:`set_heard`.
 """
 
 from __future__ import annotations
@@ -76,6 +78,8 @@ class SuggestionCard(QFrame):
     reset_clicked = pyqtSignal(str)
     tweaked = pyqtSignal(str, dict)
     focused = pyqtSignal(str)
+    solo_clicked = pyqtSignal(str)
+    bypass_clicked = pyqtSignal(str)
 
     def __init__(self, suggestion: Suggestion, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -109,6 +113,18 @@ class SuggestionCard(QFrame):
         head.addWidget(conf)
         outer.addLayout(head)
 
+        self.summary = QLabel(s.why.splitlines()[0] if s.why else "")
+        self.summary.setObjectName("why")
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.summary.setToolTip(s.why)
+        outer.addWidget(self.summary)
+        self.details = QWidget()
+        self.details.setStyleSheet("background: transparent;")
+        body = QVBoxLayout(self.details)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(4)
+        outer.addWidget(self.details)
+        outer = body
         why = QLabel(s.why)
         why.setObjectName("why")
         why.setWordWrap(True)
@@ -166,10 +182,46 @@ class SuggestionCard(QFrame):
         self.reset_button = QPushButton("Reset")
         self.reset_button.setToolTip("back to the proposed values, undecided")
         self.reset_button.clicked.connect(lambda: self.reset_clicked.emit(s.id))
+        self.solo_button = QPushButton("Solo")
+        self.solo_button.setToolTip("hear this move alone, loudness-matched with A and B (S)")
+        self.solo_button.clicked.connect(lambda: self.solo_clicked.emit(s.id))
+        self.bypass_button = QPushButton("Bypass")
+        self.bypass_button.setToolTip("hear the accepted moves without this one, loudness-matched (B)")
+        self.bypass_button.clicked.connect(lambda: self.bypass_clicked.emit(s.id))
+        for b in (self.bypass_button, self.solo_button):
+            b.setCheckable(True)
+            row.insertWidget(0, b)
         for b in (self.reset_button, self.reject_button, self.accept_button):
             row.addWidget(b)
         outer.addLayout(row)
         self._updating = False
+        self.expanded = True
+        self.set_expanded(False)
+
+    def set_expanded(self, expanded: bool) -> None:
+        """Expanded: why, the prediction, the editors and the buttons; collapsed: two lines."""
+        if expanded == self.expanded:
+            return
+        self.expanded = expanded
+        self.details.setVisible(expanded)
+        self.summary.setVisible(not expanded)
+        self.setProperty("focused", expanded)
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+    def set_heard(self, side: str | None) -> None:
+        """Which of this card's sides is heard now: ``"solo"``, ``"bypass"`` or None."""
+        self.solo_button.setChecked(side == "solo")
+        self.bypass_button.setChecked(side == "bypass")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        text = self.summary.toolTip().splitlines()[0] if self.summary.toolTip() else ""
+        width = max(40, self.summary.width())
+        self.summary.setText(self.summary.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, width))
 
     def _edited(self, _name: str) -> None:
         if self._updating:
@@ -180,6 +232,10 @@ class SuggestionCard(QFrame):
     def focusInEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.focused.emit(self.suggestion.id)
         super().focusInEvent(event)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self.setFocus(Qt.FocusReason.MouseFocusReason)  # a click anywhere on the card focuses (and expands) it
+        super().mousePressEvent(event)
 
     def set_status(self, status: str, move: Move | None = None) -> None:
         """Show ``status`` and ``move``'s values (the proposed ones when None)."""

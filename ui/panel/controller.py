@@ -29,15 +29,17 @@ from analyzers.errors import ParameterError
 from analyzers.moves import Move
 from analyzers.suggest import Decision
 from bridge.advise import ContextRequest, advise_file, resolve_context
+from bridge.ab_measures import ABMeasures, measure_ab
 from bridge.audition import Audition, parse_region
-from bridge.chain import Chain
+from bridge.chain import Chain, chain_from_moves
 from bridge.slots import build_slots
 from bridge.errors import BridgeError
 from bridge.measure import Progress
 from bridge.plugins.placement import PluginChoice, place_moves
 from bridge.session import Card, Session, SessionError, SessionRegistry
 from bridge.watch import FolderWatcher
-from presets import Preset, PresetEntry, PresetStore, Provenance
+from presets import Preset, PresetEntry, PresetStore, Provenance, TasteLog
+from presets.taste import describe_taste
 
 #: ``run_task(work, on_done, on_error, on_progress)``: run ``work`` (which may take a
 #: ``progress`` keyword) off the GUI thread, then ``on_done(result)`` or ``on_error(exc)`` on it.
@@ -53,6 +55,8 @@ class PanelView(Protocol):
     def card_changed(self, suggestion_id: str) -> None: ...  # one card's answer changed
 
     def ab_changed(self, result: Audition | None, message: str) -> None: ...  # an A/B is ready, or stale
+
+    def side_changed(self, side: str, suggestion_id: str | None) -> None: ...  # the side heard: a, b, solo, bypass
 
     def status(self, text: str) -> None: ...
 
@@ -85,6 +89,7 @@ class _Step:
     session: Session
     before: Mapping[str, Card]
     after: Mapping[str, Card]
+    snapshots: tuple[Any, Any] | None = None  # a conversation turn: the whole session before and after
 
 
 @dataclass
@@ -140,10 +145,17 @@ class PanelController:
         self.view: PanelView | None = None
         self.registry = SessionRegistry()
         self.labels: dict[str, str] = {}  # session key -> the label shown in the source list
+        self._given_labels: dict[str, str] = {}  # the labels asked for (DAW tracks); the rest are file names
         self.tracks: dict[str, str] = {}  # DAW track name -> session key
         self.history = UndoHistory()
+        self.words_history: list[str] = []  # the conversation's words, newest first
+        self.last_said: tuple[Any, Any] | None = None  # the last turn set_intent took, and its reply
         self.placements: list[PluginChoice] = []  # the plugins the moves go on (EQ first); none: built in
         self.audition_result: Audition | None = None
+        self.ab_measures: ABMeasures | None = None  # A and B measured, gain reduction over time
+        self.side = "a"  # the side heard: "a", "b", or "solo"/"bypass" of the card variant_id
+        self.variant_id: str | None = None  # the card whose solo and bypass the A/B holds
+        self.region_text = ""  # the region the last A/B was asked for
         self.last_error = ""
         self.watcher: FolderWatcher | None = None
 
@@ -160,6 +172,10 @@ class PanelController:
 
     def _ab_stale(self, message: str) -> None:
         self.audition_result = None
+        self.ab_measures = None
+        self.variant_id = None
+        if self.side in ("solo", "bypass"):
+            self.side = "b"
         if self.view is not None:
             self.view.ab_changed(None, message)
 
@@ -186,8 +202,10 @@ class PanelController:
             session.suggest()
         key = session.source
         self.registry.put(key, session)
-        if label or key not in self.labels:
-            self.labels[key] = label or short_name(key)
+        if label:
+            self._given_labels[key] = label
+        names = distinct_names([k for k in self.registry.keys() if k not in self._given_labels])
+        self.labels = {k: self._given_labels.get(k) or names[k] for k in self.registry.keys()}
         self.history.clear()
         self._ab_stale("accept a move, then render A/B")
         if self.view is not None:
@@ -251,8 +269,20 @@ class PanelController:
         self._status(f"suggested again: {len(s.cards)} suggestions")
         return True
 
+    def answer(self, flag: str, choice: str) -> bool:
+        """A question answered with one click: the context with ``--role``, ``--genre`` or
+        ``--target`` set to ``choice``, suggested again (:meth:`set_context`)."""
+        s = self.session
+        if s is None:
+            return False
+        req = ContextRequest.of(s.context)
+        values = {"role": req.role, "genre": req.genre, "target": req.target, "intent": req.intent}
+        values[{"--role": "role", "--genre": "genre", "--target": "target"}[flag]] = choice
+        return self.set_context(**values)
+
     def set_intent(self, text: str) -> Session:
-        """The shown session's intent words, suggested again (the DAW's ``/secondear/intent``).
+        """The shown session's intent words, suggested again (the DAW's ``/secondear/intent``);
+        once a move is accepted or a turn asked, the conversation's next turn instead.
 
         Raises
         ------
@@ -264,6 +294,15 @@ class PanelController:
         s = self.session
         if s is None:
             raise BridgeError("nothing to suggest for: send /secondear/analyze <track> <path> first")
+        self.last_said = None
+        if s.in_conversation():  # moves accepted: the words are the next turn ("a bit more"), one undo step
+            before = s.snapshot()
+            self.last_said = s.ask(text)
+            self.history.push(_Step(f"'{text}'", s, {}, {}, snapshots=(before, s.snapshot())))
+            self._ab_stale("changed: render A/B again")
+            if self.view is not None:
+                self.view.draw_session(s)
+            return s
         s.with_intent(text)
         self.history.clear()
         self._ab_stale("suggested again: render A/B again")
@@ -364,10 +403,65 @@ class PanelController:
         self._restore(step, step.after)
 
     def _restore(self, step: _Step, cards: Mapping[str, Card]) -> None:
+        if step.snapshots is not None:  # a turn: the whole session as it was
+            step.session.restore_snapshot(step.snapshots[0] if cards is step.before else step.snapshots[1])
+            if step.session is self.session:
+                self._ab_stale("changed: render A/B again")
+                if self.view is not None:
+                    self.view.draw_session(step.session)
+            return
         for card in cards.values():
             step.session.restore(card)
         if step.session is self.session:
             self._cards_changed(list(cards))
+
+    # -- the conversation (undoable, one step a turn) ------------------------------------------
+
+    def say(self, text: str) -> None:
+        """One turn on the shown session ("warmer", "a bit more", "too dark now", "undo that"):
+        resolved against the accepted moves and their render (off the GUI thread), its
+        proposals shown as cards; one undo step. Unknown words: the error said, nothing changes."""
+        s = self.session
+        text = text.strip()
+        if s is None or not text:
+            return
+        if not s.turns:
+            s.open_conversation()  # the cards shown are its first turn
+        before = s.snapshot()
+        if text in self.words_history:  # newest first, each once (a typo too: easier to correct)
+            self.words_history.remove(text)
+        self.words_history.insert(0, text)
+
+        def done(result: Any) -> None:
+            turn, reply = result
+            self.history.push(_Step(f"'{text}'", s, {}, {}, snapshots=(before, s.snapshot())))
+            self._ab_stale("changed: render A/B again")
+            if self.view is not None and s is self.session:
+                self.view.draw_session(s)
+            said = [f"{len(reply.proposals)} to decide" if reply.proposals else "", *reply.already, *reply.notes]
+            self._status(f"'{text}' ({turn.kind}): " + ("; ".join(x for x in said if x) or "nothing to change"))
+
+        self._status(f"'{text}'…")
+        self.run_task(lambda: s.ask(text), done, lambda exc: self._error("those words cannot be used", exc), None)
+
+    def taste_text(self) -> str:
+        """What the taste log taught (:func:`presets.taste.describe_taste`)."""
+        log = TasteLog()
+        return f"{log.path}\n" + "\n".join(describe_taste(log.summary()))
+
+    def reset_taste(self) -> Path | None:
+        """Forget the taste (the log moved aside, returned); sessions opened from now on use the
+        defaults, and the shown one is suggested again without it."""
+        aside = TasteLog().reset()
+        self.taste = None
+        s = self.session
+        if s is not None:
+            s.taste = None
+            s.suggest()
+            self.history.clear()
+            if self.view is not None:
+                self.view.draw_session(s)
+        return aside
 
     # -- where the moves render -------------------------------------------------------------
 
@@ -376,11 +470,14 @@ class PanelController:
         s = self.session
         if s is None:
             raise SessionError("no session is shown")
+        return self.chain_of(s.chosen_moves(whole_file_only=True))
+
+    def chain_of(self, moves: Sequence[Move]) -> Chain:
+        """The chain ``moves`` make on the chosen plugins (the rest built in)."""
         if not self.placements:
-            return s.chain()
-        return place_moves(s.chosen_moves(whole_file_only=True),
-                           [(c.plugin, c.plugin_map) for c in self.placements],
-                           sample_rate_hz=s.sample_rate_hz)  # fmt: skip
+            return chain_from_moves(moves)
+        rate = self.session.sample_rate_hz if self.session is not None else 48000.0
+        return place_moves(moves, [(c.plugin, c.plugin_map) for c in self.placements], sample_rate_hz=rate)
 
     def set_placements(self, choices: Sequence[PluginChoice]) -> None:
         """The plugins chosen for the moves (EQ first); the A/B is stale then."""
@@ -413,16 +510,94 @@ class PanelController:
             self._error("the moves cannot go on the chosen plugin", exc)
             return False
 
-        def done(result: Audition) -> None:
+        self.region_text = region_text
+
+        moves = self._whole_file_moves(s)
+
+        def work() -> tuple[Audition, ABMeasures]:
+            result = s.audition(region, slots=build_slots(chain))
+            return result, measure_ab(result, moves)
+
+        def done(measured: tuple[Audition, ABMeasures]) -> None:
             if s is not self.session:
                 return
-            self.audition_result = result
+            self.audition_result, self.ab_measures = measured
+            result = self.audition_result
+            self.variant_id = None
+            if self.side not in ("a", "b"):
+                self.side = "b"
             if self.view is not None:
                 self.view.ab_changed(result, "A/B ready: press Play and switch A/B")
+                self.view.side_changed(self.side, None)
 
         self._status("rendering A/B…")
-        self.run_task(lambda: s.audition(region, slots=build_slots(chain)), done,
-                      lambda exc: self._error("the A/B render failed", exc), None)  # fmt: skip
+        self.run_task(work, done, lambda exc: self._error("the A/B render failed", exc), None)
+        return True
+
+    @staticmethod
+    def _whole_file_moves(s: Session) -> list[tuple[str, Move]]:
+        """The chosen whole-file moves with their card ids (what B renders)."""
+        return [(c.suggestion.id, c.final_move) for c in s.cards.values() if c.chosen and c.suggestion.region_s is None]
+
+    def listen(self, side: str) -> None:
+        """Hear ``"a"`` or ``"b"`` (of the A/B rendered; nothing before one is)."""
+        if side not in ("a", "b"):
+            raise ValueError(f"side must be 'a' or 'b', not {side!r}")
+        self.side = side
+        if self.view is not None:
+            self.view.side_changed(side, self.variant_id)
+
+    def toggle_ab(self) -> None:
+        """From B (or a solo or bypass) to A, from A to B."""
+        self.listen("b" if self.side == "a" else "a")
+
+    def solo(self, suggestion_id: str) -> bool:
+        """Hear the card's move alone, loudness-matched with the A/B (rendered off the GUI
+        thread when the A/B does not hold it yet); again: back to B. False when it cannot."""
+        return self._variant("solo", suggestion_id)
+
+    def bypass(self, suggestion_id: str) -> bool:
+        """Hear the chosen moves without the card's move (rendered as :meth:`solo` is); again: back to B."""
+        return self._variant("bypass", suggestion_id)
+
+    def _variant(self, side: str, suggestion_id: str) -> bool:
+        s = self.session
+        if s is None:
+            return False
+        if self.side == side and self.variant_id == suggestion_id:
+            self.listen("b")
+            return True
+        if self.audition_result is not None and self.variant_id == suggestion_id:
+            self.side = side
+            if self.view is not None:
+                self.view.side_changed(side, suggestion_id)
+            return True
+        try:
+            s.card(suggestion_id)
+            region = parse_region(self.region_text) if self.region_text.strip() else None
+        except ValueError as exc:
+            self._error(f"cannot {side} that move", exc)
+            return False
+        chain_of = self.chain_of
+        moves = self._whole_file_moves(s)
+
+        def work() -> tuple[Audition, ABMeasures]:
+            result = s.audition_move(suggestion_id, region, chain_of=chain_of)
+            return result, measure_ab(result, moves)
+
+        def done(measured: tuple[Audition, ABMeasures]) -> None:
+            if s is not self.session:
+                return
+            self.audition_result, self.ab_measures = measured
+            result = self.audition_result
+            self.variant_id = suggestion_id
+            self.side = side
+            if self.view is not None:
+                self.view.ab_changed(result, f"{side} {suggestion_id} ready (loudness-matched with A and B)")
+                self.view.side_changed(side, suggestion_id)
+
+        self._status(f"rendering {side} of {suggestion_id}…")
+        self.run_task(work, done, lambda exc: self._error(f"the {side} render failed", exc), None)
         return True
 
     def export(self, path: str | os.PathLike[str], on_done: Callable[[Path], None] | None = None) -> None:
@@ -536,6 +711,19 @@ class PanelController:
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher = None
+
+
+def distinct_names(paths: Sequence[str]) -> dict[str, str]:
+    """Each path as the source list shows it: its file name, with as many parent folders as
+    tell it apart from the others (``a/mix.flac``, ``b/mix.flac``); labels such as ``<demo>`` as they are."""
+    parts = {p: (Path(p).parts if not p.startswith("<") else (p,)) for p in paths}
+    out: dict[str, str] = {}
+    for p, mine in parts.items():
+        k = 1
+        while k < len(mine) and any(q != p and o[-k:] == mine[-k:] for q, o in parts.items()):
+            k += 1
+        out[p] = str(Path(*mine[-k:])) if not p.startswith("<") else p
+    return out
 
 
 def short_name(path: str | None) -> str:

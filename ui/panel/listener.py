@@ -11,7 +11,9 @@ ReaScript) and any OSC sender drive the panel itself:
   track; the reply is the summary and one ``/secondear/suggestion`` per card.
 * ``/secondear/select <track>`` — shows that track's session.
 * ``/secondear/intent <text>`` — the shown session is suggested again with these words (the
-  intent field shows them); the reply is the new summary and suggestions.
+  intent field shows them); the reply is the new summary and suggestions. Once a move is
+  accepted the words are the conversation's next turn instead ("a bit more", "undo that"),
+  one undo step, and ``/secondear/note`` replies say what the turn said.
 * ``/secondear/accept <id>`` / ``/secondear/reject <id>`` — the card is accepted or rejected
   as if clicked (undoable, and logged to the taste log).
 
@@ -32,7 +34,7 @@ from PyQt6.QtCore import QObject, pyqtSignal
 from bridge.advise import ContextRequest
 from bridge.errors import BridgeError
 from bridge.osc.codec import DEFAULT_PORT, Accept, Analyze, Intent, Reject, Reply, Select
-from bridge.osc.dispatch import MAX_AUDIO_BYTES, EventHandler, check_audio_path, session_replies
+from bridge.osc.dispatch import MAX_AUDIO_BYTES, EventHandler, check_audio_path, session_replies, turn_notes
 from bridge.osc.server import BridgeServer
 
 from .. import __version__
@@ -103,7 +105,8 @@ class PanelBridge(QObject, EventHandler):
     def intent(self, event: Intent) -> tuple[Reply, ...]:
         def act() -> tuple[Reply, ...]:
             s = self.controller.set_intent(event.text)
-            return session_replies(self.controller.track_of(s), s)
+            track = self.controller.track_of(s)
+            return session_replies(track, s) + turn_notes(track, self.controller.last_said)
 
         return self.on_gui(act)
 

@@ -1,16 +1,20 @@
-"""The spectrum view: what was measured, what it is compared with, what the moves do.
+"""The panel's plots (pyqtgraph): the spectrum before and after, loudness over time, and
+the gain reduction of the dynamics moves.
 
-Three curves on a log-frequency axis (20 Hz–20 kHz):
+:class:`SpectrumView` — on a log-frequency axis (20 Hz–20 kHz): the audio's long-term
+1/3-octave spectrum (``Analysis.spectrum.level_db``: each band's share of the total, dB),
+filled; the comparison (the reference's spectrum or the genre's target), dashed; the
+summed response of the chosen EQ moves (:func:`analyzers.eq_response.move_response_db`) on
+its own ±dB scale on the right; and, once an A/B is rendered, A's and B's spectra over the
+region (B, the processed one, in green). Hovering reads out Hz and dB; dragging a
+rectangle zooms into it, the wheel zooms, right click → "View All" goes back.
 
-* the audio's long-term 1/3-octave spectrum (``Analysis.spectrum.level_db``: each band's
-  share of the total, in dB), filled;
-* the comparison, when there is one: the reference track's spectrum, or the genre's
-  target curve (``analyzers.context.Genre.band_level_db``), dashed;
-* the summed magnitude response of the chosen EQ moves
-  (:func:`analyzers.eq_response.move_response_db`), on its own ±dB scale on the right, so
-  that the engineer sees where the accepted moves act and by how much.
+:class:`LoudnessView` — the short-term loudness (3 s, BS.1770) over time, the sections
+found, the destination's level, B's curve after an A/B, and the A/B region: drag its
+edges or its body to choose the region (``region_changed``).
 
-Drawn with QPainter: three lines do not need a plotting library.
+:class:`GainReductionView` — each compressor, limiter, gate and expander's gain reduction over
+the A/B region, with its maximum and average (:mod:`bridge.ab_measures`).
 """
 
 from __future__ import annotations
@@ -19,17 +23,22 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from PyQt6.QtCore import QPointF, QRectF, Qt
-from PyQt6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
-from PyQt6.QtWidgets import QSizePolicy, QWidget
+import pyqtgraph as pg
+from PyQt6.QtCore import QPointF, Qt, pyqtSignal
+from PyQt6.QtWidgets import QLabel, QSizePolicy, QWidget
 
+from analyzers import Analysis
 from analyzers.eq_response import move_response_db
+from analyzers.loudness import SHORT_TERM_SEGMENTS
 from analyzers.moves import EQ_KINDS, Move
+from bridge.ab_measures import ABMeasures
 
 from .style import COLOURS
 
 F_LO_HZ, F_HI_HZ = 20.0, 20000.0
-_GRID_HZ = (20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000)
+_GR_COLOURS = ("#e0533f", "#e0a33f", "#b07fe0", "#5ad1c9")
+
+pg.setConfigOptions(antialias=True, foreground=COLOURS["muted"], background=COLOURS["plot_bg"])
 
 
 def chain_response_db(moves: Sequence[Move], freqs_hz: np.ndarray, sample_rate_hz: float) -> np.ndarray:
@@ -41,12 +50,32 @@ def chain_response_db(moves: Sequence[Move], freqs_hz: np.ndarray, sample_rate_h
     return total
 
 
-class SpectrumView(QWidget):
-    """Spectrum, comparison and EQ response; set with :meth:`set_data`."""
+def _hz_text(f_hz: float) -> str:
+    return f"{f_hz / 1000:.2f} kHz" if f_hz >= 1000 else f"{f_hz:.0f} Hz"
+
+
+def _levels(centres: np.ndarray, values: Sequence[float | None]) -> tuple[np.ndarray, np.ndarray]:
+    keep = [(f, v) for f, v in zip(centres, values) if v is not None and F_LO_HZ <= f <= F_HI_HZ]
+    if not keep:
+        return np.zeros(0), np.zeros(0)
+    f, v = zip(*keep)
+    return np.asarray(f, dtype=float), np.asarray(v, dtype=float)
+
+
+def _readout_label(parent: QWidget) -> QLabel:
+    label = QLabel("", parent)
+    label.setStyleSheet(f"background: rgba(0,0,0,150); color: {COLOURS['text']}; padding: 1px 4px;")
+    label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+    label.hide()
+    return label
+
+
+class SpectrumView(pg.PlotWidget):
+    """Spectrum, comparison, EQ response and (after an A/B) A and B; see the module."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumSize(360, 200)
+        self.setMinimumSize(360, 180)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._centres: np.ndarray = np.zeros(0)
         self._levels: list[float | None] = []
@@ -54,8 +83,46 @@ class SpectrumView(QWidget):
         self._compare_label = ""
         self._moves: list[Move] = []
         self._rate = 48000.0
+        self._ab: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # centres, A, B (dB)
+        p = self.getPlotItem()
+        p.setLogMode(x=True, y=False)
+        p.showGrid(x=True, y=True, alpha=0.25)
+        p.setLabel("left", "dB (share of the total)")
+        p.getAxis("bottom").setTicks([[(math.log10(f), f"{f // 1000}k" if f >= 1000 else str(f))
+                                       for f in (20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000)]])  # fmt: skip
+        p.setXRange(math.log10(F_LO_HZ), math.log10(F_HI_HZ), padding=0)
+        p.vb.setLimits(xMin=math.log10(F_LO_HZ) - 0.05, xMax=math.log10(F_HI_HZ) + 0.05)
+        p.vb.setMouseMode(pg.ViewBox.RectMode)  # drag a rectangle to zoom into it
+        self.legend = p.addLegend(offset=(-6, 4), labelTextSize="8pt")  # top right: the highs are lowest
+        self.legend.setBrush(pg.mkBrush(0, 0, 0, 110))
+        c = pg.mkColor(COLOURS["spectrum"])
+        c.setAlpha(70)
+        self.spectrum_curve = p.plot([], [], pen=pg.mkPen(COLOURS["spectrum"], width=1.8), fillLevel=-200,
+                                     brush=pg.mkBrush(c), name="spectrum")  # fmt: skip
+        self.compare_curve = p.plot([], [], pen=pg.mkPen(COLOURS["compare"], width=1.4, style=Qt.PenStyle.DashLine))
+        self.a_curve = p.plot([], [], pen=pg.mkPen("#9fc9ee", width=1.2, style=Qt.PenStyle.DotLine))
+        self.b_curve = p.plot([], [], pen=pg.mkPen(COLOURS["ok"], width=2.0))
+        # the EQ response on its own scale (right axis), in a second view box sharing x
+        self.eq_view = pg.ViewBox()
+        p.showAxis("right")
+        p.scene().addItem(self.eq_view)
+        p.getAxis("right").linkToView(self.eq_view)
+        p.getAxis("right").setTextPen(pg.mkPen(COLOURS["eq"]))
+        self.eq_view.setXLink(p)
+        self.eq_view.setMouseEnabled(x=False, y=False)
+        self.eq_curve_item = pg.PlotCurveItem(pen=pg.mkPen(COLOURS["eq"], width=2.2))
+        self.eq_zero = pg.InfiniteLine(angle=0, pos=0, pen=pg.mkPen(COLOURS["eq"], width=0.8, style=Qt.PenStyle.DotLine))
+        self.eq_view.addItem(self.eq_curve_item)
+        self.eq_view.addItem(self.eq_zero)
+        p.vb.sigResized.connect(lambda _vb: self.eq_view.setGeometry(p.vb.sceneBoundingRect()))
+        self.readout = _readout_label(self)
+        p.scene().sigMouseMoved.connect(self._hover)
         self.setToolTip("Long-term spectrum (1/3 octave, share of the total in dB); dashed: the reference or the "
-                        "genre's target; orange: the accepted EQ moves' response (right-hand scale)")  # fmt: skip
+                        "genre's target; orange: the accepted EQ moves' response (right-hand scale); after an A/B, "
+                        "green: B (processed), dotted: A, over the region. Drag a rectangle to zoom, wheel to "
+                        "zoom, right click → View All to go back.")  # fmt: skip
+
+    # -- data ---------------------------------------------------------------------------
 
     def set_data(self, centres_hz: Sequence[float], levels_db: Sequence[float | None], sample_rate_hz: float, *,
                  compare_db: Sequence[float | None] | None = None, compare_label: str = "",
@@ -64,106 +131,248 @@ class SpectrumView(QWidget):
         self._levels = list(levels_db)
         self._compare = None if compare_db is None else list(compare_db)
         self._compare_label = compare_label
-        self._moves = list(moves)
         self._rate = float(sample_rate_hz)
-        self.update()
+        self._ab = None
+        f, v = _levels(self._centres, self._levels)
+        self.spectrum_curve.setData(f, v)
+        cf, cv = _levels(self._centres, self._compare or [])
+        self.compare_curve.setData(cf, cv)
+        self.a_curve.setData([], [])
+        self.b_curve.setData([], [])
+        self._legend()
+        every = np.concatenate([v, cv]) if cv.size else v
+        if every.size:
+            top = 5 * math.ceil(float(every.max()) / 5)
+            self.getPlotItem().setYRange(top - 40, top, padding=0)
+        self.set_moves(moves)
 
     def set_moves(self, moves: Sequence[Move]) -> None:
         self._moves = list(moves)
-        self.update()
+        f, db = self.eq_curve()
+        shown = bool(self._moves) and db.size and float(np.abs(db).max()) > 0.01
+        self.eq_curve_item.setData(np.log10(f), db if shown else np.zeros_like(db))
+        self.eq_curve_item.setVisible(bool(shown))
+        span = max(6.0, 3 * math.ceil(float(np.abs(db).max()) / 3) if db.size else 6.0)
+        self.eq_view.setYRange(-span, span, padding=0)
+        self._legend()
+
+    def set_ab(self, measures: ABMeasures | None) -> None:
+        """Draw A's and B's spectra over the A/B region (None: take them away)."""
+        if measures is None:
+            self._ab = None
+            self.a_curve.setData([], [])
+            self.b_curve.setData([], [])
+        else:
+            centres = np.asarray(measures.b.spectrum.centres_hz, dtype=float)
+            af, av = _levels(centres, measures.a.spectrum.level_db)
+            bf, bv = _levels(centres, measures.b.spectrum.level_db)
+            self._ab = (bf, np.interp(bf, af, av) if af.size else np.full_like(bf, np.nan), bv)
+            self.a_curve.setData(af, av)
+            self.b_curve.setData(bf, bv)
+        self._legend()
 
     def eq_curve(self, n: int = 256) -> tuple[np.ndarray, np.ndarray]:
         """The EQ response drawn: frequencies (Hz) and dB."""
         f = np.geomspace(F_LO_HZ, min(F_HI_HZ, 0.49 * self._rate), n)
         return f, chain_response_db(self._moves, f, self._rate)
 
-    # -- drawing ------------------------------------------------------------------------
+    def processed_curve(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The A/B's spectra drawn: band centres (Hz), A's dB and B's (processed) dB; empty before an A/B."""
+        if self._ab is None:
+            return np.zeros(0), np.zeros(0), np.zeros(0)
+        return self._ab
 
-    def _x(self, plot: QRectF, f: float) -> float:
-        t = (math.log10(f) - math.log10(F_LO_HZ)) / (math.log10(F_HI_HZ) - math.log10(F_LO_HZ))
-        return plot.left() + t * plot.width()
-
-    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt's name
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), QColor(COLOURS["plot_bg"]))
-        small = QFont(self.font())
-        small.setPointSizeF(max(7.0, small.pointSizeF() * 0.85))
-        p.setFont(small)
-        plot = QRectF(40, 12, self.width() - 84, self.height() - 34)
-        levels = [v for v in self._levels if v is not None]
+    def _legend(self) -> None:
+        self.legend.clear()
+        self.legend.addItem(self.spectrum_curve, "spectrum")
         if self._compare:
-            levels += [v for v in self._compare if v is not None]
-        top = 5 * math.ceil(max(levels) / 5) if levels else 0.0
-        bottom = top - 40.0
-        eq_f, eq_db = self.eq_curve()
-        eq_span = max(6.0, 3 * math.ceil(float(np.abs(eq_db).max()) / 3) if eq_db.size else 6.0)
+            self.legend.addItem(self.compare_curve, self._compare_label)
+        if self._moves and self.eq_curve_item.isVisible():
+            self.legend.addItem(self.eq_curve_item, "accepted EQ (dB, right)")
+        if self._ab is not None:
+            self.legend.addItem(self.a_curve, "A (region)")
+            self.legend.addItem(self.b_curve, "B processed")
 
-        def y(db: float) -> float:
-            return plot.top() + (top - db) / (top - bottom) * plot.height()
+    # -- reading values ---------------------------------------------------------------------
 
-        def y_eq(db: float) -> float:
-            return plot.center().y() - db / eq_span * plot.height() / 2
+    def readout_at(self, f_hz: float, db: float | None = None) -> str:
+        """What hovering at ``f_hz`` (and ``db`` on the left scale) says: Hz, the curves' dB there."""
+        parts = [_hz_text(f_hz)]
+        if db is not None:
+            parts.append(f"{db:.1f} dB")
+        f, v = _levels(self._centres, self._levels)
+        lf = np.log10(max(f_hz, 1e-3))
+        if f.size:
+            parts.append(f"spectrum {np.interp(lf, np.log10(f), v):.1f} dB")
+        if self._ab is not None and self._ab[0].size:
+            bf, av, bv = self._ab
+            parts.append(f"A {np.interp(lf, np.log10(bf), av):.1f} · B {np.interp(lf, np.log10(bf), bv):.1f} dB")
+        if self._moves and self.eq_curve_item.isVisible():
+            parts.append(f"EQ {float(chain_response_db(self._moves, np.array([f_hz]), self._rate)[0]):+.1f} dB")
+        return " · ".join(parts)
 
-        grid = QPen(QColor(COLOURS["grid"]))
-        grid.setWidthF(1.0)
-        p.setPen(grid)
-        text = QColor(COLOURS["muted"])
-        for f in _GRID_HZ:
-            x = self._x(plot, f)
-            p.setPen(grid)
-            p.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()))
-            p.setPen(text)
-            label = f"{f // 1000}k" if f >= 1000 else str(f)
-            p.drawText(QRectF(x - 20, plot.bottom() + 2, 40, 16), Qt.AlignmentFlag.AlignHCenter, label)
-        for db in range(int(bottom), int(top) + 1, 10):
-            p.setPen(grid)
-            p.drawLine(QPointF(plot.left(), y(db)), QPointF(plot.right(), y(db)))
-            p.setPen(text)
-            p.drawText(QRectF(0, y(db) - 8, 36, 16), Qt.AlignmentFlag.AlignRight, f"{db}")
-        for db in (-eq_span, -eq_span / 2, eq_span / 2, eq_span):
-            p.setPen(QColor(COLOURS["eq"]))
-            p.drawText(QRectF(plot.right() + 4, y_eq(db) - 8, 40, 16), Qt.AlignmentFlag.AlignLeft, f"{db:+.0f}")
-        p.setClipRect(plot)
-        self._draw_levels(p, plot, self._levels, y, fill=True)
-        if self._compare:
-            pen = QPen(QColor(COLOURS["compare"]), 1.6, Qt.PenStyle.DashLine)
-            p.setPen(pen)
-            self._draw_levels(p, plot, self._compare, y, fill=False)
-        if self._moves and np.abs(eq_db).max() > 0.01:
-            p.setPen(QPen(QColor(COLOURS["eq"]), 1.0, Qt.PenStyle.DotLine))
-            p.drawLine(QPointF(plot.left(), y_eq(0)), QPointF(plot.right(), y_eq(0)))
-            path = QPainterPath()
-            for i, (f, db) in enumerate(zip(eq_f, eq_db)):
-                pt = QPointF(self._x(plot, f), y_eq(float(np.clip(db, -eq_span, eq_span))))
-                path.moveTo(pt) if i == 0 else path.lineTo(pt)
-            p.setPen(QPen(QColor(COLOURS["eq"]), 2.2))
-            p.drawPath(path)
-        p.setClipping(False)
-        p.setPen(text)
-        legend = "spectrum"
-        if self._compare:
-            legend += f"  ·  dashed: {self._compare_label}"
-        if self._moves:
-            legend += "  ·  orange: accepted EQ (dB, right)"
-        p.drawText(QRectF(plot.left() + 6, plot.top() + 2, plot.width() - 12, 16), Qt.AlignmentFlag.AlignLeft, legend)
-        p.end()
-
-    def _draw_levels(self, p: QPainter, plot: QRectF, values: Sequence[float | None], y, *, fill: bool) -> None:
-        pts = [QPointF(self._x(plot, f), y(v)) for f, v in zip(self._centres, values)
-               if v is not None and F_LO_HZ <= f <= F_HI_HZ]  # fmt: skip
-        if len(pts) < 2:
+    def _hover(self, pos: QPointF) -> None:
+        vb = self.getPlotItem().vb
+        if not vb.sceneBoundingRect().contains(pos):
+            self.readout.hide()
             return
-        path = QPainterPath(pts[0])
-        for pt in pts[1:]:
-            path.lineTo(pt)
-        if fill:
-            area = QPainterPath(path)
-            area.lineTo(QPointF(pts[-1].x(), plot.bottom()))
-            area.lineTo(QPointF(pts[0].x(), plot.bottom()))
-            area.closeSubpath()
-            c = QColor(COLOURS["spectrum"])
-            c.setAlpha(70)
-            p.fillPath(area, c)
-            p.setPen(QPen(QColor(COLOURS["spectrum"]), 1.8))
-        p.drawPath(path)
+        pt = vb.mapSceneToView(pos)
+        self.readout.setText(self.readout_at(10 ** pt.x(), pt.y()))
+        self.readout.adjustSize()
+        self.readout.move(max(0, self.width() - self.readout.width() - 50), 4)
+        self.readout.show()
+
+
+class LoudnessView(pg.PlotWidget):
+    """Short-term loudness over time, sections, the destination, the A/B region; see the module."""
+
+    #: the A/B region dragged to (start_s, end_s)
+    region_changed = pyqtSignal(float, float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumSize(360, 110)
+        p = self.getPlotItem()
+        p.showGrid(x=True, y=True, alpha=0.25)
+        p.setLabel("left", "LUFS (3 s)")
+        p.vb.setMouseEnabled(x=True, y=False)
+        self.curve = p.plot([], [], pen=pg.mkPen(COLOURS["spectrum"], width=1.6))
+        self.b_curve = p.plot([], [], pen=pg.mkPen(COLOURS["ok"], width=1.6))
+        self.target_line = pg.InfiniteLine(angle=0, pen=pg.mkPen(COLOURS["eq"], width=1.2, style=Qt.PenStyle.DashLine),
+                                           label="destination", labelOpts={"position": 0.92, "color": COLOURS["eq"],
+                                                                            "anchors": [(1, 1), (1, 1)]})  # fmt: skip
+        self.target_line.setZValue(20)
+        p.addItem(self.target_line)
+        self.target_line.hide()
+        self.section_items: list[pg.LinearRegionItem] = []
+        self.region = pg.LinearRegionItem(brush=pg.mkBrush(90, 169, 230, 45), pen=pg.mkPen(COLOURS["spectrum"], width=1.5))
+        self.region.setZValue(10)
+        self.region.hide()
+        p.addItem(self.region)
+        self.region.sigRegionChangeFinished.connect(self._region_moved)
+        self._duration_s = 0.0
+        self._updating = False
+        self.readout = _readout_label(self)
+        p.scene().sigMouseMoved.connect(self._hover)
+        self._t = np.zeros(0)
+        self._lufs = np.zeros(0)
+        self.setToolTip("Short-term loudness (3 s) over time; shaded: the sections found; dashed: the destination's "
+                        "level; blue band: the A/B region (drag it or its edges to choose); green: B after the A/B")  # fmt: skip
+
+    def set_analysis(self, analysis: Analysis, target_lufs: float | None, target_name: str = "") -> None:
+        ld = analysis.loudness
+        step = ld.series_step_s
+        t = (np.arange(len(ld.short_term_lufs)) + SHORT_TERM_SEGMENTS) * step - SHORT_TERM_SEGMENTS * step / 2
+        v = np.array([np.nan if x is None else x for x in ld.short_term_lufs], dtype=float)
+        self._t, self._lufs = t, v
+        self.curve.setData(t, v, connect="finite")
+        self.b_curve.setData([], [])
+        p = self.getPlotItem()
+        for item in self.section_items:
+            p.removeItem(item)
+        self.section_items = []
+        for i, sec in enumerate(analysis.sections):
+            item = pg.LinearRegionItem((sec.start_s, sec.end_s), movable=False,
+                                       brush=pg.mkBrush(255, 255, 255, 14 if i % 2 else 28), pen=pg.mkPen(None))  # fmt: skip
+            item.setZValue(-10)
+            p.addItem(item)
+            self.section_items.append(item)
+        if target_lufs is not None:
+            self.target_line.show()
+            self.target_line.setValue(target_lufs)
+            self.target_line.label.setFormat(f"{target_name} {target_lufs:g} LUFS".strip())
+        else:
+            self.target_line.hide()
+        self._duration_s = analysis.duration_s
+        finite = v[np.isfinite(v)]
+        lo = min(float(finite.min()) if finite.size else -30.0, target_lufs if target_lufs is not None else 0.0)
+        hi = max(float(finite.max()) if finite.size else -10.0, target_lufs if target_lufs is not None else -60.0)
+        p.setYRange(math.floor(lo - 2), math.ceil(hi + 2), padding=0)
+        p.setXRange(0, max(self._duration_s, 1.0), padding=0.01)
+        self.region.setBounds((0, self._duration_s))
+
+    def set_region(self, region_s: tuple[float, float] | None) -> None:
+        """Show the A/B region (None: hide it) without saying it changed."""
+        self._updating = True
+        try:
+            if region_s is None:
+                self.region.hide()
+            else:
+                self.region.setRegion(region_s)
+                self.region.show()
+        finally:
+            self._updating = False
+
+    def set_ab(self, measures: ABMeasures | None) -> None:
+        """B's short-term loudness over the region rendered (None: take it away)."""
+        if measures is None:
+            self.b_curve.setData([], [])
+            return
+        ld = measures.b.loudness
+        step = ld.series_step_s
+        t = measures.region_s[0] + (np.arange(len(ld.short_term_lufs)) + SHORT_TERM_SEGMENTS / 2) * step
+        self.b_curve.setData(t, np.array([np.nan if x is None else x for x in ld.short_term_lufs], dtype=float),
+                             connect="finite")  # fmt: skip
+        self.set_region(measures.region_s)
+
+    def b_data(self) -> tuple[np.ndarray, np.ndarray]:
+        x, y = self.b_curve.getData()
+        return (np.zeros(0), np.zeros(0)) if x is None else (np.asarray(x), np.asarray(y))
+
+    def _region_moved(self) -> None:
+        if self._updating:
+            return
+        a, b = self.region.getRegion()
+        self.region_changed.emit(round(max(0.0, a), 1), round(min(self._duration_s, b), 1))
+
+    def readout_at(self, t_s: float) -> str:
+        """What hovering at ``t_s`` says: the time and the short-term loudness there."""
+        if not self._t.size:
+            return f"{t_s:.1f} s"
+        v = float(np.interp(t_s, self._t, self._lufs))
+        return f"{t_s:.1f} s · {v:.1f} LUFS" if math.isfinite(v) else f"{t_s:.1f} s"
+
+    def _hover(self, pos: QPointF) -> None:
+        vb = self.getPlotItem().vb
+        if not vb.sceneBoundingRect().contains(pos):
+            self.readout.hide()
+            return
+        self.readout.setText(self.readout_at(vb.mapSceneToView(pos).x()))
+        self.readout.adjustSize()
+        self.readout.move(max(0, self.width() - self.readout.width() - 8), 4)
+        self.readout.show()
+
+
+class GainReductionView(pg.PlotWidget):
+    """Each dynamics move's gain reduction over the A/B region (dB down, upwards)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumSize(360, 110)
+        p = self.getPlotItem()
+        p.showGrid(x=True, y=True, alpha=0.25)
+        p.setLabel("left", "reduction dB")
+        p.setLabel("bottom", "s")
+        self.legend = p.addLegend(offset=(6, 4), labelTextSize="8pt")
+        self.legend.setBrush(pg.mkBrush(0, 0, 0, 110))
+        self.curves: list[pg.PlotDataItem] = []
+        self.summary = ""
+
+    def set_ab(self, measures: ABMeasures | None) -> None:
+        p = self.getPlotItem()
+        for c in self.curves:
+            p.removeItem(c)
+        self.curves = []
+        self.legend.clear()
+        lines = []
+        for i, gr in enumerate(measures.gain_reduction if measures is not None else ()):
+            text = f"{gr.kind} ({gr.suggestion_id}): max {gr.max_db:.1f} dB, avg {gr.mean_db:.1f} dB"
+            c = p.plot(measures.region_s[0] + gr.times_s, gr.reduction_db, connect="finite",
+                       pen=pg.mkPen(_GR_COLOURS[i % len(_GR_COLOURS)], width=1.6))  # fmt: skip
+            self.legend.addItem(c, text)
+            self.curves.append(c)
+            lines.append(text)
+        self.summary = "; ".join(lines) if lines else (
+            "no compressor, limiter, gate, de-esser or ride among the accepted moves" if measures is not None else
+            "render the A/B to see the dynamics moves' gain reduction")  # fmt: skip
+        self.setToolTip(self.summary)

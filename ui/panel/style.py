@@ -33,6 +33,7 @@ QFrame#card {{ background: {COLOURS['card']}; border: 1px solid #333a42; border-
 QFrame#card[status="accepted"], QFrame#card[status="tweaked"] {{
     background: {COLOURS['card_accepted']}; border: 1px solid {COLOURS['accept']}; }}
 QFrame#card[status="rejected"] {{ background: {COLOURS['card_rejected']}; border: 1px solid #4a3a3d; }}
+QFrame#card[focused="true"] {{ border: 2px solid {COLOURS['spectrum']}; }}
 QLabel#cardTitle {{ font-weight: bold; font-size: 11pt; background: transparent; }}
 QLabel#why {{ color: {COLOURS['muted']}; background: transparent; }}
 QLabel#meterValue {{ font-size: 15pt; font-weight: bold; }}

@@ -33,6 +33,7 @@ from PyQt6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -41,7 +42,7 @@ from analyzers.context import load_data
 from analyzers.moves import DYNAMICS_KINDS, EQ_KINDS
 from analyzers.suggest import Decision
 from bridge.audio_io import AUDIO_SUFFIXES, WRITE_SUFFIXES
-from bridge.audition import Audition, PlaybackUnavailable
+from bridge.audition import Audition, PlaybackUnavailable, parse_region
 from bridge.errors import BridgeError
 from bridge.osc.codec import DEFAULT_PORT
 from bridge.osc.server import BridgeServer
@@ -52,10 +53,12 @@ from bridge.session import Session, counts
 
 from .cards import SuggestionCard
 from .controller import PanelController, short_name
+from .keys import HelpOverlay, keys_of
 from .dialogs import DawPushDialog, PluginVerdictsDialog, load_preset, save_preset
 from .listener import start_listening
 from .meters import MeterStrip
-from .plots import SpectrumView
+from .plots import GainReductionView, LoudnessView, SpectrumView
+from .question import QuestionCard
 from .workers import Jobs
 
 #: The open dialogs' filter: every suffix the bridge reads as audio.
@@ -155,6 +158,8 @@ class PanelWindow(QMainWindow):
         self.progress.hide()
         self.statusBar().addPermanentWidget(self.progress)
         self.jobs.busy.connect(self._busy)
+        self.help_overlay = HelpOverlay(central)
+        self.key_actions: dict[str, QAction] = {}
         self._menus()
 
     def _menus(self) -> None:
@@ -170,18 +175,47 @@ class PanelWindow(QMainWindow):
         m.addSeparator()
         self._action(m, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         e = self.menuBar().addMenu("&Edit")
-        self.undo_action = self._action(e, "&Undo", QKeySequence.StandardKey.Undo, self.undo)
-        self.redo_action = self._action(e, "&Redo", QKeySequence.StandardKey.Redo, self.redo)
+        self.undo_action = self._key_action(e, "&Undo", "undo", self.undo)
+        self.redo_action = self._key_action(e, "&Redo", "redo", self.redo)
         self._history_changed()
         e.addSeparator()
-        self._action(e, "&Accept the focused card", QKeySequence("A"), lambda: self._on_focused(self.accept))
-        self._action(e, "&Reject the focused card", QKeySequence("R"), lambda: self._on_focused(self.reject))
+        self._action(e, "Your &taste…", None, self.taste_dialog)
+        c = self.menuBar().addMenu("&Cards")
+        self._key_action(c, "&Next card", "next", lambda: self.focus_step(1))
+        self._key_action(c, "&Previous card", "previous", lambda: self.focus_step(-1))
+        c.addSeparator()
+        self._key_action(c, "&Accept the focused card", "accept", lambda: self._on_focused(self.accept))
+        self._key_action(c, "&Reject the focused card", "reject", lambda: self._on_focused(self.reject))
+        self._key_action(c, "Re&set the focused card", "reset", lambda: self._on_focused(self.reset))
+        self._key_action(c, "Accept a&ll", "accept_all", self.accept_all)
+        a = self.menuBar().addMenu("&Listen")
+        self._key_action(a, "&Render A/B", "render", self.audition)
+        self._key_action(a, "&Play / stop", "play", self.toggle_play)
+        self._key_action(a, "Switch &A / B", "toggle_ab", self.controller.toggle_ab)
+        self._key_action(a, "&Solo the focused card's move", "solo", lambda: self._on_focused(self.solo))
+        self._key_action(a, "&Bypass the focused card's move", "bypass", lambda: self._on_focused(self.bypass))
         d = self.menuBar().addMenu("&DAW")
         self._action(d, "&Push the accepted moves…", QKeySequence("Ctrl+P"), self.push_dialog)
         self.listen_action = self._action(d, f"&Listen for the DAW on 127.0.0.1:{DEFAULT_PORT}", None, self._toggle_listen)
         self.listen_action.setCheckable(True)
         p = self.menuBar().addMenu("&Plugins")
         self._action(p, "Parameter maps and their &verdicts…", None, self.plugins_dialog)
+        h = self.menuBar().addMenu("&Help")
+        self._key_action(h, "&Keys", "help", self.help_overlay.toggle)
+        close = QAction(self)
+        close.setShortcut(QKeySequence("Esc"))
+        close.triggered.connect(self.help_overlay.hide)
+        self.addAction(close)
+
+    def _key_action(self, menu, text: str, name: str, slot) -> QAction:
+        """A menu action on the keys :data:`.keys.KEYS` gives ``name``; kept in ``key_actions``."""
+        a = self._action(menu, text, None, slot)
+        keys = list(keys_of(name))
+        # "?" arrives as Shift+? from a keyboard where it is shifted (not every platform maps it back)
+        keys += [f"Shift+{k}" for k in keys if len(k) == 1 and not k.isalnum()]
+        a.setShortcuts([QKeySequence(k) for k in keys])
+        self.key_actions[name] = a
+        return a
 
     def _action(self, menu, text: str, shortcut, slot) -> QAction:
         a = QAction(text, self)
@@ -218,6 +252,15 @@ class PanelWindow(QMainWindow):
                                     "analysis shows is already there; Enter to suggest again")  # fmt: skip
         self.intent_edit.returnPressed.connect(self.apply_context)
         row.addWidget(self.intent_edit, 1)
+        self.say_box = QComboBox()  # the conversation: words said after the first suggestions, with their history
+        self.say_box.setEditable(True)
+        self.say_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.say_box.setMinimumWidth(200)
+        self.say_box.lineEdit().setPlaceholderText("then: a bit more · too dark now · undo that")
+        self.say_box.setToolTip("the next turn, against the moves accepted so far (Enter); earlier turns in the list; "
+                                "Edit ▸ Undo takes a turn back as one step")  # fmt: skip
+        self.say_box.lineEdit().returnPressed.connect(self.say)
+        row.addWidget(self.say_box, 1)
         self.reference_label = QLabel("no reference")
         self.reference_label.setObjectName("meterName")
         row.addWidget(self.reference_label)
@@ -241,7 +284,14 @@ class PanelWindow(QMainWindow):
         self.meters = MeterStrip()
         col.addWidget(self.meters)
         self.spectrum = SpectrumView()
-        col.addWidget(self.spectrum, 1)
+        col.addWidget(self.spectrum, 3)
+        self.plots_tabs = QTabWidget()
+        self.loudness_view = LoudnessView()
+        self.loudness_view.region_changed.connect(self._region_dragged)
+        self.gr_view = GainReductionView()
+        self.plots_tabs.addTab(self.loudness_view, "Loudness over time")
+        self.plots_tabs.addTab(self.gr_view, "Gain reduction")
+        col.addWidget(self.plots_tabs, 2)
         title = QLabel("Leave it — inside tolerance")
         title.setObjectName("sectionTitle")
         col.addWidget(title)
@@ -277,6 +327,7 @@ class PanelWindow(QMainWindow):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self.cards_host)
+        self.cards_scroll = scroll
         col.addWidget(scroll, 1)
         self.notes_label = QLabel("")
         self.notes_label.setWordWrap(True)
@@ -303,6 +354,7 @@ class PanelWindow(QMainWindow):
         self.region_edit.setMaximumWidth(130)
         self.region_edit.setToolTip("START:END in seconds (30:45) to render and loop; empty: the whole file")
         self.region_edit.returnPressed.connect(self.audition)
+        self.region_edit.editingFinished.connect(self._region_typed)
         row.addWidget(self.region_edit)
         self.audition_button = QPushButton("Render A/B")
         self.audition_button.setToolTip("render the accepted moves and match loudness, so the louder one does not "
@@ -320,7 +372,6 @@ class PanelWindow(QMainWindow):
         self.play_button = QPushButton("Play")
         self.play_button.setCheckable(True)
         self.play_button.setEnabled(False)
-        self.play_button.setShortcut(QKeySequence("Space"))
         self.play_button.setToolTip("play the region in a loop; switch A/B while it plays (Space: play/stop)")
         self.play_button.clicked.connect(self.toggle_play)
         row.addWidget(self.play_button)
@@ -369,8 +420,9 @@ class PanelWindow(QMainWindow):
         if i < 0:
             self.source_combo.addItem(label, key)
             i = self.source_combo.count() - 1
-        else:
-            self.source_combo.setItemText(i, label)
+        for j in range(self.source_combo.count()):  # a new file may lengthen the others' names
+            other = self.source_combo.itemData(j)
+            self.source_combo.setItemText(j, self.controller.labels.get(other, short_name(other)))
         self.source_combo.setCurrentIndex(i)
         self._show_context(session)
         self.refresh()
@@ -388,6 +440,7 @@ class PanelWindow(QMainWindow):
         self._history_changed()
 
     def ab_changed(self, result: Audition | None, message: str) -> None:
+        self._draw_ab(self.controller.ab_measures if result is not None else None)
         if result is None:
             self.stop_playback()
             for b in (self.a_button, self.b_button, self.play_button):
@@ -397,6 +450,46 @@ class PanelWindow(QMainWindow):
         self.audition_button.setEnabled(True)
         self._show_audition(result)
         self.status(message)
+        if self.player is not None and self.player.playing:  # a new render while playing: on, from the same place
+            at_s = self.player.position / self.player.sample_rate_hz
+            self.player.stop()
+            self._start_player(result, at_s)
+
+    def _draw_ab(self, measures) -> None:
+        """B beside A in the spectrum, B's loudness over the region, the gain reduction."""
+        self.spectrum.set_ab(measures)
+        self.loudness_view.set_ab(measures)
+        self.gr_view.set_ab(measures)
+
+    def _region_dragged(self, start_s: float, end_s: float) -> None:
+        """The A/B region dragged on the loudness plot: into the region field."""
+        duration = self.session.analysis.duration_s if self.session and self.session.analysis else None
+        whole = duration is not None and start_s <= 0.05 and end_s >= duration - 0.05
+        self.region_edit.setText("" if whole else f"{start_s:g}:{end_s:g}")
+        self.status("A/B region " + ("the whole file" if whole else f"{start_s:g}–{end_s:g} s") + ": Ctrl+R renders it")
+
+    def _region_typed(self) -> None:
+        """The region field into the loudness plot's band (the whole file when empty)."""
+        s = self.session
+        if s is None or s.analysis is None:
+            return
+        text = self.region_edit.text().strip()
+        try:
+            region = parse_region(text) if text else (0.0, s.analysis.duration_s)
+        except ValueError:
+            return
+        self.loudness_view.set_region(region)
+
+    def side_changed(self, side: str, suggestion_id: str | None) -> None:
+        """Show (and play, when playing) the side the controller says is heard."""
+        self.a_button.setChecked(side == "a")
+        self.b_button.setChecked(side == "b")
+        for sid, card in self.cards.items():
+            card.set_heard(side if sid == suggestion_id and side in ("solo", "bypass") else None)
+        if self.player is not None and side in self.player.side_names:
+            self.player.select(side)
+        if side in ("solo", "bypass") and suggestion_id is not None:
+            self.status(f"hearing {side} of {suggestion_id} (loudness-matched with A and B)")
 
     def status(self, text: str) -> None:
         self.statusBar().showMessage(text)
@@ -434,9 +527,14 @@ class PanelWindow(QMainWindow):
             compare, label = s.context.genre.band_level_db, f"{s.context.genre.name} target"
         self.spectrum.set_data(a.spectrum.centres_hz, a.spectrum.level_db, a.sample_rate_hz, compare_db=compare,
                                compare_label=label, moves=s.chosen_moves(whole_file_only=True))  # fmt: skip
-        for card in self.cards.values():
+        dest = s.context.destination
+        self.loudness_view.set_analysis(a, dest.lufs if dest is not None else None, dest.name if dest is not None else "")
+        self._region_typed()
+        self._draw_ab(self.controller.ab_measures)
+        for card in [*self.cards.values(), *getattr(self, "question_cards", [])]:
             card.setParent(None)
             card.deleteLater()
+        self.question_cards: list[QuestionCard] = []
         self.cards = {}
         for sid, c in s.cards.items():
             w = SuggestionCard(c.suggestion)
@@ -445,9 +543,19 @@ class PanelWindow(QMainWindow):
             w.reset_clicked.connect(self.reset)
             w.tweaked.connect(self.tweak)
             w.focused.connect(self._focus)
+            w.solo_clicked.connect(self.solo)
+            w.bypass_clicked.connect(self.bypass)
             self.cards_layout.insertWidget(self.cards_layout.count() - 1, w)
             self.cards[sid] = w
             w.set_status(c.status, c.move)
+        for q in s.advice.questions:  # a question first: its answer changes the cards below
+            w = QuestionCard(q)
+            w.answered.connect(self.controller.answer)
+            self.cards_layout.insertWidget(0, w)
+            self.question_cards.append(w)
+        if self._focused not in self.cards:
+            self._focused = next(iter(self.cards), None)
+        self._focus(self._focused)
         if not s.cards:
             whole = next((x for x in s.advice.leave_alone if x.aspect == "everything"), None)
             self.count_label.setText(f"Nothing to suggest: {whole.why}. Leave it." if whole else
@@ -494,6 +602,27 @@ class PanelWindow(QMainWindow):
         self.controller.set_context(role=self.role_combo.currentText(), genre=None if genre == NONE else genre,
                                     target=None if target == NONE else target, intent=self.intent_edit.text())  # fmt: skip
 
+    def say(self, text: str | None = None) -> None:
+        """The next turn of the conversation (the say box's words, or ``text``)."""
+        words = (self.say_box.currentText() if text is None else text).strip()
+        self.controller.say(words)
+        self.say_box.clear()
+        self.say_box.addItems(self.controller.words_history[:20])
+        self.say_box.setCurrentIndex(-1)
+        self.say_box.setEditText("")
+
+    def taste_dialog(self) -> None:
+        """What the taste log taught, and a way to forget it."""
+        box = QMessageBox(self)
+        box.setWindowTitle("Your taste")
+        box.setText(self.controller.taste_text())
+        reset = box.addButton("Reset to the defaults", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Close)
+        box.exec()
+        if box.clickedButton() is reset:
+            aside = self.controller.reset_taste()
+            self.status("taste reset: the defaults again" + (f" (old log kept as {aside})" if aside else ""))
+
     def set_reference(self, path: str) -> None:
         """Measure ``path`` as the reference (off the GUI thread) and suggest again."""
         self.controller.set_reference(path)
@@ -528,8 +657,26 @@ class PanelWindow(QMainWindow):
         self.controller.redo()
         self._history_changed()
 
-    def _focus(self, suggestion_id: str) -> None:
+    def _focus(self, suggestion_id: str | None) -> None:
+        """The card in focus: expanded, the others collapsed to two lines."""
         self._focused = suggestion_id
+        for sid, card in self.cards.items():
+            card.set_expanded(sid == suggestion_id)
+
+    def focus_card(self, suggestion_id: str) -> None:
+        """Give ``suggestion_id``'s card the keyboard focus (expanded, scrolled into view)."""
+        card = self.cards[suggestion_id]
+        self._focus(suggestion_id)
+        card.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.cards_scroll.ensureWidgetVisible(card)
+
+    def focus_step(self, step: int) -> None:
+        """Focus the next (``+1``) or previous (``-1``) card, stopping at the ends."""
+        ids = list(self.cards)
+        if not ids:
+            return
+        i = ids.index(self._focused) if self._focused in ids else (-1 if step > 0 else len(ids))
+        self.focus_card(ids[max(0, min(len(ids) - 1, i + step))])
 
     def _on_focused(self, fn: Callable[[str], None]) -> None:
         sid = self._focused
@@ -589,10 +736,13 @@ class PanelWindow(QMainWindow):
         self.ab_label.setText(text)
 
     def select_side(self, side: str) -> None:
-        self.a_button.setChecked(side == "a")
-        self.b_button.setChecked(side == "b")
-        if self.player is not None:
-            self.player.select(side)
+        self.controller.listen(side)
+
+    def solo(self, suggestion_id: str) -> None:
+        self.controller.solo(suggestion_id)
+
+    def bypass(self, suggestion_id: str) -> None:
+        self.controller.bypass(suggestion_id)
 
     def toggle_play(self) -> None:
         if self.player is not None and self.player.playing:
@@ -601,15 +751,22 @@ class PanelWindow(QMainWindow):
         r = self.audition_result
         if r is None:
             self.play_button.setChecked(False)
+            self.status("nothing to play yet: render the A/B first (Ctrl+R)")
             return
-        self.player = ABPlayer(r.a, r.b, r.sample_rate_hz)
-        self.player.select("b" if self.b_button.isChecked() else "a")
+        self._start_player(r, 0.0)
+
+    def _start_player(self, r: Audition, at_s: float) -> None:
+        self.player = ABPlayer(r.a, r.b, r.sample_rate_hz, sides=r.sides)
+        side = self.controller.side
+        self.player.select(side if side in self.player.side_names else "b")
+        self.player.seek(at_s)
         try:
             self.player.play()
         except PlaybackUnavailable as exc:
             self.play_button.setChecked(False)
             self.status(f"cannot play: {exc}; export A and B to listen elsewhere")
             return
+        self.play_button.setChecked(True)
         self.play_button.setText("Stop")
 
     def stop_playback(self) -> None:

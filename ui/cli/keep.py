@@ -1,0 +1,64 @@
+"""``apply … --save-preset NAME`` / ``--save-chain FILE``: keep exactly the accepted moves,
+with their provenance (the file analysed and its figures, the context, each suggestion's
+id, kind and why), as a preset or as a chain file.
+
+The chain holds the accepted whole-file moves (built-in slots, in the render's chain order);
+a move meant for one section cannot live in a chain and is named as left out. In a chain
+file the provenance is written beside the slots (``render --chain`` and ``ab --chain`` read
+the slots only).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from analyzers.suggest import Suggestion
+from bridge.chain import Chain, chain_from_moves, save_chain
+from presets import Analyzed, Preset, PresetContext, PresetStore, Provenance, SuggestionRef, provenance_to_dict
+from analyzers.context import Context
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """The chain of the accepted moves, its provenance, and the ids left out (one section only)."""
+
+    chain: Chain
+    provenance: Provenance
+    left_out: tuple[str, ...]
+
+
+def kept_moves(file: str, before: Mapping[str, float | None], context: Context,
+               accepted: Sequence[Suggestion]) -> Kept:  # fmt: skip
+    """What ``--save-preset`` and ``--save-chain`` keep (``before``: the input's figures)."""
+    whole = [s for s in accepted if s.region_s is None]
+    provenance = Provenance(analyzed=Analyzed(file=Path(file).name, summary=dict(before)),
+                            context=PresetContext.from_context(context),
+                            suggestions=tuple(SuggestionRef.from_suggestion(s) for s in whole))  # fmt: skip
+    return Kept(chain_from_moves([s.move for s in whole]), provenance,
+                tuple(s.id for s in accepted if s.region_s is not None))  # fmt: skip
+
+
+def save_kept(kept: Kept, *, preset: str | None, chain_path: str | os.PathLike[str] | None,
+              overwrite: bool = False, store: PresetStore | None = None) -> list[str]:  # fmt: skip
+    """Save as a preset and/or a chain file; the lines that say where (raises
+    :class:`presets.PresetError` / :class:`bridge.chain.ChainError`)."""
+    lines = []
+    if preset:
+        entry = (store or PresetStore()).save(Preset(name=preset, chain=kept.chain, provenance=kept.provenance),
+                                              overwrite=overwrite)  # fmt: skip
+        lines.append(f"Preset saved: {entry.name!r} ({entry.slots} slot{'s' if entry.slots != 1 else ''}) in {entry.path}")
+    if chain_path:
+        saved = save_chain(kept.chain, chain_path, provenance=provenance_to_dict(kept.provenance))
+        lines.append(f"Chain saved: {saved} ({len(kept.chain.slots)} slot{'s' if len(kept.chain.slots) != 1 else ''})")
+    if kept.left_out:
+        lines.append(f"not kept: {', '.join(kept.left_out)} act on one section only (a chain holds whole-file moves)")
+    return lines
+
+
+def kept_to_dict(kept: Kept) -> dict[str, Any]:
+    return {"slots": len(kept.chain.slots), "suggestions": [r.id for r in kept.provenance.suggestions],
+            "left_out": list(kept.left_out)}  # fmt: skip
