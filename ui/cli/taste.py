@@ -30,10 +30,17 @@ def add_taste_parser(sub: Any) -> None:
                                    "log; from it Second Ear learns how much of a suggested amount you keep and "
                                    "which moves you reject, and scales its suggestions by it.")  # fmt: skip
     verbs = p.add_subparsers(dest="taste_command", metavar="VERB", required=True)
-    show = verbs.add_parser("show", help="what was learnt")
+    show = verbs.add_parser("show", help="what was learnt",
+                            description="Show what your decisions taught Second Ear: the share of suggested amounts "
+                                        "you keep per move kind, region and role, the kinds you reject, and the "
+                                        "loudness you finish at per destination.")
     show.add_argument("--json", action="store_true", help="print the summary as JSON")
-    verbs.add_parser("reset", help="back to the defaults (the log is moved aside, not destroyed)")
-    export = verbs.add_parser("export", help="the summary and every decision as JSON")
+    verbs.add_parser("reset", help="back to the defaults (the log is moved aside, not destroyed)",
+                     description="Forget what was learnt: suggestions go back to the defaults. The decision log "
+                                 "is moved aside (renamed), not destroyed.")
+    export = verbs.add_parser("export", help="the summary and every decision as JSON",
+                              description="Write what was learnt and every decision behind it as one JSON "
+                                          "document (to stdout, or to a file).")
     export.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of stdout")
 
 
