@@ -864,5 +864,5 @@ class PanelWindow(QMainWindow):
         self.stop_playback()
         self.stop_watching()
         self.stop_listening()
-        self.jobs.wait(10000)
+        self.jobs.close(10000)
         super().closeEvent(event)

@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
@@ -52,6 +52,7 @@ class Jobs(QObject):
         super().__init__(parent)
         self._running: set[_Signals] = set()
         self._futures: list[Any] = []
+        self._closed = False
         self.pool = ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="secondear-job")
 
     @property
@@ -60,7 +61,10 @@ class Jobs(QObject):
 
     def start(self, fn: Callable[..., Any], on_done: Callable[[Any], None], on_error: Callable[[BaseException], None],
               on_progress: Callable[[int, int], None] | None = None) -> None:  # fmt: skip
-        """Run ``fn`` in the pool; ``on_done(result)`` or ``on_error(exc)`` on the GUI thread."""
+        """Run ``fn`` in the pool; ``on_done(result)`` or ``on_error(exc)`` on the GUI thread.
+        After :meth:`close` nothing starts and nothing is delivered."""
+        if self._closed:
+            return
         signals = _Signals(self)
         self._running.add(signals)
 
@@ -72,11 +76,13 @@ class Jobs(QObject):
 
         def ok(result: Any) -> None:
             finish()
-            on_done(result)
+            if not self._closed:
+                on_done(result)
 
         def bad(exc: BaseException, _tb: str) -> None:
             finish()
-            on_error(exc)
+            if not self._closed:
+                on_error(exc)
 
         signals.done.connect(ok)
         signals.failed.connect(bad)
@@ -87,10 +93,17 @@ class Jobs(QObject):
         self._futures = [f for f in self._futures if not f.done()]
         self._futures.append(self.pool.submit(_run, fn, signals))
 
+    def close(self, timeout_ms: int = 10000) -> bool:
+        """Shut down (the window closes): start nothing more, wait up to ``timeout_ms`` for
+        the jobs running, and deliver none of their results, whose widgets are going away
+        (a result delivered into a deleted window crashed the process)."""
+        self._closed = True
+        finished = self.wait(timeout_ms)
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        return finished
+
     def wait(self, timeout_ms: int = 30000) -> bool:
         """Block until every job started so far has finished (tests and shut-down); their
         results are delivered when the event loop runs next."""
-        from concurrent.futures import wait
-
         _, pending = wait(self._futures, timeout=timeout_ms / 1000)
         return not pending
