@@ -125,7 +125,7 @@ def apply_suggestions(
         y = render_region(y, sample_rate_hz, moves, region)
     level = next((s for s in chosen if s.id == "loudness"), None)
     if level is not None:
-        y = _closed_loop_loudness(y, sample_rate_hz, level.move, destination, warnings)
+        y, _ = _closed_loop_loudness(y, sample_rate_hz, level.move, destination, warnings)
     peak = float(np.abs(y).max()) if y.size else 0.0
     if peak > 1.0:
         warnings.append(f"the result peaks at {20 * math.log10(peak):+.1f} dBFS: accept a limiter (--target) "
@@ -133,12 +133,28 @@ def apply_suggestions(
     return y, warnings
 
 
+def settled_loudness_move(audio: np.ndarray, sample_rate_hz: float, chosen: Sequence[Suggestion], *,
+                          destination: Destination | None = None) -> Move | None:  # fmt: skip
+    """The loudness move (id ``loudness``) of ``chosen`` as :func:`apply_suggestions` settles
+    it: its gain measured after the other whole-file moves, over the whole file, so that an
+    A/B of a region hears the drive the render will have (a compressor before the limiter
+    takes some of the loudness back). None when ``chosen`` has no loudness move."""
+    level = next((s for s in chosen if s.id == "loudness" and s.region_s is None), None)
+    if level is None:
+        return None
+    others = [s.move for s in chosen if s.region_s is None and s.id != "loudness"]
+    y = render_chain(audio, sample_rate_hz, others)
+    _, move = _closed_loop_loudness(y, sample_rate_hz, level.move, destination, [])
+    return move
+
+
 def _closed_loop_loudness(y: np.ndarray, rate: float, move: Move, destination: Destination | None,
-                          warnings: list[str]) -> np.ndarray:  # fmt: skip
+                          warnings: list[str]) -> tuple[np.ndarray, Move]:  # fmt: skip
+    """``y`` brought to the goal loudness, and the move that did it."""
     now = analyze(y, rate).loudness.integrated_lufs
     if now is None:
         warnings.append("no loudness left to adjust after the other moves")
-        return y
+        return y, move
     if destination is None:
         goal_lufs, ceiling = now + move.params["gain_db"], -1.0
     else:
@@ -146,7 +162,7 @@ def _closed_loop_loudness(y: np.ndarray, rate: float, move: Move, destination: D
     if move.kind == "limiter":
         ceiling = move.params["ceiling_dbtp"]
     drive = goal_lufs - now
-    out = y
+    out, m = y, move
     for _ in range(4):
         if move.kind == "limiter" or true_peak_dbtp(y) + drive > ceiling:
             m = Move("limiter", {"ceiling_dbtp": ceiling, "gain_db": float(np.clip(drive, -24, 24)),
@@ -158,7 +174,7 @@ def _closed_loop_loudness(y: np.ndarray, rate: float, move: Move, destination: D
         if got is None or abs(got - goal_lufs) <= LOUDNESS_TOLERANCE_LU:
             break
         drive += goal_lufs - got
-    return out
+    return out, m
 
 
 def run_apply(

@@ -35,7 +35,7 @@ from analyzers.suggest.taste import preferred_destination
 from analyzers.suggest.turns import Reply, Turn, figures, parse_request, resolve
 
 from .advise import ContextRequest, FileAdvice, advise, advise_file
-from .apply import apply_suggestions
+from .apply import apply_suggestions, settled_loudness_move
 from .audio_io import read_audio, write_audio
 from .audition import Audition, audition, audition_variants
 from .chain import Chain, PluginSlotSpec, chain_from_moves
@@ -453,9 +453,15 @@ class Session:
         (:func:`bridge.audition.audition`); ``slots`` overrides the built-in chain (a
         chain with plugin slots, from :func:`bridge.chain.build_slots`)."""
         if slots is None:
-            if not self.chosen():
+            chosen = self.chosen()
+            if not chosen:
                 raise SessionError("nothing accepted yet: accept or tweak a suggestion to audition it")
-            slots = build_slots(self.chain())
+            # the loudness move as the render will settle it (measured after the other moves over
+            # the whole file), so that B's loudness is the destination's, not the drive's guess
+            level = settled_loudness_move(self.samples(), self.sample_rate_hz, chosen,
+                                          destination=preferred_destination(self.context, self.taste)[0].destination)  # fmt: skip
+            moves = [s.move for s in chosen if s.region_s is None and (level is None or s.id != "loudness")]
+            slots = build_slots(chain_from_moves(moves + ([level] if level is not None else [])))
         result = audition(self.samples(), self.sample_rate_hz, slots, region_s=region_s)
         sectional = [s.id for s in self.chosen() if s.region_s is not None]
         if sectional:

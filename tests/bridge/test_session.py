@@ -162,3 +162,20 @@ def test_taste_nudges_confidence_from_past_decisions(demo):
     s.suggest()
     assert s.cards[comp.id].suggestion.confidence < comp.confidence - 0.05
     assert any(n.startswith("taste: comp") for n in s.advice.notes)
+
+
+def test_the_ab_hears_the_loudness_the_render_settles(session):
+    """B is driven as the render drives it: the loudness move measured after the other
+    accepted moves over the whole file, so B reads the destination (Spotify's −14 LUFS), not
+    the drive guessed from the untouched mix (a compressor or a cut before the limiter took
+    some of it back: −15.1 LUFS on a corpus song before)."""
+    dynamics = [sid for sid, c in session.cards.items() if c.suggestion.move.kind in ("compressor", "high_shelf", "peak")]
+    assert dynamics, "the demo in pop for Spotify gets a move before the loudness one"
+    for sid in dynamics:
+        session.accept(sid)
+    session.accept("loudness")
+    r = session.audition()  # the whole file
+    rendered, _ = session.render()
+    got = analyze(rendered, 48000).loudness.integrated_lufs
+    assert got == pytest.approx(-14.0, abs=0.15)
+    assert r.b_lufs == pytest.approx(got, abs=0.15)
