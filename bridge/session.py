@@ -104,6 +104,7 @@ class Session:
     decisions: list[Decision] = field(default_factory=list)
     turns: list[Turn] = field(default_factory=list)
     replacing: dict[str, str] = field(default_factory=dict)
+    _settled: tuple[Any, Move | None] | None = field(default=None, repr=False, compare=False)
 
     # -- making one ---------------------------------------------------------------------
 
@@ -448,21 +449,33 @@ class Session:
         a move meant for one section is rendered by :meth:`render`, not by a chain)."""
         return chain_from_moves(self.chosen_moves(whole_file_only=True))
 
-    def audition(self, region_s: tuple[float, float] | None = None, *, slots: Sequence[Any] | None = None) -> Audition:
-        """A/B of the chosen moves against the original, loudness-matched
-        (:func:`bridge.audition.audition`); ``slots`` overrides the built-in chain (a
-        chain with plugin slots, from :func:`bridge.chain.build_slots`)."""
-        if slots is None:
-            chosen = self.chosen()
-            if not chosen:
-                raise SessionError("nothing accepted yet: accept or tweak a suggestion to audition it")
-            # the loudness move as the render will settle it (measured after the other moves over
-            # the whole file), so that B's loudness is the destination's, not the drive's guess
-            level = settled_loudness_move(self.samples(), self.sample_rate_hz, chosen,
-                                          destination=preferred_destination(self.context, self.taste)[0].destination)  # fmt: skip
-            moves = [s.move for s in chosen if s.region_s is None and (level is None or s.id != "loudness")]
-            slots = build_slots(chain_from_moves(moves + ([level] if level is not None else [])))
-        result = audition(self.samples(), self.sample_rate_hz, slots, region_s=region_s)
+    def audition_moves(self) -> list[tuple[str, Move]]:
+        """The chosen whole-file moves with their card ids, as B renders them: the loudness
+        move (id ``loudness``) as :func:`bridge.apply.settled_loudness_move` settles it, its
+        drive measured after the other moves over the whole file, so that B's loudness is the
+        destination's and not the drive's guess (a compressor before the limiter takes some of
+        it back). The settled move is computed with the built-ins and kept until the chosen
+        moves or the destination change; it drives a plugin chain the same way."""
+        chosen = [s for s in self.chosen() if s.region_s is None]
+        if not chosen:
+            return []
+        destination = preferred_destination(self.context, self.taste)[0].destination
+        key = (tuple((s.id, s.move.kind, tuple(sorted(s.move.params.items()))) for s in chosen), destination)
+        if self._settled is None or self._settled[0] != key:
+            self._settled = (key, settled_loudness_move(self.samples(), self.sample_rate_hz, chosen,
+                                                        destination=destination))  # fmt: skip
+        level = self._settled[1]
+        return [(s.id, level if s.id == "loudness" and level is not None else s.move) for s in chosen]
+
+    def audition(self, region_s: tuple[float, float] | None = None, *,
+                 chain_of: Callable[[Sequence[Move]], Chain] = chain_from_moves) -> Audition:  # fmt: skip
+        """A/B of the chosen moves (:meth:`audition_moves`) against the original,
+        loudness-matched (:func:`bridge.audition.audition`). ``chain_of(moves)`` makes the
+        chain B renders on (the built-ins by default; the panel's chosen plugins)."""
+        if not self.chosen():
+            raise SessionError("nothing accepted yet: accept or tweak a suggestion to audition it")
+        moves = [m for _, m in self.audition_moves()]
+        result = audition(self.samples(), self.sample_rate_hz, build_slots(chain_of(moves)), region_s=region_s)
         sectional = [s.id for s in self.chosen() if s.region_s is not None]
         if sectional:
             result = replace(result, warnings=result.warnings + (
@@ -474,8 +487,9 @@ class Session:
         """The A/B with two more sides for one card: ``"solo"``, its move alone (its
         tweaked values, accepted or not yet), and ``"bypass"``, the chosen moves without it;
         all four over the same samples, matched to the quietest one's loudness
-        (:func:`bridge.audition.audition_variants`). ``chain_of(moves)`` makes the chain a
-        set of moves renders on (the built-ins by default; the panel's chosen plugins).
+        (:func:`bridge.audition.audition_variants`). B and bypass carry the settled loudness
+        move of :meth:`audition_moves`. ``chain_of(moves)`` makes the chain a set of moves
+        renders on (the built-ins by default; the panel's chosen plugins).
 
         Raises
         ------
@@ -487,8 +501,7 @@ class Session:
             a, b = card.suggestion.region_s
             raise SessionError(f"{suggestion_id} acts on {a:.1f}–{b:.1f} s only: hear it in the render, "
                                "not in a solo over the whole A/B")  # fmt: skip
-        chosen = [(c.suggestion.id, c.final_move) for c in self.cards.values()
-                  if c.chosen and c.suggestion.region_s is None]  # fmt: skip
+        chosen = self.audition_moves()
         slots = lambda moves: build_slots(chain_of(moves)) if moves else []  # noqa: E731
         variants = {"solo": slots([card.final_move]), "bypass": slots([m for i, m in chosen if i != suggestion_id])}
         return audition_variants(self.samples(), self.sample_rate_hz, slots([m for _, m in chosen]), variants,

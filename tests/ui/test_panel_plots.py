@@ -74,7 +74,8 @@ def test_hovering_reads_hz_and_db_and_the_wheel_zooms(window, qtbot):
     text = view.readout.text()
     hz_text, db_text, spectrum_text, *_ = text.split(" · ")
     hz = float(hz_text.split()[0]) * (1000 if "kHz" in hz_text else 1)
-    assert hz == pytest.approx(1000, rel=0.01) and db_text == "-20.0 dB"  # where the pointer is (one pixel)
+    # where the pointer is, to a pixel (the readout rounds to 0.1 dB)
+    assert hz == pytest.approx(1000, rel=0.01) and float(db_text.split()[0]) == pytest.approx(-20.0, abs=0.15)
     assert float(spectrum_text.split()[1]) == pytest.approx(-14.9, abs=0.5)  # pink noise: −14.9 dB a band
     assert " · B " in text and "EQ +6.0 dB" in text
     before = vb.viewRange()[0]
@@ -113,3 +114,22 @@ def test_gain_reduction_of_the_compressor_after_the_ab(window, qtbot):
     t, red = window.gr_view.curves[0].getData()
     quiet, loud = np.nanmedian(red[t < 7.5]), np.nanmedian(red[t > 9])
     assert loud > quiet + 3  # the louder part is turned down more
+
+
+def test_the_panels_ab_reads_the_destination_the_render_reaches(window, qtbot):
+    """The panel's A/B drives the loudness move as the render will (settled after the other
+    accepted moves over the whole file): with a 4:1 compressor before the limiter, B reads
+    Spotify's −14 LUFS, as the exported file does (before the fix the panel passed its own
+    chain and B read the guessed drive: a compressor at −30 dB takes several dB back)."""
+    c = window.controller
+    s = c.session
+    assert "loudness" in s.cards
+    c.accept("preset-2")  # the compressor
+    c.accept("loudness")
+    _render(window, qtbot)
+    rendered, _ = s.render()
+    from analyzers import analyze
+
+    want = analyze(rendered, RATE).loudness.integrated_lufs
+    assert want == pytest.approx(-14.0, abs=0.15)
+    assert c.ab_measures.b.loudness.integrated_lufs == pytest.approx(want, abs=0.2)

@@ -32,7 +32,6 @@ from bridge.advise import ContextRequest, advise_file, resolve_context
 from bridge.ab_measures import ABMeasures, measure_ab
 from bridge.audition import Audition, parse_region
 from bridge.chain import Chain, chain_from_moves
-from bridge.slots import build_slots
 from bridge.errors import BridgeError
 from bridge.measure import Progress
 from bridge.plugins.placement import PluginChoice, place_moves
@@ -505,18 +504,17 @@ class PanelController:
             self._status("nothing accepted yet: accept or tweak a suggestion to audition it")
             return False
         try:
-            chain = self.current_chain()
+            self.current_chain()
         except Exception as exc:  # noqa: BLE001 - a map that cannot take the moves: said, nothing renders
             self._error("the moves cannot go on the chosen plugin", exc)
             return False
 
         self.region_text = region_text
-
-        moves = self._whole_file_moves(s)
+        chain_of = self.chain_of
 
         def work() -> tuple[Audition, ABMeasures]:
-            result = s.audition(region, slots=build_slots(chain))
-            return result, measure_ab(result, moves)
+            result = s.audition(region, chain_of=chain_of)
+            return result, measure_ab(result, s.audition_moves())
 
         def done(measured: tuple[Audition, ABMeasures]) -> None:
             if s is not self.session:
@@ -533,11 +531,6 @@ class PanelController:
         self._status("rendering A/B…")
         self.run_task(work, done, lambda exc: self._error("the A/B render failed", exc), None)
         return True
-
-    @staticmethod
-    def _whole_file_moves(s: Session) -> list[tuple[str, Move]]:
-        """The chosen whole-file moves with their card ids (what B renders)."""
-        return [(c.suggestion.id, c.final_move) for c in s.cards.values() if c.chosen and c.suggestion.region_s is None]
 
     def listen(self, side: str) -> None:
         """Hear ``"a"`` or ``"b"`` (of the A/B rendered; nothing before one is)."""
@@ -579,11 +572,10 @@ class PanelController:
             self._error(f"cannot {side} that move", exc)
             return False
         chain_of = self.chain_of
-        moves = self._whole_file_moves(s)
 
         def work() -> tuple[Audition, ABMeasures]:
             result = s.audition_move(suggestion_id, region, chain_of=chain_of)
-            return result, measure_ab(result, moves)
+            return result, measure_ab(result, s.audition_moves())
 
         def done(measured: tuple[Audition, ABMeasures]) -> None:
             if s is not self.session:
