@@ -168,14 +168,97 @@ class SibilanceMeter:
 
     def finish(self) -> SibilanceResult:
         total = np.concatenate(self._totals).astype(np.float64) if self._totals else np.zeros(0)
-        fine = 10 ** (np.concatenate(self._fine).astype(np.float64) / 10) if self._fine else np.zeros((0, CENTRES_HZ.size))
-        return measure_sibilance(total, fine, frame_step_s=self.hop / self.rate, sample_rate_hz=self.rate)
+        return measure_sibilance(total, FineFrames(self._fine), frame_step_s=self.hop / self.rate,
+                                 sample_rate_hz=self.rate)  # fmt: skip
 
 
-def measure_sibilance(total: np.ndarray, fine: np.ndarray, *, frame_step_s: float,
+class FineFrames:
+    """Every frame's 1/12-octave band powers, read a block of frames at a time.
+
+    The meter keeps them as float16 dB chunks (about 420 kB a minute at 48 kHz); turning
+    them into one float64 power array at the end cost 36 × 8 bytes per frame and as much
+    again in temporaries (94 MiB for 30 minutes, the memory of ``apply`` growing with the
+    file). The measurement reads them a chunk at a time instead: the same figures (a
+    log10's last bits aside; tests/analyzers/test_sibilance_blocks.py).
+
+    Parameters
+    ----------
+    chunks_db : sequence of ndarray
+        ``(frames, bands)`` dB chunks (the meter's), or
+    power : ndarray, optional
+        one ``(frames, bands)`` array of powers (mean-square), read in blocks.
+    """
+
+    _BLOCK = 1 << 14
+
+    def __init__(self, chunks_db=(), *, power: np.ndarray | None = None) -> None:
+        self._chunks_db = list(chunks_db)
+        self._power = None if power is None else np.asarray(power, dtype=np.float64)
+        self.size = (self._power.shape[0] if self._power is not None
+                     else sum(c.shape[0] for c in self._chunks_db))  # fmt: skip
+
+    def blocks(self):
+        """``(first frame, powers (frames, bands) float64)`` in order."""
+        if self._power is not None:
+            for a in range(0, self._power.shape[0], self._BLOCK):
+                yield a, self._power[a : a + self._BLOCK]
+            return
+        a = 0
+        for c in self._chunks_db:
+            yield a, 10 ** (c.astype(np.float64) / 10)
+            a += c.shape[0]
+
+    def per_frame(self, fn) -> np.ndarray:
+        """``fn(powers)`` (one value per frame) for every block, joined."""
+        parts = [fn(p) for _, p in self.blocks()]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    def mean_power(self, rows: np.ndarray) -> np.ndarray:
+        """Each band's mean power over the frames where ``rows`` is True."""
+        acc = np.zeros(CENTRES_HZ.size)
+        for a, p in self.blocks():
+            acc += p[rows[a : a + p.shape[0]]].sum(axis=0)
+        return acc / max(1, int(rows.sum()))
+
+    def median_db(self, rows: np.ndarray, tiny: float) -> np.ndarray:
+        """Each band's median of ``10·log10(power + tiny)`` over the frames where ``rows`` is True.
+
+        The dB of a power is monotonic in the value stored, so the median is taken over the
+        stored values (one band at a time, float16 or float64) and only the middle one or
+        two are turned into dB: ``np.median`` of the whole float64 array, to a log10's last bits.
+        """
+        out = np.empty(CENTRES_HZ.size)
+        for k in range(CENTRES_HZ.size):
+            if self._power is not None:
+                col = self._power[rows, k]
+                to_db = lambda v: 10 * np.log10(v + tiny)  # noqa: E731
+            else:
+                parts, a = [], 0
+                for c in self._chunks_db:
+                    parts.append(c[rows[a : a + c.shape[0]], k])
+                    a += c.shape[0]
+                col = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float16)
+                to_db = lambda v: 10 * np.log10(10 ** (np.asarray(v, dtype=np.float64) / 10) + tiny)  # noqa: E731
+            n = col.size
+            if n == 0:
+                out[k] = np.nan
+                continue
+            half = n // 2
+            if n % 2:
+                out[k] = float(to_db(np.partition(col, half)[half]))
+            else:
+                part = np.partition(col, (half - 1, half))
+                out[k] = float(np.mean(to_db(part[half - 1 : half + 1])))
+        return out
+
+
+def measure_sibilance(total: np.ndarray, fine: np.ndarray | FineFrames, *, frame_step_s: float,
                       sample_rate_hz: float) -> SibilanceResult:  # fmt: skip
     """The measurement of :class:`SibilanceMeter` from its frames (``total`` power per frame,
-    ``fine`` 1/12-octave powers per frame, both mean-square)."""
+    ``fine`` 1/12-octave powers per frame, both mean-square: an array, or the meter's
+    :class:`FineFrames`, read a block at a time)."""
+    if not isinstance(fine, FineFrames):
+        fine = FineFrames(power=np.asarray(fine, dtype=np.float64).reshape(-1, CENTRES_HZ.size))
     none = SibilanceResult(bursts=0, burst_times_s=(), burst_band_dbfs=None, between_band_dbfs=None,
                            voice_dbfs=None, excess_db=None, centre_hz=None, burst_bump_db=None,
                            steady_bump_db=None, active_s=0.0)  # fmt: skip
@@ -184,15 +267,17 @@ def measure_sibilance(total: np.ndarray, fine: np.ndarray, *, frame_step_s: floa
         return none
     tiny = 1e-15
     total_db = 10 * np.log10(total + tiny)
-    band = fine[:, in_band].sum(axis=1)
+    band = fine.per_frame(lambda p: p[:, in_band].sum(axis=1))
     band_db = 10 * np.log10(band + tiny)
     rest_db = 10 * np.log10(np.maximum(total - band, 0.0) + tiny)
+    del band
     loud = float(np.percentile(total_db, 95))
     active = (total_db > max(_ABS_GATE_DBFS, loud - ACTIVE_RANGE_DB))
     if active.sum() < 10:
         return none
     median_band = float(np.median(band_db[active]))
     burst = active & (band_db > rest_db) & (band_db > median_band + BURST_OVER_MEDIAN_DB)
+    del rest_db
     runs = _runs(burst, bridge=2, shortest=2)
     keep = np.zeros_like(burst)
     for a, b in runs:
@@ -206,15 +291,20 @@ def measure_sibilance(total: np.ndarray, fine: np.ndarray, *, frame_step_s: floa
     burst_band = float(np.median(band_db[keep]))
     between = float(np.percentile(band_db[others], 90))
     voice = float(np.median(total_db[others]))
-    burst_spec = 10 * np.log10(fine[keep].mean(axis=0) + tiny)
+    burst_spec = 10 * np.log10(fine.mean_power(keep) + tiny)
     # between the bursts, the median frame: a burst's edge that leaks past the dilation must not make a bump
-    steady_spec = np.median(10 * np.log10(fine[others] + tiny), axis=0)
+    steady_spec = fine.median_db(others, tiny)
     search = (CENTRES_HZ >= 3500.0) & (CENTRES_HZ <= 11000.0) & (CENTRES_HZ < 0.45 * sample_rate_hz)
     centre, j = _peak(_smooth(burst_spec), search)
     near = np.zeros(CENTRES_HZ.size, dtype=bool)
     near[max(0, j - CENTRE_HALF_WIDTH) : j + CENTRE_HALF_WIDTH + 1] = True
-    centre_db = 10 * np.log10(fine[:, near].sum(axis=1) + tiny)
-    share = float(fine[keep][:, near & in_band].sum() / max(tiny, fine[keep][:, in_band].sum()))
+    centre_db = 10 * np.log10(fine.per_frame(lambda p: p[:, near].sum(axis=1)) + tiny)
+    kept_near = kept_band = 0.0
+    for a, p in fine.blocks():
+        k = p[keep[a : a + p.shape[0]]]
+        kept_near += float(k[:, near & in_band].sum())
+        kept_band += float(k[:, in_band].sum())
+    share = kept_near / max(tiny, kept_band)
     result.update(burst_centre_dbfs=round(float(np.median(centre_db[keep])), 2),
                   between_centre_dbfs=round(float(np.percentile(centre_db[others], 95)), 2),
                   centre_share=round(share, 3),
