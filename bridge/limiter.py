@@ -195,8 +195,11 @@ def true_peak_lin(x: np.ndarray) -> float:
     return best
 
 
-def release(target: np.ndarray, a: float) -> np.ndarray:
-    """Instant attack, exponential release: ``g[i] = min(t[i], a·g[i−1] + (1−a)·t[i])``, g[−1] = 1.
+def release(target: np.ndarray, a: float, *, initial: float = 1.0) -> np.ndarray:
+    """Instant attack, exponential release: ``g[i] = min(t[i], a·g[i−1] + (1−a)·t[i])``, g[−1] = ``initial``.
+
+    ``initial`` below 1 (a stream's state from its previous block) is put in front as one
+    more target: ``g`` then starts at it exactly (``min(g0, a + (1 − a)·g0) = g0``).
 
     With ``L`` the one-pole ``L[i] = a·L[i−1] + (1−a)·t[i]`` (L[−1] = 0), induction gives
     ``g = L + m`` with ``m[i] = min(t[i] − L[i], a·m[i−1])``, m[−1] = 1 (``a > 0``). Both
@@ -204,6 +207,8 @@ def release(target: np.ndarray, a: float) -> np.ndarray:
     10³ within a chunk), and one scalar per chunk carries the state; equal to the loop to
     about 1e-13.
     """
+    if initial < 1.0:
+        return release(np.concatenate([[initial], np.asarray(target, dtype=np.float64)]), a)[1:]
     t = np.asarray(target, dtype=np.float64)
     out = np.ones(t.size)
     low = np.flatnonzero(t < 1.0)
@@ -250,8 +255,6 @@ def limit_true_peak(
     ``gain_db`` drives the input first: the result has the same samples as limiting
     ``x · gain`` (both in float32), without a driven copy of the whole audio.
     """
-    from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
-
     x = np.ascontiguousarray(x, dtype=np.float32)
     drive = np.float32(10 ** (gain_db / 20))
     n = x.shape[1]
@@ -259,6 +262,54 @@ def limit_true_peak(
     if n == 0 or x.shape[0] == 0:
         return y
     ceiling = 10 ** (ceiling_dbtp / 20) * _F32_GAIN_SLACK
+    la = lookahead_samples(lookahead_ms, sample_rate_hz)
+    found = _targets(x, drive, ceiling, la)
+    if found is None:
+        return y
+    target, gains = found
+    # 4. release: on the 32-sample grid the gain may rise by at most the one-pole release curve
+    released = release(target, release_coefficient(release_ms, sample_rate_hz)).astype(np.float32)
+    _apply_gain(x, drive, y, released, gains)
+    return y
+
+
+def lookahead_samples(lookahead_ms: float, sample_rate_hz: float) -> int:
+    return max(1, int(round(lookahead_ms * 1e-3 * sample_rate_hz)))
+
+
+def release_coefficient(release_ms: float, sample_rate_hz: float) -> float:
+    """The release's one-pole coefficient per 32-sample control block."""
+    return math.exp(-_CONTROL / (release_ms * 1e-3 * sample_rate_hz))
+
+
+def _apply_gain(x: np.ndarray, drive: np.float32, y: np.ndarray, released: np.ndarray, gains) -> None:
+    """``y = x · drive`` (already) times the released gain, held over each control block and
+    never above the need (``gains``: ``(a, e, gain)`` stretches), in place."""
+    n = x.shape[1]
+    # held over each block (the block's minimum never exceeds what any of its samples
+    # needs) and never above the need; the gain curve's steps are at most a release step
+    whole = n // _CONTROL * _CONTROL
+    blocked = y[:, :whole].reshape(x.shape[0], -1, _CONTROL)  # a view: splitting an axis
+    blocked *= released[None, : whole // _CONTROL, None]
+    y[:, whole:] *= released[-1]
+    for a, e, gain in gains:
+        final = np.repeat(released[a // _CONTROL : -(-e // _CONTROL)], _CONTROL)[: e - a]
+        np.multiply(x[:, a:e] * drive, np.minimum(final, gain), out=y[:, a:e])
+
+
+def _targets(x: np.ndarray, drive: np.float32, ceiling: float, la: int):
+    """Steps 1–3 on ``x · drive``: each control block's target gain (1 where nothing is
+    needed) and the per-sample gains ``(a, e, gain)`` of the stretches that need some; None
+    when no sample reaches the ceiling.
+
+    Every value depends only on the samples within ``la + 24`` of its own (the 12-tap
+    interpolator, the 13-wide widening, the look-ahead minimum and the mean): a stretch
+    computed with that much of its neighbourhood on both sides is the same as computed
+    in the whole file (:class:`LimiterStream`).
+    """
+    from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
+
+    n = x.shape[1]
     nb = -(-n // _CONTROL)
     # 1. true-peak estimate, only in blocks that can reach the ceiling (rounding |x|·drive
     # to float32 keeps the order, so the driven block peaks are these times drive)
@@ -267,7 +318,7 @@ def limit_true_peak(
     rows = _envelope_rows(x, cand, drive)
     over = rows.max(axis=1) > ceiling if cand.size else np.zeros(0, dtype=bool)
     if not over.any():
-        return y
+        return None
     hot = cand[over]
     # the envelope of any stretch of blocks: rows of the candidates, zeros elsewhere (there
     # it is under the ceiling, so the need is 1 either way)
@@ -276,7 +327,6 @@ def limit_true_peak(
     rows = np.concatenate([rows, np.zeros((1, _CONTROL), dtype=np.float32)])
     # 2–3. gain below 1 only within la + 6 samples of a sample over the ceiling (the 13-wide
     # widening reaches 6, the look-ahead min and the mean la − 1 each way)
-    la = max(1, int(round(lookahead_ms * 1e-3 * sample_rate_hz)))
     reach = -(-(la + 6) // _CONTROL)
     starts = np.maximum(hot - reach, 0)
     ends = np.minimum(hot + reach + 1, nb)
@@ -301,16 +351,72 @@ def limit_true_peak(
         gain = np.minimum(smooth, need)[a - lo : e - lo]  # guard against rounding at the edges
         target[b0:b1] = np.minimum.reduceat(gain, np.arange(0, e - a, _CONTROL))
         gains.append((a, e, gain))
-    # 4. release: on the 32-sample grid the gain may rise by at most the one-pole release curve
-    a_rel = math.exp(-_CONTROL / (release_ms * 1e-3 * sample_rate_hz))
-    released = release(target, a_rel).astype(np.float32)
-    # held over each block (the block's minimum never exceeds what any of its samples
-    # needs) and never above the need; the gain curve's steps are at most a release step
-    whole = n // _CONTROL * _CONTROL
-    blocked = y[:, :whole].reshape(x.shape[0], -1, _CONTROL)  # a view: splitting an axis
-    blocked *= released[None, : whole // _CONTROL, None]
-    y[:, whole:] *= released[-1]
-    for a, e, gain in gains:
-        final = np.repeat(released[a // _CONTROL : -(-e // _CONTROL)], _CONTROL)[: e - a]
-        np.multiply(x[:, a:e] * drive, np.minimum(final, gain), out=y[:, a:e])
-    return y
+    return target, gains
+
+
+class LimiterStream:
+    """:func:`limit_true_peak` one block at a time, memory bounded by the block.
+
+    The output lags the input by the look-ahead and the interpolator's reach (a few
+    thousand samples at most): :meth:`process` returns what is final so far (possibly
+    nothing), :meth:`flush` the rest at the end. Each stretch of :data:`STREAM_FRAMES` is
+    computed with a margin of its neighbours on both sides (the reach of every step:
+    :func:`_targets`), and the release carries its state from stretch to stretch, so the
+    output is :func:`limit_true_peak` of the whole signal — to float32 rounding of the gain
+    (the release's running sums and the look-ahead mean are evaluated from another start;
+    tests/bridge/test_limiter_stream.py measures the difference).
+    """
+
+    #: Output frames computed at a time (a multiple of the 32-sample control block).
+    STREAM_FRAMES = 1 << 17
+
+    def __init__(self, sample_rate_hz: float, num_channels: int, *, ceiling_dbtp: float, gain_db: float = 0.0,
+                 lookahead_ms: float = 1.5, release_ms: float = 100.0) -> None:  # fmt: skip
+        self.channels = int(num_channels)
+        self.drive = np.float32(10 ** (gain_db / 20))
+        self.ceiling = 10 ** (ceiling_dbtp / 20) * _F32_GAIN_SLACK
+        self.la = lookahead_samples(lookahead_ms, sample_rate_hz)
+        self.a_rel = release_coefficient(release_ms, sample_rate_hz)
+        # margin each side, whole control blocks: the reach of steps 1-3 with room to spare
+        self.margin = -(-(2 * self.la + 64) // _CONTROL) * _CONTROL
+        self._buf = np.zeros((self.channels, 0), dtype=np.float32)  # from self._start - margin (or 0)
+        self._start = 0  # first frame not yet output
+        self._buf_first = 0  # frame of self._buf[:, 0]
+        self._g = 1.0  # the release's state: the last control block's gain
+
+    def process(self, block: np.ndarray) -> np.ndarray:
+        x = np.ascontiguousarray(block, dtype=np.float32)
+        self._buf = np.concatenate([self._buf, x], axis=1) if self._buf.shape[1] else x
+        out = []
+        while self._buf_first + self._buf.shape[1] >= self._start + self.STREAM_FRAMES + self.margin:
+            out.append(self._stretch(self.STREAM_FRAMES, last=False))
+        return np.concatenate(out, axis=1) if out else np.zeros((self.channels, 0), dtype=np.float32)
+
+    def flush(self) -> np.ndarray:
+        """The rest of the output (the input has ended)."""
+        n = self._buf_first + self._buf.shape[1] - self._start
+        return self._stretch(n, last=True) if n > 0 else np.zeros((self.channels, 0), dtype=np.float32)
+
+    def _stretch(self, n: int, *, last: bool) -> np.ndarray:
+        """Output frames ``[start, start + n)``: ``n`` a multiple of 32 unless ``last``."""
+        lead = self._start - self._buf_first  # frames of context before the stretch
+        window = self._buf[:, : lead + n + (0 if last else self.margin)]
+        y = window[:, lead : lead + n] * self.drive
+        found = _targets(window, self.drive, self.ceiling, self.la) if n else None
+        blocks = -(-n // _CONTROL)
+        if found is None:
+            target_here, here = np.ones(blocks), []
+        else:
+            target, gains = found
+            target_here = target[lead // _CONTROL : lead // _CONTROL + blocks]
+            here = [(max(a, lead) - lead, min(e, lead + n) - lead, gain[max(a, lead) - a : min(e, lead + n) - a])
+                    for a, e, gain in gains if e > lead and a < lead + n]  # fmt: skip
+        released_here = release(target_here, self.a_rel, initial=self._g)
+        _apply_gain(window[:, lead : lead + n], self.drive, y, released_here.astype(np.float32), here)
+        if released_here.size:
+            self._g = float(released_here[-1])
+        self._start += n
+        keep_from = max(0, self._start - self.margin - self._buf_first)
+        self._buf = self._buf[:, keep_from:].copy()
+        self._buf_first += keep_from
+        return y
