@@ -20,6 +20,7 @@ import numpy as np
 
 from analyzers import Analysis, Analyzer, analyze
 from analyzers.context import Context, Destination
+from analyzers.loudness_meter import LoudnessPeakMeter
 from analyzers.moves import EQ_KINDS, Move
 from analyzers.suggest import Advice, Suggestion
 from analyzers.suggest.taste import preferred_destination
@@ -186,11 +187,13 @@ def run_apply(
     with ``taste``), render the accepted moves, write, read back, measure again, compare.
 
     Memory: the file is measured block by block; when every accepted move can be rendered
-    block by block (:data:`bridge.render.STREAMABLE_KINDS`, no section move, and a loudness
-    move that needs no limiter) the render streams too, in two passes when there is a
-    loudness move (the first measures the chain's loudness, the second writes with the gain
-    that reaches the target), so memory does not grow with the file. Otherwise (a limiter,
-    an expander, a section) the audio is rendered whole in memory.
+    block by block (:data:`bridge.render.STREAMABLE_KINDS`: EQ, filters, compressor, gain,
+    polarity, delay, width, one limiter at the chain's end, and the loudness move, gain or
+    limiter) and none is a section move, the render streams too, in passes
+    (:func:`_apply_streamed`: the closed loop of the loudness move measures each drive it
+    tries over the whole file), and so does each EQ move's own-effect check (a pass through
+    the move alone), so memory does not grow with the file. Otherwise (an expander, a
+    repair move, a section) the audio is rendered whole in memory.
 
     Parameters
     ----------
@@ -220,25 +223,25 @@ def run_apply(
         advice = replace(advice, suggestions=advice.suggestions + tuple(extra))
     chosen = tweaked(advice, select(advice, accept, strict=strict), tweaks or {}, strict=strict)
     aimed = preferred_destination(ctx, taste)[0]  # where this engineer finishes for the destination
-    # an EQ move's own effect is measured on the input rendered with it alone: whole audio
-    needs_whole = any(s.move.kind in EQ_KINDS and s.region_s is None and any(k.startswith("band_") for k in s.predicted)
-                      for s in chosen)  # fmt: skip
-    warnings = None if needs_whole else _apply_streamed(info, chosen, aimed.destination, out_path)
+    # an EQ move's own effect is measured on the input rendered with it alone (EQ is linear,
+    # so its effect in the chain is the same; a later gain or limiter then does not count as its)
+    own = [s for s in chosen
+           if s.move.kind in EQ_KINDS and s.region_s is None and any(k.startswith("band_") for k in s.predicted)]  # fmt: skip
+    warnings = _apply_streamed(info, chosen, aimed.destination, out_path)
     if warnings is not None:
         _, after = analyze_file(out_path)
-        report = ApplyReport(output=str(out_path), accepted=tuple(s.id for s in chosen),
-                             checks=tuple(checks_for(chosen, before, after, {})), after=after,
-                             warnings=tuple(info.warnings) + tuple(warnings), before=before)  # fmt: skip
+        alone = {s.id: _analysis_through(info, [s.move]) for s in own}
+        checks = checks_for(chosen, before, after, alone)
+        report = ApplyReport(output=str(out_path), accepted=tuple(s.id for s in chosen), checks=tuple(checks),
+                             after=after, warnings=tuple(info.warnings) + tuple(warnings) + _missed(checks),
+                             before=before)  # fmt: skip
         return advice, report
     audio, rate = read_audio(path)
     rendered, warnings = apply_suggestions(audio, rate, before, chosen, destination=aimed.destination)
     write_audio(out_path, rendered, rate)
     written, _ = read_audio(out_path)
     after = analyze(written, rate)
-    # each EQ move's own effect: the move rendered alone on the input (EQ is linear, so its
-    # effect in the chain is the same; a later gain or limiter then does not count as its)
-    alone = {s.id: analyze(render_move(audio, rate, s.move), rate) for s in chosen
-             if s.move.kind in EQ_KINDS and s.region_s is None and any(k.startswith("band_") for k in s.predicted)}  # fmt: skip
+    alone = {s.id: analyze(render_move(audio, rate, s.move), rate) for s in own}
     checks = checks_for(chosen, before, after, alone)
     final = []
     for c in checks:
@@ -248,50 +251,123 @@ def run_apply(
             c = Check(c.suggestion_id, c.figure, analyze(audio[:, a:b], rate).loudness.integrated_lufs,
                       c.predicted, analyze(written[:, a:b], rate).loudness.integrated_lufs)  # fmt: skip
         final.append(c)
-    for c in final:
-        if c.missed:
-            warnings.append(f"[{c.suggestion_id}] {c.figure}: its own effect {c.measured:+.2f} dB misses the "
-                            f"prediction {c.predicted:+.2f} dB by more than {BAND_TOLERANCE_DB:g} dB")  # fmt: skip
+    warnings += _missed(final)
     report = ApplyReport(output=str(out_path), accepted=tuple(s.id for s in chosen), checks=tuple(final),
                          after=after, warnings=tuple(warnings), before=before)  # fmt: skip
     return advice, report
 
 
+def _missed(checks: Sequence[Check]) -> tuple[str, ...]:
+    """A warning for each EQ move whose own effect misses its prediction."""
+    return tuple(f"[{c.suggestion_id}] {c.figure}: its own effect {c.measured:+.2f} dB misses the "
+                 f"prediction {c.predicted:+.2f} dB by more than {BAND_TOLERANCE_DB:g} dB"
+                 for c in checks if c.missed)  # fmt: skip
+
+
+def _analysis_through(info: AudioInfo, moves: Sequence[Move]) -> Analysis:
+    """The file rendered through ``moves`` block by block and measured (nothing written)."""
+    analyzer = Analyzer(info.sample_rate_hz, info.num_channels)
+    renderer = BlockRenderer(moves, info.sample_rate_hz, info.num_channels)
+    for block in iter_blocks(info):
+        analyzer.push(renderer.process(block))
+    analyzer.push(renderer.finish())
+    return analyzer.finish()
+
+
 def _apply_streamed(info: AudioInfo, chosen: Sequence[Suggestion], destination: Destination | None,
                     out_path: str | os.PathLike[str]) -> list[str] | None:  # fmt: skip
     """Render ``chosen`` block by block into ``out_path``; the warnings, or None when a move
-    needs the whole audio (the caller then renders in memory) and nothing was written."""
+    needs the whole audio (the caller then renders in memory) and nothing was written.
+
+    What :func:`apply_suggestions` does in memory, in passes over the file: a limiter's
+    final trim (:func:`bridge.render.limit`) from a pass that measures its result's true
+    peak; the loudness move's closed loop (:func:`_closed_loop_loudness`) from passes that
+    measure the chain's loudness and true peak, then each drive tried
+    (:class:`analyzers.loudness_meter.LoudnessPeakMeter`, the Analyzer's figures, rounded as
+    ``analyze`` rounds them); then one pass that writes.
+    """
     if any(s.region_s is not None for s in chosen):
         return None
     whole = order_moves([s.move for s in chosen if s.id != "loudness"])
     level = next((s for s in chosen if s.id == "loudness"), None)
-    if not BlockRenderer.streamable(whole) or (level is not None and level.move.kind == "limiter"):
+    limiters = [i for i, m in enumerate(whole) if m.kind == "limiter"]
+    if not BlockRenderer.streamable(whole) or len(limiters) > 1 or (limiters and limiters[0] != len(whole) - 1):
         return None
-    rate, channels = info.sample_rate_hz, info.num_channels
+    if level is not None and not BlockRenderer.streamable([level.move]):
+        return None
+    rate = info.sample_rate_hz
     warnings: list[str] = []
     moves = list(whole)
-    if level is not None:  # first pass: the chain's loudness and true peak
-        analyzer = Analyzer(rate, channels)
-        renderer = BlockRenderer(whole, rate, channels)
-        for block in iter_blocks(info):
-            analyzer.push(renderer.process(block))
-        now = analyzer.finish()
-        if now.loudness.integrated_lufs is None:
-            warnings.append("no loudness left to adjust after the other moves")
-        else:
-            if destination is None:
-                goal_lufs, ceiling = now.loudness.integrated_lufs + level.move.params["gain_db"], -1.0
+    if level is not None or limiters:
+        moves, lufs, tp_lin = _trimmed_pass(info, moves)
+        if level is not None:
+            now = None if lufs is None else round(lufs, 2)  # as analyze() reports it
+            if now is None:
+                warnings.append("no loudness left to adjust after the other moves")
             else:
-                goal_lufs, ceiling = destination.lufs, destination.ceiling_dbtp
-            drive = goal_lufs - now.loudness.integrated_lufs
-            if now.levels.true_peak_dbtp + drive > ceiling:
-                return None  # the limiter is needed: it looks at the whole signal
-            moves.append(Move("gain", {"gain_db": float(np.clip(drive, -60, 24))}))
-    renderer = BlockRenderer(moves, rate, channels)
-    with open_audio_output(out_path, rate, channels) as out:
+                moves += _closed_loop_streamed(info, moves, now, _dbtp(tp_lin), level.move, destination)
+    renderer = BlockRenderer(moves, rate, info.num_channels)
+    with open_audio_output(out_path, rate, info.num_channels) as out:
         for block in iter_blocks(info):
             out.write(renderer.process(block))
+        out.write(renderer.finish())
     if out.peak > 1.0:
         warnings.append(f"the result peaks at {20 * math.log10(out.peak):+.1f} dBFS: accept a limiter (--target) "
                         "or lower the gain before a fixed-point export")  # fmt: skip
     return warnings
+
+
+def _dbtp(peak_lin: float) -> float:
+    return 20 * math.log10(peak_lin) if peak_lin > 0 else -math.inf
+
+
+def _measure_pass(info: AudioInfo, moves: Sequence[Move]) -> tuple[float | None, float]:
+    """One pass over the file through ``moves``: (integrated LUFS or None, true peak linear)."""
+    meter = LoudnessPeakMeter(info.sample_rate_hz, info.num_channels)
+    renderer = BlockRenderer(moves, info.sample_rate_hz, info.num_channels)
+    for block in iter_blocks(info):
+        meter.push(renderer.process(block))
+    meter.push(renderer.finish())
+    return meter.finish()
+
+
+def _trimmed_pass(info: AudioInfo, moves: list[Move]) -> tuple[list[Move], float | None, float]:
+    """A measuring pass through ``moves``; when they end in a limiter whose result still
+    reads over its ceiling, the trim :func:`bridge.render.limit` applies is added and the
+    result measured again. (moves, integrated LUFS or None, true peak linear)."""
+    lufs, tp_lin = _measure_pass(info, moves)
+    if moves and moves[-1].kind == "limiter":
+        ceiling = moves[-1].params["ceiling_dbtp"]
+        tp = _dbtp(tp_lin)
+        if tp > ceiling:
+            moves = [*moves, Move("gain", {"gain_db": ceiling - tp - 0.02})]
+            lufs, tp_lin = _measure_pass(info, moves)
+    return moves, lufs, tp_lin
+
+
+def _closed_loop_streamed(info: AudioInfo, moves: Sequence[Move], now: float, tp_dbtp: float, move: Move,
+                          destination: Destination | None) -> list[Move]:  # fmt: skip
+    """:func:`_closed_loop_loudness` over passes: the moves (the loudness move, and a trim
+    after a limiter) that bring the chain ``moves`` (measured at ``now`` LUFS, ``tp_dbtp``
+    true peak) to the goal."""
+    if destination is None:
+        goal_lufs, ceiling = now + move.params["gain_db"], -1.0
+    else:
+        goal_lufs, ceiling = destination.lufs, destination.ceiling_dbtp
+    if move.kind == "limiter":
+        ceiling = move.params["ceiling_dbtp"]
+    drive = goal_lufs - now
+    added: list[Move] = []
+    for _ in range(4):
+        if move.kind == "limiter" or tp_dbtp + drive > ceiling:
+            m = Move("limiter", {"ceiling_dbtp": ceiling, "gain_db": float(np.clip(drive, -24, 24)),
+                                 "release_ms": move.params.get("release_ms", 100.0)})  # fmt: skip
+        else:
+            m = Move("gain", {"gain_db": float(np.clip(drive, -60, 24))})
+        tried, lufs, _ = _trimmed_pass(info, [*moves, m])
+        added = tried[len(moves) :]
+        got = None if lufs is None else round(lufs, 2)
+        if got is None or abs(got - goal_lufs) <= LOUDNESS_TOLERANCE_LU:
+            break
+        drive += goal_lufs - got
+    return added

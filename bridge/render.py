@@ -49,7 +49,7 @@ from analyzers.moves import Move, harmonics
 from analyzers.noise import noise_frame_length
 
 from .errors import BridgeError
-from .limiter import limit_true_peak, true_peak_lin
+from .limiter import LimiterStream, limit_true_peak, true_peak_lin
 
 #: Order in which accepted moves are chained: cleanup, tone, dynamics, image, level.
 CHAIN_ORDER = ("dehum", "notch", "highpass", "lowpass", "noise_reduction", "polarity", "delay", "ride", "peak",
@@ -331,11 +331,10 @@ def _expander(x: np.ndarray, rate: float, threshold_db: float, ratio: float, att
     return (x * (10 ** (gain_db / 20))[None, :]).astype(np.float32)
 
 
-#: Move kinds :class:`BlockRenderer` renders block by block (state carried between blocks):
-#: the limiter (look-ahead over the whole signal) and the expander (envelopes as FFT
-#: convolutions) need the whole audio.
+#: Move kinds :class:`BlockRenderer` renders block by block (state carried between blocks);
+#: the expander (envelopes as FFT convolutions) and the repair moves need the whole audio.
 STREAMABLE_KINDS = frozenset({"peak", "low_shelf", "high_shelf", "highpass", "lowpass", "compressor", "gain",
-                              "polarity", "delay", "width"})  # fmt: skip
+                              "polarity", "delay", "width", "limiter"})  # fmt: skip
 
 
 class BlockRenderer:
@@ -343,8 +342,14 @@ class BlockRenderer:
 
     Pedalboard's processors run with ``reset=False`` (their state goes on from block to
     block), Butterworth filters carry their sections' state, a delay carries its last
-    samples: the output is :func:`render_in_order` on the whole audio, block by block (the
-    same samples to float32 rounding; tests).
+    samples, the limiter is a :class:`bridge.limiter.LimiterStream`: the output is
+    :func:`render_in_order` on the whole audio, block by block (the same samples to float32
+    rounding; tests) — except the limiter's final check (:func:`limit` trims the whole
+    result should its true peak still read over the ceiling), which needs the whole result:
+    a caller measures the true peak and adds a gain (``bridge.apply``).
+
+    A limiter looks ahead: its output lags, so :meth:`process` may return fewer samples than
+    it was given (and later more); :meth:`finish` returns the rest once the input has ended.
 
     Raises
     ------
@@ -356,6 +361,7 @@ class BlockRenderer:
         self.rate = float(sample_rate_hz)
         self.channels = int(num_channels)
         self._stages: list = []
+        self._flushes: dict[int, object] = {}  # stage index -> its flush (stages that lag)
         pending: list[pb.Plugin] = []
         for move in moves:
             if move.kind not in STREAMABLE_KINDS:
@@ -367,6 +373,13 @@ class BlockRenderer:
             if pending:
                 self._stages.append(self._board(pending))
                 pending = []
+            if move.kind == "limiter":
+                p = move.params
+                lim = LimiterStream(self.rate, self.channels, ceiling_dbtp=p["ceiling_dbtp"] - _LIMITER_MARGIN_DB,
+                                    gain_db=p["gain_db"], release_ms=p["release_ms"])  # fmt: skip
+                self._flushes[len(self._stages)] = lim.flush
+                self._stages.append(lim.process)
+                continue
             self._stages.append(self._stage(move))
         if pending:
             self._stages.append(self._board(pending))
@@ -378,7 +391,18 @@ class BlockRenderer:
     def process(self, block: np.ndarray) -> np.ndarray:
         y = np.ascontiguousarray(block, dtype=np.float32)
         for stage in self._stages:
-            y = stage(y)
+            y = stage(y) if y.shape[1] else y
+        return y
+
+    def finish(self) -> np.ndarray:
+        """What the lagging stages still hold, through the stages after them (empty when
+        no stage lags)."""
+        y = np.zeros((self.channels, 0), dtype=np.float32)
+        for i, stage in enumerate(self._stages):
+            if y.shape[1]:
+                y = stage(y)
+            if i in self._flushes:
+                y = np.concatenate([y, self._flushes[i]()], axis=1)
         return y
 
     def _board(self, plugins: Sequence[pb.Plugin]):

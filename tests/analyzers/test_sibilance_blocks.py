@@ -4,16 +4,13 @@ was done before (kept here as the reference)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from analyzers.sibilance import CENTRES_HZ, SibilanceMeter, measure_sibilance
+from analyzers.sibilance import (ACTIVE_RANGE_DB, BAND_HZ, BURST_OVER_MEDIAN_DB, CENTRES_HZ, FineFrames, SibilanceMeter,
+                                  _dilate, _runs, measure_sibilance)
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from voices import RATE, speak, with_esses  # noqa: E402
+from voices import RATE, speak, with_esses
 
 TEXT = "Some say the sea is silent, yet she sings softly in the shallows, so listen."
 
@@ -25,8 +22,6 @@ def _reference(total: np.ndarray, fine_db16: np.ndarray, meter: SibilanceMeter) 
     tiny = 1e-15
     res = measure_sibilance(total, fine, frame_step_s=meter.frame_step_s, sample_rate_hz=RATE)
     # the parts measure_sibilance now takes block by block, recomputed whole
-    from analyzers.sibilance import ACTIVE_RANGE_DB, BAND_HZ, BURST_OVER_MEDIAN_DB, _dilate, _runs
-
     in_band = (CENTRES_HZ >= BAND_HZ[0]) & (CENTRES_HZ <= BAND_HZ[1])
     total_db = 10 * np.log10(total + tiny)
     band_db = 10 * np.log10(fine[:, in_band].sum(axis=1) + tiny)
@@ -58,8 +53,6 @@ def test_block_measurement_equals_the_whole_array(centre_hz):
     assert got.bursts >= 5 and got.burst_centre_dbfs is not None  # a measurement with everything in it
     assert got == ref["result"]
     # the spectra behind burst_spectrum_db and the bumps, before rounding
-    from analyzers.sibilance import FineFrames
-
     fine = FineFrames(m._fine)
     whole = 10 ** (np.concatenate(m._fine).astype(np.float64) / 10)
     keep = np.random.default_rng(1).random(total.size) < 0.2

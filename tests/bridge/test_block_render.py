@@ -40,6 +40,30 @@ def test_blocks_equal_the_whole_render(block):
     assert np.max(np.abs(whole - x)) > 0.1  # the chain did something
 
 
+LIMITER = Move("limiter", {"ceiling_dbtp": -1.0, "gain_db": 9.0, "release_ms": 100.0})
+
+
+@pytest.mark.parametrize("where", ["last", "middle"])
+def test_a_limiter_lags_and_its_blocks_equal_the_whole_render(where):
+    """The limiter looks ahead: its blocks come out late and ``finish`` gives the rest; the
+    samples are the whole render's (:func:`bridge.render.limit`, whose trim this signal does
+    not need: its result reads under the ceiling)."""
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal((2, RATE * 8)) * 0.2).astype(np.float32)
+    x[:, RATE * 2 : RATE * 3] *= 4
+    moves = CHAIN + [LIMITER] if where == "last" else CHAIN[:4] + [LIMITER] + CHAIN[4:]
+    whole = render_in_order(x, RATE, moves)
+    r = BlockRenderer(moves, RATE, 2)
+    parts = [r.process(x[:, i : i + 10_000]) for i in range(0, x.shape[1], 10_000)]
+    assert any(p.shape[1] == 0 for p in parts) or parts[0].shape[1] < 10_000  # it lags
+    streamed = np.concatenate(parts + [r.finish()], axis=1)
+    assert streamed.shape == whole.shape
+    assert np.max(np.abs(streamed - whole)) < 1e-5
+    limited = np.abs(render_in_order(x, RATE, [m for m in moves if m.kind != "limiter"]) - whole).max()
+    assert limited > 0.1  # the limiter did something
+
+
 def test_whole_signal_moves_are_refused():
     with pytest.raises(RenderError, match="needs the whole audio"):
-        BlockRenderer([Move("limiter", {"ceiling_dbtp": -1.0, "gain_db": 3.0, "release_ms": 100.0})], RATE, 2)
+        BlockRenderer([Move("expander", {"threshold_db": -40.0, "ratio": 1.5, "attack_ms": 5.0, "release_ms": 100.0})],
+                      RATE, 2)  # fmt: skip

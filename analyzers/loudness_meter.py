@@ -1,0 +1,74 @@
+"""Integrated loudness and true peak only, streamed: what ``apply``'s measuring passes need.
+
+:class:`analyzers.Analyzer` measures everything (spectrum, sections, tempo, sibilance…);
+a pass that only has to know where the loudness and the peaks landed (the closed loop of a
+loudness move, over a file too long to hold) needs these two figures, computed as the
+Analyzer computes them: K-weighting per channel, K-weighted energy summed per 10 ms and
+joined into 100 ms segments, 400 ms blocks gated by BS.1770-4; the BS.1770-4 true peak.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .kweighting import kweighting_filter
+from .loudness import MOMENTARY_SEGMENTS, default_channel_weights, gated_loudness, weighted_window_power
+from .segments import SegmentSums
+from .truepeak import TruePeakMeter
+
+
+class LoudnessPeakMeter:
+    """Streaming integrated loudness (LUFS) and true peak (linear) of ``(channels, n)`` blocks.
+
+    The figures equal :class:`analyzers.Analyzer`'s ``loudness.integrated_lufs`` (before its
+    rounding to 0.01) and ``levels.true_peak_dbtp`` (before rounding).
+    """
+
+    def __init__(self, sample_rate_hz: float, num_channels: int, *, chunk_samples: int = 1 << 18) -> None:
+        self.rate = float(sample_rate_hz)
+        self.channels = int(num_channels)
+        self._weights = np.asarray(default_channel_weights(self.channels), dtype=np.float64)
+        self._kfilters = [kweighting_filter(self.rate, 1) for _ in range(self.channels)]
+        self._k10 = SegmentSums(self.rate, self.channels, per_second=100)
+        self._segments = SegmentSums(self.rate, 1)  # the 100 ms segments' lengths
+        self._truepeak = TruePeakMeter(self.channels)
+        self._chunk = int(chunk_samples)
+        self._pending: list[np.ndarray] = []
+        self._pending_samples = 0
+
+    def push(self, block: np.ndarray) -> None:
+        x = np.asarray(block)
+        if x.shape[1] == 0:
+            return
+        self._pending.append(x)
+        self._pending_samples += x.shape[1]
+        if self._pending_samples >= self._chunk:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        chunk = np.concatenate(self._pending, axis=1) if len(self._pending) > 1 else self._pending[0]
+        self._pending, self._pending_samples = [], 0
+        chunk64 = np.where(np.isfinite(chunk), chunk, 0.0).astype(np.float64, copy=False)
+        idx = self._segments.cuts(chunk.shape[1])
+        idx10 = self._k10.cuts(chunk.shape[1])
+        sums = []
+        for c in range(self.channels):
+            weighted = self._kfilters[c].process(chunk64[c : c + 1])[0]
+            sums.append(np.add.reduceat(weighted * weighted, idx10))
+        self._k10.add_pieces(np.stack(sums), chunk.shape[1])
+        self._segments.add_pieces(np.zeros((1, idx.size)), chunk.shape[1])
+        self._truepeak.process(chunk64)
+
+    def finish(self) -> tuple[float | None, float]:
+        """(integrated loudness in LUFS or None, true peak linear: the largest over channels)."""
+        self._flush()
+        seg, counts = self._segments.complete()
+        k10, _ = self._k10.complete()
+        n100 = min(seg.shape[0], k10.shape[0] // 10)  # whole 100 ms segments
+        k_energy = k10[: n100 * 10].reshape(n100, 10, self.channels).sum(axis=1)
+        momentary = weighted_window_power(k_energy, counts[:n100], self._weights, MOMENTARY_SEGMENTS)
+        lufs = gated_loudness(momentary) if momentary.size else None
+        peaks = self._truepeak.finish()
+        return lufs, float(peaks.max()) if peaks.size else 0.0
