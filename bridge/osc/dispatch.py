@@ -7,8 +7,10 @@ event from :mod:`bridge.osc.codec` and sends back what it returns.
 * :class:`EventHandler` maps each request to a method and turns problems the engineer can
   fix into ``/secondear/error``; the panel's handler (``ui/panel/listener.py``) is one.
 * :class:`BridgeSession` is ``secondear daw serve``'s: each ``/secondear/analyze`` measures
-  and advises through :func:`bridge.advise.advise_file` (the same advice as ``secondear
-  suggest``) and keeps a :class:`bridge.session.Session` per DAW track in a
+  the file in a child process with a deadline (:func:`bridge.isolated.call_with_deadline`:
+  a decoder that hangs or a file hours long costs at most the deadline, and shutdown kills
+  it at once), advises as :func:`bridge.advise.advise_file` does (the same advice as
+  ``secondear suggest``) and keeps a :class:`bridge.session.Session` per DAW track in a
   :class:`bridge.session.SessionRegistry`; accept and reject are that session's decisions.
 """
 
@@ -26,10 +28,12 @@ from analyzers.suggest import Decision
 from analyzers.suggest.turns import Reply as TurnReply
 from analyzers.suggest.turns import Turn
 
-from ..advise import ContextRequest, advise_file
+from ..advise import ContextRequest, FileAdvice, advise
 from ..app import VERSION
 from ..audio_io import open_regular
 from ..errors import AudioReadError, BridgeError
+from ..isolated import call_with_deadline
+from ..measure import analyze_file
 from ..session import Session, SessionRegistry
 from . import codec
 from .codec import Accept, Analyze, BadMessage, Event, Intent, Ping, Reject, Reply, Select, address_of
@@ -38,6 +42,9 @@ log = logging.getLogger(__name__)
 
 #: Audio files larger than this are refused before they are opened (bytes): 2 GiB.
 MAX_AUDIO_BYTES = 2 * 1024**3
+#: Seconds an analysis may take before it is stopped and answered with an error (a 2-hour
+#: stereo file takes about 5 minutes on a busy two-core machine).
+ANALYZE_TIMEOUT_S = 600.0
 #: Decisions kept (the oldest are forgotten first).
 MAX_DECISIONS = 10_000
 #: Tracks kept in memory (the least recently analyzed are forgotten first).
@@ -102,8 +109,12 @@ class BridgeSession(EventHandler):
     max_audio_bytes : int
         Files larger than this are not opened.
     measure : callable, optional
-        ``measure(path) -> Analysis`` instead of reading the file (tests inject a fake);
-        by default :func:`bridge.advise.advise_file` reads and measures it in blocks.
+        ``measure(path) -> Analysis`` instead of reading the file, called in the worker
+        thread (tests inject a fake); by default :func:`bridge.measure.analyze_file` reads
+        and measures it in blocks, in a child process (:func:`bridge.isolated.call_with_deadline`).
+    analyze_timeout_s : float
+        The deadline of that child process: an analysis that takes longer is stopped and
+        answered with ``/secondear/error`` (the worker is free again at once).
     taste : mapping, optional
         The engineer's taste summary (:func:`presets.taste.summarize`'s form), passed to
         :func:`bridge.advise.advise`.
@@ -120,8 +131,11 @@ class BridgeSession(EventHandler):
     def __init__(self, *, version: str | None = None, max_audio_bytes: int = MAX_AUDIO_BYTES,
                  measure: Callable[[str], Analysis] | None = None, taste: Mapping[str, Any] | None = None,
                  on_decision: Callable[[Decision], object] | None = None,
-                 folders: Sequence[str] = ()) -> None:  # fmt: skip
+                 folders: Sequence[str] = (), analyze_timeout_s: float = ANALYZE_TIMEOUT_S) -> None:  # fmt: skip
         self.version = version or VERSION
+        self.analyze_timeout_s = float(analyze_timeout_s)
+        #: Set by the server when it closes: an analysis under way is stopped at once.
+        self.stopping = threading.Event()
         self.folders = tuple(os.path.realpath(f) for f in folders)
         self.max_audio_bytes = int(max_audio_bytes)
         self._measure = measure
@@ -155,7 +169,11 @@ class BridgeSession(EventHandler):
         context = ContextRequest(role=event.role or "mix").check()  # an unknown role is reported before any reading
         path = check_audio_path(event.path, max_bytes=self.max_audio_bytes, folders=self.folders)
         if self._measure is None:
-            session = Session.from_advice(advise_file(path, context, taste=self._taste), taste=self._taste)
+            info, analysis = call_with_deadline(analyze_file, path, timeout_s=self.analyze_timeout_s,
+                                                what=f"analysing {path}", cancel=self.stopping)  # fmt: skip
+            found = FileAdvice(path=path, info=info, analysis=analysis, context=context,
+                               advice=advise(analysis, context, taste=self._taste))  # fmt: skip
+            session = Session.from_advice(found, taste=self._taste)
         else:
             analysis = self._measure(path)
             session = Session(None, analysis.sample_rate_hz, path, context=context, analysis=analysis,

@@ -117,6 +117,9 @@ class BridgeServer:
         sock.settimeout(0.1)
         self._sock = sock
         self._stop.clear()
+        stopping = getattr(self.handler, "stopping", None)
+        if stopping is not None:  # a handler's own stop (BridgeSession's analysis process)
+            stopping.clear()
         self._threads = [
             threading.Thread(target=self._receive_loop, name="secondear-osc-recv", daemon=True),
             threading.Thread(target=self._work_loop, args=(self._quick,), name="secondear-osc-quick", daemon=True),
@@ -129,8 +132,13 @@ class BridgeServer:
         return self
 
     def close(self, timeout_s: float = 5.0) -> None:
-        """Stop the threads (an analysis under way is waited for up to ``timeout_s``)."""
+        """Stop the threads. A handler with a ``stopping`` event (:class:`BridgeSession`) is told
+        too: its analysis under way is killed at once; another handler's is waited for up
+        to ``timeout_s``."""
         self._stop.set()
+        stopping = getattr(self.handler, "stopping", None)
+        if stopping is not None:
+            stopping.set()
         deadline = time.monotonic() + timeout_s
         for t in self._threads:
             t.join(max(0.0, deadline - time.monotonic()))

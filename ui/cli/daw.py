@@ -44,7 +44,7 @@ from bridge.chain import ChainError, load_chain
 from bridge.daw import DawClient, chain_moves, follow_selection, push_moves
 from bridge.errors import BridgeError, DawLinkError
 from bridge.osc.codec import DEFAULT_PORT
-from bridge.osc.dispatch import BridgeSession
+from bridge.osc.dispatch import ANALYZE_TIMEOUT_S, BridgeSession
 from bridge.osc.server import BridgeServer
 from bridge.watch import watch_folder
 from presets import PresetError, TasteLog
@@ -91,6 +91,9 @@ def _add_serve_parser(actions: Any) -> None:
     s.add_argument("--folder", action="append", default=[], metavar="DIR",
                    help="read audio only under DIR (repeat for several); a path elsewhere gets one answer, "
                         "whether it exists or not")  # fmt: skip
+    s.add_argument("--analyze-timeout", type=float, default=ANALYZE_TIMEOUT_S, metavar="S",
+                   help=f"stop an analysis that takes longer than S seconds and answer with an error "
+                        f"(default {ANALYZE_TIMEOUT_S:g}: about two hours of audio on a slow machine)")  # fmt: skip
 
 
 def _add_client_parsers(daw_subparsers: Any) -> None:
@@ -156,10 +159,13 @@ def _add_bring_in_parsers(daw_subparsers: Any) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         return fail(f"--port {args.port} is outside 0…65535", 2, prefix="secondear daw serve")
+    if not (math.isfinite(args.analyze_timeout) and args.analyze_timeout > 0):
+        return fail(f"--analyze-timeout {args.analyze_timeout:g} must be a positive number of seconds", 2,
+                    prefix="secondear daw serve")  # fmt: skip
     logging.basicConfig(level=logging.INFO, format="secondear: %(levelname)s %(name)s: %(message)s")
     try:
         handler = BridgeSession(version=__version__, taste=taste_summary(args), on_decision=TasteLog().append,
-                                folders=args.folder)  # fmt: skip
+                                folders=args.folder, analyze_timeout_s=args.analyze_timeout)  # fmt: skip
         server = BridgeServer(handler, host=args.host, port=args.port, allow=args.allow, reply_port=args.reply_port)
     except ValueError as exc:
         return fail(str(exc), 2, prefix="secondear daw serve")
