@@ -45,7 +45,7 @@ class LevelMeter:
         self.clip_runs = 0
         self._run = np.zeros(num_channels, dtype=np.int64)  # open run length per channel
         self._flat_lin = 10.0 ** (FLAT_TOP_FLOOR_DBFS / 20.0)
-        self._tail = [np.zeros(0, dtype=np.float64) for _ in range(num_channels)]
+        self._tail = [np.zeros(0, dtype=np.float32) for _ in range(num_channels)]
         # per channel: level of a flat run -> [runs, samples], pruned to levels near the peak
         self._flats: list[dict[float, list[int]]] = [{} for _ in range(num_channels)]
         self.flat_top_samples = 0
@@ -76,38 +76,46 @@ class LevelMeter:
         self.samples += n
 
     def _flat_runs(self, m: np.ndarray, ch: int) -> None:
-        """Tally runs of CLIP_RUN_MIN+ equal sample magnitudes (above the floor, entered
-        steeply) by level, keeping only levels within 0.1 dB of the running peak (the peak
-        only grows). The run still open at the end of a block, with the sample before it,
-        is carried into the next, so a run is counted once whatever the block size."""
-        x = np.concatenate([self._tail[ch], m.astype(np.float64, copy=False)])
-        lead = self._tail[ch].size
-        change = np.flatnonzero(x[1:] != x[:-1])
-        first_of_last_run = int(change[-1]) + 1 if change.size else 0
-        self._tail[ch] = x[max(0, first_of_last_run - 1):][-65536:].copy()
-        eq = (x[1:] == x[:-1]) & (x[1:] >= self._flat_lin)
-        if not eq.any():
+        """Tally runs of CLIP_RUN_MIN+ equal sample magnitudes within 0.1 dB of the running
+        peak (the peak only grows; above the floor), entered steeply, by level. The run
+        still open at the end of a block, with the sample before it, is carried into the
+        next, so a run is counted once whatever the block size. Only the samples near the
+        peak are looked at, so a clean block costs two comparisons."""
+        near = max(self._flat_lin, self.peak[ch] * 10.0 ** (-0.1 / 20.0))
+        tail = self._tail[ch]
+        x = np.concatenate([tail, m]) if tail.size else m
+        lead = tail.size
+        if x[-1] >= near:
+            differ = np.flatnonzero(x[:-1] != x[-1])
+            self._tail[ch] = x[int(differ[-1]) if differ.size else 0:][-65536:].copy()
+        else:
+            self._tail[ch] = x[-1:].copy()
+        pairs = np.flatnonzero((x[1:] >= near) & (x[:-1] >= near))
+        if pairs.size == 0:
+            tally = self._flats[ch]
+            for lv in [v for v in tally if v < near]:
+                del tally[lv]
             return
-        edges = np.diff(np.concatenate([[0], eq.view(np.int8), [0]]))
-        starts = np.flatnonzero(edges == 1)
-        ends = np.flatnonzero(edges == -1)  # x[starts] … x[ends] are equal
+        pairs = pairs[x[pairs] == x[pairs + 1]]  # x[k] == x[k + 1]
+        if pairs.size == 0:
+            return
+        # consecutive pairs k, k+1, … make one run x[start] … x[end]
+        breaks = np.flatnonzero(np.diff(pairs) != 1)
+        starts = pairs[np.concatenate([[0], breaks + 1])]
+        ends = pairs[np.concatenate([breaks, [pairs.size - 1]])] + 1
         # long enough, closed in this block (not counted before), entered from a sample we have
-        ok = (ends - starts >= CLIP_RUN_MIN - 1) & (ends < eq.size) & (ends >= lead - 1) & (starts >= 1)
+        ok = (ends - starts >= CLIP_RUN_MIN - 1) & (ends < x.size - 1) & (ends >= lead - 1) & (starts >= 1)
         if not ok.any():
             return
-        level = x[starts]
+        level = x[starts].astype(np.float64)
         before = np.abs(x[np.maximum(starts - 1, 0)] - level)
         after = np.abs(x[np.minimum(ends + 1, x.size - 1)] - level)
         ok &= np.maximum(before, after) >= FLAT_TOP_ENTRY_STEP * level
-        if not ok.any():
-            return
-        near = self.peak[ch] * 10.0 ** (-0.1 / 20.0)
         tally = self._flats[ch]
-        for lv, length in zip(x[starts[ok]].tolist(), (ends[ok] - starts[ok] + 1).tolist()):
-            if lv >= near:
-                entry = tally.setdefault(lv, [0, 0])
-                entry[0] += 1
-                entry[1] += length
+        for lv, length in zip(level[ok].tolist(), (ends[ok] - starts[ok] + 1).tolist()):
+            entry = tally.setdefault(lv, [0, 0])
+            entry[0] += 1
+            entry[1] += length
         for lv in [v for v in tally if v < near]:
             del tally[lv]
 
