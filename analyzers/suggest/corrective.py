@@ -187,7 +187,8 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
         return [], []
     lim = limits(f, level)
     lo_z, hi_z = zone_hz(analysis, lim)
-    found = features(f, level, sample_rate_hz=analysis.sample_rate_hz, zone_hz=(lo_z, hi_z), min_db=BUMP_DB)
+    found = features(f, level, sample_rate_hz=analysis.sample_rate_hz, zone_hz=(lo_z, hi_z), min_db=BUMP_DB,
+                     passband_hz=(lim.low_hz, lim.high_hz))  # fmt: skip
     rough = roughness(f, level, (lo_z, hi_z))
     need = max(BUMP_DB, ROUGHNESS_FACTOR * rough)
     guard = protected_hz(ctx)
@@ -195,9 +196,11 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
     for x in found:
         if x.height_db < need or (guard is not None and guard[0] <= x.freq_hz <= guard[1]):
             continue
-        # the fitted depth, but never deeper than the bump stands out of the trend (+1 dB):
-        # on a rough spectrum the chord under a bump can lie deep in a neighbouring valley
-        gain = round(max(-CUT_CAP_DB, CUT_STRENGTH * x.depth_db, -(x.height_db + 1.0)), 1)
+        if _shoulder(x, lim):
+            continue
+        # the fitted depth, but never deeper than the bump stands out of the trend: on a rough
+        # spectrum the chord under a bump can lie deep in a neighbouring valley
+        gain = round(max(-CUT_CAP_DB, CUT_STRENGTH * x.depth_db, -x.height_db), 1)
         if gain > -1.0:
             continue
         move = Move("peak", {"freq_hz": round(x.freq_hz, 1), "gain_db": gain, "q": x.q})
@@ -225,6 +228,20 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
                 f"spectrum's broad shape{where} ({worst}{extra})",
         )]  # fmt: skip
     return out, []
+
+
+#: A source whose content starts and stops within this many octaves is narrowband (a
+#: telephone band is 3.5 octaves, corpus-real v01, a 7 kHz voice-over, measures 4.6).
+NARROWBAND_OCT = 5.0
+
+
+def _shoulder(x, lim: Limits) -> bool:
+    """On a narrowband source, a bump whose half-height edges reach within an octave of
+    either knee is the passband's own shoulder (the band-pass and the voice's register), not
+    a resonance."""
+    if lim.low_hz is None or lim.high_hz is None or math.log2(lim.high_hz / lim.low_hz) >= NARROWBAND_OCT:
+        return False
+    return x.lo_hz < 2 * lim.low_hz or x.hi_hz > lim.high_hz / 2
 
 
 def zone_hz(analysis: Analysis, lim: Limits) -> tuple[float, float]:
