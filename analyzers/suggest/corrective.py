@@ -187,8 +187,7 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
         return [], []
     lim = limits(f, level)
     lo_z, hi_z = zone_hz(analysis, lim)
-    found = features(f, level, sample_rate_hz=analysis.sample_rate_hz, zone_hz=(lo_z, hi_z), min_db=BUMP_DB,
-                     passband_hz=(lim.low_hz, lim.high_hz))  # fmt: skip
+    found = features(f, level, sample_rate_hz=analysis.sample_rate_hz, zone_hz=(lo_z, hi_z), min_db=BUMP_DB)
     rough = roughness(f, level, (lo_z, hi_z))
     need = max(BUMP_DB, ROUGHNESS_FACTOR * rough)
     guard = protected_hz(ctx)

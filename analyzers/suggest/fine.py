@@ -193,31 +193,19 @@ def features(
     zone_hz: tuple[float, float],
     min_db: float,
     dips: bool = False,
-    passband_hz: tuple[float | None, float | None] = (None, None),
 ) -> list[Feature]:
     """Bumps (and with ``dips`` dips) at least ``min_db`` high inside ``zone_hz``, largest first.
 
     Candidates are the local extremes of the residual over the broad trend, at two widths
     (±1 and ±2 octaves, so that a broad bell is seen too); the height is that residual (a
     conservative figure: the median is raised a little by the bump itself), the bell is
-    fitted over the chord between the bump's lowest sides (:func:`_feature`). With
-    ``passband_hz`` (the knees of :func:`limits`), the trend is taken from inside the
-    passband only: beside a high-pass or a telephone band's low edge, a median window that
-    reaches into the roll-off sits low and turns the passband's own shape into a "bump"
-    (corpus-real v01, a 7 kHz voice-over, got −8 dB at 366 Hz for one).
+    fitted over the chord between the bump's lowest sides (:func:`_feature`).
     """
     if f.size == 0:
         return []
-    lo_pass, hi_pass = passband_hz
-    inside = np.ones(f.size, dtype=bool)
-    if lo_pass is not None:
-        inside &= f >= lo_pass
-    if hi_pass is not None:
-        inside &= f <= hi_pass
-    passband = np.where(inside, level, np.nan)
     out: list[Feature] = []
     for half in (TREND_HALF_OCT, 2 * TREND_HALF_OCT):
-        resid = level - trend(f, passband, half_oct=half)
+        resid = level - trend(f, level, half_oct=half)
         zone = np.isfinite(resid) & (f >= zone_hz[0]) & (f <= zone_hz[1])
         for sign in (1.0, -1.0) if dips else (1.0,):
             r = np.where(zone, sign * resid, -np.inf)
