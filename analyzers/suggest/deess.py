@@ -16,7 +16,7 @@ from .common import confidence, hz, severity
 from .records import LeaveAlone, Suggestion
 
 #: Where a de-esser brings the bursts' loudest third of an octave against the vowels (dB):
-#: the voices of ``../shared/corpus-real`` as recorded measure −17.0…−21.0 dB (README, "Sibilance").
+#: the voices of ``../shared/corpus-real`` as recorded measure −16.5…−20.9 dB (README, "Sibilance").
 TARGET_PEAK_DB = -19.0
 _RATIO = 8.0
 _Q = 2.15
