@@ -2,8 +2,9 @@
 they are too loud.
 
 :class:`SibilanceMeter` takes the audio chunk by chunk (as the other meters do) and keeps,
-for every 10 ms frame, the whole frame's power and its power in 1/12-octave bands from
-2 to 16 kHz (in dB, float16: about 420 kB a minute at 48 kHz). :meth:`SibilanceMeter.finish` then measures:
+for every 10 ms frame, its power from 150 Hz and from 60 Hz up and its power in 1/12-octave
+bands from 2 to 16 kHz (in dB, float16: about 420 kB a minute at 48 kHz).
+:meth:`SibilanceMeter.finish` then measures:
 
 * the voice's level, from :data:`VOICE_LOW_HZ` (150 Hz) up, less its steady floor (the 10th
   percentile of the frames' power: hum's harmonics, hiss and room tone, there in the pauses
@@ -65,7 +66,8 @@ _ABS_GATE_DBFS = -70.0
 PEAK_LIMIT_DB = -16.0
 #: Bursts less than this far over the band between them (at the centre): the excess is there
 #: all the time, a constant one (dB). Sibilance that comes and goes measures 23–29 dB in the
-#: test voices and corpus-real v03, a 12 dB static bell 14–15 dB (README, "Sibilance").
+#: test voices and corpus-real v03, a 12 dB static bell 14–15 dB (README, "Sibilance"); on
+#: v03, whose vowels carry almost nothing at 6.5 kHz, a static bell there reads 22 dB.
 CONSTANT_CONTRAST_DB = 16.0
 #: The voice's level is measured from here up (Hz): under it lie mains hum's fundamental and
 #: second harmonic, rumble and handling noise, none of them the voice an engineer compares
@@ -219,8 +221,9 @@ class SibilanceMeter:
 
 def measure_sibilance(total: np.ndarray, fine: np.ndarray, *, frame_step_s: float, sample_rate_hz: float,
                       wide: np.ndarray | None = None) -> SibilanceResult:  # fmt: skip
-    """The measurement of :class:`SibilanceMeter` from its frames (``total`` power per frame,
-    ``fine`` 1/12-octave powers per frame, both mean-square)."""
+    """The measurement of :class:`SibilanceMeter` from its frames (``total``: power per frame
+    from :data:`VOICE_LOW_HZ` up; ``wide``: from 60 Hz up, ``total`` when not given; ``fine``:
+    1/12-octave powers per frame; all mean-square)."""
     none = SibilanceResult(bursts=0, burst_times_s=(), burst_band_dbfs=None, between_band_dbfs=None,
                            voice_dbfs=None, excess_db=None, centre_hz=None, burst_bump_db=None,
                            steady_bump_db=None, active_s=0.0)  # fmt: skip
