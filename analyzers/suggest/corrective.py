@@ -8,6 +8,13 @@
   boxiness, nasal, harshness, sibilance, or a resonance) and answered with a bell cut
   fitted to it, centred where the bump peaks. The role's own register is left alone (a
   kick's 60 Hz is the point of a kick), and so is the knee of any roll-off.
+* Steady bumps on a voice: a bell that stands :data:`STEADY_BUMP_DB` or more in at least
+  three frames in four (:mod:`analyzers.steady`) is a fixed filter — an EQ, the microphone,
+  the room — since a voice's own resonances move with every vowel. It is answered like a
+  bump even where the long-term spectrum's roughness (its formants) would hide it. Clean
+  voices of ``../shared/corpus-real`` read at most +2.9 dB; +8 dB, Q 2 bells at 500 Hz
+  +7.2 to +9.5. Instruments and mixes hold steady resonances of their own (+6.7 to +17 dB
+  clean), so there the figure is not used.
 * Band limits: a spectrum that stops (a low-pass, a codec, a high-pass, a thin source) gets
   a verdict, never a cut at its edge (:func:`band_limit_notes`).
 """
@@ -31,6 +38,13 @@ from .records import LeaveAlone, Suggestion
 BUMP_DB = 3.5
 #: … if it also stands this many times the source's own roughness above it.
 ROUGHNESS_FACTOR = 6.0
+#: On a voice, a bell this high (dB) in three frames in four is a fixed filter's (clean voices
+#: read at most +2.9 dB; a low-passed voice's knee +4.5 dB an octave under its corner).
+STEADY_BUMP_DB = 5.0
+#: A flank this steep (dB/oct) beside a steady bump is a filter's knee, not a bell.
+FLANK_DB_OCT = 15.0
+#: Roles whose own resonances move (formants): steady bumps are judged on these.
+STEADY_ROLES = ("vocal",)
 #: The cut closes this share of the fitted bump, and is never deeper than CUT_CAP_DB.
 CUT_STRENGTH = 0.8
 CUT_CAP_DB = 8.0
@@ -192,8 +206,11 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
     need = max(BUMP_DB, ROUGHNESS_FACTOR * rough)
     guard = protected_hz(ctx)
     out: list[Suggestion] = []
+    # on a voice the frames decide: a long-term bump that is not there in three frames in
+    # four is the voice's own formants (steady_bumps below answers the ones that are)
+    by_frames = analysis.steady is not None and ctx.role.name in STEADY_ROLES
     for x in found:
-        if x.height_db < need or (guard is not None and guard[0] <= x.freq_hz <= guard[1]):
+        if by_frames or x.height_db < need or (guard is not None and guard[0] <= x.freq_hz <= guard[1]):
             continue
         # the fitted depth, but never deeper than the bump stands out of the trend (+1 dB):
         # on a rough spectrum the chord under a bump can lie deep in a neighbouring valley
@@ -214,10 +231,16 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
         ))  # fmt: skip
         if len(out) >= 3:
             break
+    for x in steady_bumps(analysis, ctx, (lo_z, hi_z), guard):
+        if len(out) >= 3 or any(abs(math.log2(x[0] / o.move.params["freq_hz"])) <= 1 / 3 for o in out):
+            continue
+        out.append(_steady_suggestion(x, analysis, ctx))
     if not out:
         outside = [x for x in found if guard is None or not guard[0] <= x.freq_hz <= guard[1]]
         worst = f"largest {max(x.height_db for x in outside):+.1f} dB" if outside else f"none reaches {BUMP_DB:g} dB"
         extra = f"; the spectrum's own roughness is ±{rough:.1f} dB" if need > BUMP_DB else ""
+        if by_frames:
+            extra += f"; and no bell stands {STEADY_BUMP_DB:g} dB in three moments in four: a voice's own resonances move"
         where = f" outside a {ctx.role.name}'s own register ({hz(guard[0])}–{hz(guard[1])})" if guard else ""
         return [], [LeaveAlone(
             aspect="resonances",
@@ -225,6 +248,54 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
                 f"spectrum's broad shape{where} ({worst}{extra})",
         )]  # fmt: skip
     return out, []
+
+
+def steady_bumps(analysis: Analysis, ctx: Context, zone: tuple[float, float],
+                 guard: tuple[float, float] | None) -> list[tuple[float, float, float]]:
+    """Steady bumps ``(freq_hz, gain_db, q)`` on a voice: :data:`STEADY_BUMP_DB` or more in
+    three frames in four (:mod:`analyzers.steady`), inside ``zone`` and outside ``guard``; one
+    per third of an octave, largest first."""
+    st = analysis.steady
+    if st is None or ctx.role.name not in STEADY_ROLES:
+        return []
+    f, level = fine(analysis)
+    out: list[tuple[float, float, float]] = []
+    for p in st.peaks(STEADY_BUMP_DB, zone):
+        if guard is not None and guard[0] <= p[0] <= guard[1]:
+            continue
+        if _filter_flank(f, level, p[0]):
+            continue
+        if all(abs(math.log2(p[0] / o[0])) > 1 / 3 for o in out):
+            out.append(p)
+    return out
+
+
+def _filter_flank(f: np.ndarray, level: np.ndarray, freq_hz: float) -> bool:
+    """The octave from 1/2 to 1 1/2 octaves below ``freq_hz`` rises :data:`FLANK_DB_OCT` or
+    more, or the one above falls as much: a filter's slope (a 2nd-order filter's is 12 dB/oct),
+    whose knee a line + bell fit reads as a bump."""
+    def at(hz: float) -> float:
+        return float(np.interp(math.log2(hz), np.log2(f), level)) if f.size else math.nan
+
+    below = at(freq_hz * 2**-0.5) - at(freq_hz * 2**-1.5)
+    above = at(freq_hz * 2**1.5) - at(freq_hz * 2**0.5)
+    return bool(below >= FLANK_DB_OCT or above <= -FLANK_DB_OCT)
+
+
+def _steady_suggestion(x: tuple[float, float, float], analysis: Analysis, ctx: Context) -> Suggestion:
+    freq, gain_db, q = x
+    gain = round(max(-CUT_CAP_DB, -CUT_STRENGTH * gain_db), 1)
+    move = Move("peak", {"freq_hz": round(freq, 1), "gain_db": gain, "q": q})
+    name, sound = region_name(freq, q, ctx)
+    why = (f"a bell {gain_db:.1f} dB high at {hz(freq)} is there in three moments in four ({name}: sounds "
+           f"{sound}); a voice's own resonances move with every vowel, so a steady one is the EQ, the "
+           f"microphone or the room; a {gain:.1f} dB bell at {hz(freq)}, Q {q:g}, evens it")  # fmt: skip
+    return Suggestion(
+        id=f"cut-{_slug(name)}-{_label(freq)}", move=move, why=why,
+        confidence=confidence(gain_db - STEADY_BUMP_DB, 4.0, base=0.45, top=0.8),
+        severity=severity(gain, 4.0, 6.5), aspect=f"bump:{freq:.0f}", predicted=_predicted(move, analysis),
+        source="corrective: a bell there in every frame (analyzers/steady.py)",
+    )  # fmt: skip
 
 
 def zone_hz(analysis: Analysis, lim: Limits) -> tuple[float, float]:
