@@ -10,7 +10,7 @@ a fixed bell adds survives the quartile (the fit is linear in the spectrum in dB
 fixed bell adds its gain to every frame's figure); what the voice adds now and then does not.
 
 Per frame (the spectrum meter's length: 16384 samples at 44.1–48 kHz, half overlapping,
-Hann window; channels' powers averaged):
+Hann window; of the channels' mean, the sum a voice is heard in):
 
 * the fine spectrum on the 1/24-octave points of :mod:`analyzers.spectrum` (mean power
   density of the bins within ±1/48 octave), smoothed over 1/6 octave, in dB;
@@ -35,6 +35,7 @@ Everything here is pure: numpy only.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -90,6 +91,30 @@ class SteadyResult:
         return sorted(out, key=lambda p: -p[1])
 
 
+@functools.lru_cache(maxsize=8)
+def _projection(rate: float, n: int, centres: tuple[int, ...], half: int) -> np.ndarray:
+    """``(points, centres × Qs)``: each column gives a bell's fitted gain from a spectrum (dB)
+    — the bell row of the pseudo-inverse of [1, log2 f, the bell's response per dB] over
+    ±``half`` points (the same for every meter at a rate: made once)."""
+    freqs = FINE_LOW_HZ * 2.0 ** (np.arange(n) * FINE_STEP_OCT)
+    x = np.log2(freqs)
+    designs = []
+    for i in centres:
+        sl = slice(i - half, i + half + 1)
+        xx = x[sl] - x[i]
+        for q in QS:
+            bell = move_response_db(Move("peak", {"freq_hz": float(freqs[i]), "gain_db": 6.0, "q": q}),
+                                    freqs[sl], rate) / 6.0  # fmt: skip
+            designs.append(np.column_stack([np.ones_like(xx), xx, bell]))
+    rows = np.linalg.pinv(np.stack(designs))[:, 2, :]  # (columns, 2·half + 1)
+    proj = np.zeros((n, len(centres) * len(QS)))
+    for c, i in enumerate(centres):
+        for k in range(len(QS)):
+            proj[i - half : i + half + 1, c * len(QS) + k] = rows[c * len(QS) + k]
+    proj.setflags(write=False)
+    return proj
+
+
 class SteadyMeter:
     """Streaming per-frame bell fits over ``(channels, samples)`` chunks."""
 
@@ -110,19 +135,8 @@ class SteadyMeter:
         hi_hz = min(CENTRE_RANGE_HZ[1], 0.45 * self.rate)
         self.centres = np.array([i for i in range(half, n - half)
                                  if CENTRE_RANGE_HZ[0] <= self.freqs[i] <= hi_hz], dtype=int)  # fmt: skip
-        # one column per (centre, Q): the row that gives the bell's gain from the spectrum (dB)
-        proj = np.zeros((n, self.centres.size * len(QS)))
-        x = np.log2(self.freqs)
-        for c, i in enumerate(self.centres):
-            sl = slice(i - half, i + half + 1)
-            xx = x[sl] - x[i]
-            for k, q in enumerate(QS):
-                bell = move_response_db(Move("peak", {"freq_hz": float(self.freqs[i]), "gain_db": 6.0, "q": q}),
-                                        self.freqs[sl], self.rate) / 6.0  # fmt: skip
-                design = np.column_stack([np.ones_like(xx), xx, bell])
-                proj[sl, c * len(QS) + k] = np.linalg.pinv(design)[2]
-        self._proj = proj
-        self._tail = np.zeros((self.channels, 0))
+        self._proj = _projection(self.rate, n, tuple(int(i) for i in self.centres), half)
+        self._tail = np.zeros((1, 0))
         self._gains: list[np.ndarray] = []
         self._levels: list[float] = []
         self._stride = 1
@@ -130,15 +144,15 @@ class SteadyMeter:
 
     def process(self, x: np.ndarray) -> None:
         """Add a chunk (float, ``(channels, samples)``)."""
-        buf = np.concatenate([self._tail, np.asarray(x, dtype=np.float64)], axis=1)
+        buf = np.concatenate([self._tail, np.asarray(x, dtype=np.float64).mean(axis=0, keepdims=True)], axis=1)
         n_frames = 0 if buf.shape[1] < self.n_fft else 1 + (buf.shape[1] - self.n_fft) // self.hop
         if n_frames:
             frames = np.lib.stride_tricks.sliding_window_view(buf, self.n_fft, axis=1)[:, :: self.hop][:, :n_frames]
             take = [j for j in range(n_frames) if (self._seen + j) % self._stride == 0]
             self._seen += n_frames
             if take:
-                spec = np.fft.rfft(frames[:, take] * self.window, axis=-1)
-                power = (spec.real**2 + spec.imag**2).mean(axis=0)  # (frames, bins)
+                spec = np.fft.rfft(frames[0, take] * self.window, axis=-1)
+                power = spec.real**2 + spec.imag**2  # (frames, bins)
                 self._add(power)
         self._tail = buf[:, n_frames * self.hop :]
 
