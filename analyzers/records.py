@@ -235,7 +235,7 @@ class Analysis:
     hygiene: HygieneResult
     sections: tuple[Section, ...]
     warnings: tuple[str, ...] = field(default=())
-    tempo_bpm: float | None = None  # None when there is no steady beat (analyzers/rhythm.py)
+    tempo_bpm: float | None = None  # None when no beat is clear enough (analyzers/rhythm.py)
     tempo_confidence: float = 0.0  # 0–1; under rhythm.TEMPO_CONFIDENT no tempo is reported
     onsets_per_s: float = 0.0  # transient density
     hum: HumResult | None = None  # mains hum (analyzers/hum.py)

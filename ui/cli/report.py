@@ -89,10 +89,10 @@ def noise_line(n: dict[str, Any] | None) -> str:
 
 
 def _tempo_line(d: dict[str, Any]) -> str:
-    """The tempo and how sure it is; "no steady beat" when the analyzer is not confident."""
+    """The tempo and how sure it is; "not found" when the analyzer is not confident of a beat."""
     sure = f"confidence {d['tempo_confidence']:.2f}"
     if d["tempo_bpm"] is None:
-        return f"    tempo             {'no steady beat':>14}  ({sure}; nothing is timed by it)"
+        return f"    tempo             {'not found':>14}  (no beat clear enough: {sure}; nothing is timed by it)"
     return f"    tempo             {_f(d['tempo_bpm'], 'BPM'):>14}  ({sure})"
 
 
