@@ -241,9 +241,17 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
         outside = [x for x in found if guard is None or not guard[0] <= x.freq_hz <= guard[1]]
         worst = f"largest {max(x.height_db for x in outside):+.1f} dB" if outside else f"none reaches {BUMP_DB:g} dB"
         extra = f"; the spectrum's own roughness is ±{rough:.1f} dB" if need > BUMP_DB else ""
-        if by_frames:
-            extra += f"; and no bell stands {STEADY_BUMP_DB:g} dB in three moments in four: a voice's own resonances move"
         where = f" outside a {ctx.role.name}'s own register ({hz(guard[0])}–{hz(guard[1])})" if guard else ""
+        if by_frames:
+            inside = [p[1] for p in analysis.steady.peaks(-100.0, (lo_z, hi_z))
+                      if (guard is None or not guard[0] <= p[0] <= guard[1]) and not _filter_flank(f, level, p[0])]  # fmt: skip
+            steadiest = f"; the most, {max(inside):+.1f} dB" if inside else ""
+            bumps_seen = f" (the long-term spectrum's {worst.replace('largest ', 'largest bump ')} comes and goes)" if outside else ""
+            return [], [LeaveAlone(
+                aspect="resonances",
+                why=f"no bell between {hz(lo_z)} and {hz(hi_z)}{where} stands {STEADY_BUMP_DB:g} dB or more in three "
+                    f"moments in four{steadiest}: a voice's own resonances move with the vowels{bumps_seen}",
+            )]  # fmt: skip
         return [], [LeaveAlone(
             aspect="resonances",
             why=f"nothing between {hz(lo_z)} and {hz(hi_z)} stands {need:.1f} dB or more above the "

@@ -54,6 +54,10 @@ def test_a_steady_bell_on_a_voice_is_cut_near_its_centre_and_the_clean_voice_get
     ctx = make_context(role_name="vocal")
     clean = suggest(analyze(_voice(), RATE), ctx)
     assert not _cuts(clean), [s.why for s in _cuts(clean)]
+    why = next(k.why for k in clean.leave_alone if k.aspect == "resonances")
+    assert "three moments in four" in why
+    most = float(why.split("the most, ")[1].split(" dB")[0])  # the figure it gives is under the bar
+    assert most < STEADY_BUMP_DB, why
     for freq_hz in (700.0,):
         advice = suggest(analyze(_bell(_voice(), freq_hz, 8.0, 2.0), RATE), ctx)
         cuts = [s for s in _cuts(advice) if abs(math.log2(s.move.params["freq_hz"] / freq_hz)) <= 1 / 6]
