@@ -1,6 +1,6 @@
-"""Steady bumps (analyzers/steady.py): a fixed bell survives in every frame of a voice whose
-own resonances move; a voice's formants do not. Voices are espeak-ng's (their formants move
-with the vowels), bells pedalboard's ``PeakFilter`` (an implementation independent of ours)."""
+"""Steady bumps (analyzers/steady.py): a fixed bell survives in every frame of a voice; the
+voice's own formants, which move with the vowels, do not. Voices are espeak-ng's, bells
+pedalboard's ``PeakFilter`` (an implementation independent of ours)."""
 
 from __future__ import annotations
 
