@@ -4,12 +4,13 @@
 Each measurement runs in a fresh process (its own QApplication), under Qt's offscreen
 platform and, when ``Xvfb`` is installed, also on a real X server with the xcb platform.
 
-* **Stall**: a ``QTimer`` beats every 5 ms on the GUI thread while the panel opens the
-  4-minute file (measured in a worker thread), accepts every suggestion and renders the
-  whole-file A/B with its measures (B's analysis, gain reduction) — the panel's longest
-  jobs. The stall is the longest gap between beats less the 5 ms period; its peer is the
-  same heartbeat over an idle loop for as long (the timer's own jitter on this machine).
-  Goal: ≤ 50 ms.
+* **Stall**: once the window has painted, a ``QTimer`` beats every 5 ms on the GUI thread
+  while the panel opens the 4-minute file (measured in a worker process), accepts every
+  suggestion and renders the whole-file A/B with its measures (B's analysis, gain
+  reduction) — the panel's longest jobs; each action is its own event, as an engineer's
+  clicks are. The stall is the longest gap between beats less the 5 ms period; its peer
+  is the same heartbeat over an idle loop for as long (the timer's own jitter on this
+  machine). Goal: ≤ 50 ms.
 * **Start-up**: from spawning ``secondear panel`` (the demo session, measured before Qt
   starts, as the command does) to the window's first paint; its peer is a bare
   ``QMainWindow`` with one label, spawned and painted the same way (Python + Qt's floor).
@@ -70,18 +71,26 @@ def child_stall(path: str) -> dict:
     w = PanelWindow()
     w.resize(1280, 800)
     w.show()
+    painted, keep = _first_paint_seen(app)
+    while not painted:  # the window's own first paint is the start-up benchmark's, not this one's
+        app.processEvents()
     phases: dict[str, float] = {}
     timer, beats = _heartbeat(app)
 
-    def shown() -> None:
-        phases["analyzed"] = time.perf_counter()
+    def add_moves() -> None:
         s = w.session
         if not any(c.suggestion.move.kind in ("compressor", "limiter") for c in s.cards.values()):
             s.add_moves([Move(k, p) for k, p in TYPICAL_CHAIN], label="the benchmark")  # EQ and dynamics whatever the file needs
             w.refresh()
-        w.controller.accept_all()
+
+    def render() -> None:
         if not w.controller.audition():
             w.controller.last_error = "nothing to render"
+
+    def shown() -> None:  # the engineer's actions, each its own event as clicks are
+        phases["analyzed"] = time.perf_counter()
+        for i, action in enumerate((add_moves, w.controller.accept_all, render)):
+            QTimer.singleShot(10 * (i + 1), action)
 
     w.session_shown.connect(shown)
 
@@ -122,6 +131,25 @@ def child_idle(seconds: float) -> dict:
     app.exec()
     gaps = _gaps_ms(beats)
     return {"max_gap_ms": max(gaps), "p99_gap_ms": statistics.quantiles(gaps, n=100)[98], "beats": len(beats)}
+
+
+def _first_paint_seen(app) -> tuple[list, object]:
+    """A list that gets an item when a main window paints for the first time, and the
+    event filter that fills it (keep it alive)."""
+    from PyQt6.QtCore import QEvent, QObject
+    from PyQt6.QtWidgets import QMainWindow
+
+    seen: list = []
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+            if event.type() == QEvent.Type.Paint and isinstance(obj, QMainWindow) and not seen:
+                seen.append(time.perf_counter())
+            return False
+
+    f = FirstPaint()
+    app.installEventFilter(f)
+    return seen, f
 
 
 def _first_paint_quits(app, spawned_at: float, result: dict):
@@ -220,7 +248,8 @@ def run(repeat: int = c.DEFAULT_REPEAT, quick: bool = False, keep: bool = False)
     text = "\n".join([
         TITLE, "",
         f"Audio: {source}, 4 minutes. Longest event-loop stall (the longest gap between 5 ms `QTimer` beats, less "
-        f"5 ms) while the panel opens the file (measured in a worker thread), accepts every suggestion (with a bell, "
+        f"5 ms) from the window's first paint on, while the panel opens the file (measured in a worker process), "
+        f"accepts every suggestion (with a bell, "
         f"a shelf, a compressor and a limiter added when the file asks for no dynamics move) and renders the "
         f"whole-file A/B with its measures; best of {repeat} (worst beside it). Peer: the same heartbeat over an "
         f"idle window for as long. Goal ≤ {GOAL_STALL_MS:.0f} ms.", "",

@@ -41,6 +41,8 @@ from .tasks import Task
 MAX_WORKERS = max(1, min(2, os.cpu_count() or 1))
 #: Imported once by the fork server, so that each worker starts with them.
 PRELOAD = ["ui.panel.tasks"]
+#: How much less CPU time a worker asks for than the window's process (``nice``).
+WORKER_NICENESS = 10
 #: Arrays at least this large come back through a shared file, not the pipe.
 SHARE_BYTES = 1 << 20
 
@@ -92,6 +94,10 @@ def _worker_init(folder: str) -> None:
     global _folder
     _folder = folder
     tune_allocator()
+    try:
+        os.nice(WORKER_NICENESS)  # the window's process first when the cores are busy
+    except (AttributeError, OSError):
+        pass
     ForkingPickler.register(np.ndarray, _reduce_array)
 
 
