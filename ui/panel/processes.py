@@ -27,7 +27,7 @@ import os
 import pickle
 import shutil
 import tempfile
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
@@ -53,7 +53,12 @@ class TaskError(RuntimeError):
 
 class WorkerPool:
     """Worker processes for tasks (:class:`~.tasks.Task`), started when the first one comes
-    (or :meth:`warm`); :meth:`stop` ends them."""
+    (or :meth:`warm`); :meth:`stop` ends them.
+
+    Tasks are handed to the executor by one thread of this pool's own, never by the caller:
+    starting a worker waits for the fork server, which imports the tasks' modules first
+    (two seconds and more), and the GUI thread must not wait for that.
+    """
 
     def __init__(self, max_workers: int = MAX_WORKERS) -> None:
         ctx = multiprocessing.get_context("forkserver")
@@ -61,27 +66,52 @@ class WorkerPool:
         self.folder = tempfile.mkdtemp(prefix="secondear-panel-", dir=_shared_root())
         self.executor = ProcessPoolExecutor(max_workers=max_workers, mp_context=ctx, initializer=_worker_init,
                                             initargs=(self.folder,))  # fmt: skip
+        self._submitter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="secondear-submit")
 
     def submit(self, task: Task) -> Future:
-        """Run ``task`` in a worker; its future. The task is pickled here, in the caller's
-        thread (raises when it cannot be)."""
-        payload = ForkingPickler.dumps(task)
-        return self.executor.submit(_run, bytes(payload), os.getcwd(), dict(os.environ))
+        """Run ``task`` in a worker; its future (an error when the pool broke: a worker was
+        killed). The task is pickled here, in the caller's thread — the session as it is
+        now — and raises when it cannot be."""
+        return self._hand_over(_run, bytes(ForkingPickler.dumps(task)), os.getcwd(), dict(os.environ))
 
     def warm(self) -> Future:
         """Start a worker now (the fork server imports the tasks' modules meanwhile), so that
         the first real task does not wait for it."""
-        return self.executor.submit(os.getpid)
+        return self._hand_over(os.getpid)
+
+    def _hand_over(self, fn: Any, *args: Any) -> Future:
+        outer: Future = Future()
+
+        def go() -> None:
+            try:
+                inner = self.executor.submit(fn, *args)
+            except BaseException as exc:  # noqa: BLE001 - the pool broke or stopped: the caller is told
+                outer.set_exception(exc)
+                return
+            inner.add_done_callback(lambda f: _pass_on(f, outer))
+
+        self._submitter.submit(go)
+        return outer
 
     def stop(self) -> None:
         """Stop now: queued tasks are cancelled and running ones killed (their results were
         not going to be used), the shared folder removed."""
+        self._submitter.shutdown(wait=False, cancel_futures=True)
         self.executor.shutdown(wait=False, cancel_futures=True)
         # the executor has no public way to end a running task (Python 3.14 adds terminate_workers)
         for p in list((getattr(self.executor, "_processes", None) or {}).values()):
             if p.is_alive():
                 p.terminate()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _pass_on(inner: Future, outer: Future) -> None:
+    if inner.cancelled():
+        outer.cancel()
+    elif inner.exception() is not None:
+        outer.set_exception(inner.exception())
+    else:
+        outer.set_result(inner.result())
 
 
 # -- in the worker ------------------------------------------------------------------------

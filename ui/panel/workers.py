@@ -117,7 +117,7 @@ class Jobs(QObject):
 
         def back(f: Future) -> None:  # the executor's thread
             try:
-                if f.cancelled():
+                if f.cancelled():  # the pool stopped: nobody waits for it
                     return
                 exc = f.exception()
                 if isinstance(exc, BrokenProcessPool):
@@ -134,10 +134,6 @@ class Jobs(QObject):
         try:
             if self.processes is None:
                 self.processes = WorkerPool()
-            future = self.processes.submit(task)
-        except BrokenProcessPool:  # a worker died earlier: a new pool, once
-            self._broken()
-            self.processes = WorkerPool()
             future = self.processes.submit(task)
         except Exception as exc:  # noqa: BLE001 - a task that cannot be pickled: said like its failure
             signals.failed.emit(exc, traceback.format_exc())
