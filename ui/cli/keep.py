@@ -1,6 +1,6 @@
-"""``apply … --save-preset NAME`` / ``--save-chain FILE``: keep exactly the accepted moves,
-with their provenance (the file analysed and its figures, the context, each suggestion's
-id, kind and why), as a preset or as a chain file.
+"""``apply … --save-preset NAME`` / ``--save-chain FILE`` (with or without ``--session``):
+keep exactly the accepted moves, with their provenance (the file analysed and its figures,
+the context, each suggestion's id, kind and why), as a preset or as a chain file.
 
 The chain holds the accepted whole-file moves (built-in slots, in the render's chain order);
 a move meant for one section cannot live in a chain and is named as left out. In a chain

@@ -604,7 +604,11 @@ class PanelController:
         if s is None or not s.chosen():
             self._status("nothing accepted yet: there is nothing to export")
             return
-        chain = self.current_chain()
+        try:
+            self.current_chain()  # made again in the worker; checked here so that a map that cannot take the moves is said now
+        except Exception as exc:  # noqa: BLE001 - said, nothing renders
+            self._error("the moves cannot go on the chosen plugin", exc)
+            return
 
         def done(p: Path) -> None:
             self._status(f"wrote {p}")
@@ -612,7 +616,7 @@ class PanelController:
                 on_done(p)
 
         self._status(f"rendering {Path(path).name}…")
-        self.run_task(Task(tasks.export, (s, os.path.abspath(os.fspath(path)), chain)), done,
+        self.run_task(Task(tasks.export, (s, os.path.abspath(os.fspath(path)), tuple(self.placements))), done,
                       lambda exc: self._error("the export failed", exc), None)  # fmt: skip
 
     # -- presets ----------------------------------------------------------------------------

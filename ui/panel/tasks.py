@@ -160,7 +160,10 @@ def render_variants(session: Session, suggestion_id: str, region_s: tuple[float,
     return Rendered(result, measure_ab(result, s.audition_moves()), s.settled)
 
 
-def export(session: Session, path: str, chain: Chain | None) -> Path:
-    """The whole file rendered with the chosen moves (on ``chain``'s plugins when it has
-    some) and written to ``path``, atomically."""
-    return with_audio(session).export(path, chain=chain)
+def export(session: Session, path: str, placements: Sequence[PluginChoice]) -> Path:
+    """The whole file rendered with the chosen moves (on the chosen plugins when there are
+    some: the chain is made here, a plugin slot's values do not pickle) and written to
+    ``path``, atomically."""
+    s = with_audio(session)
+    chain = chain_on(placements, s.sample_rate_hz)(s.chosen_moves(whole_file_only=True)) if placements else None
+    return s.export(path, chain=chain)
