@@ -109,3 +109,27 @@ def test_closing_the_window_ends_its_workers_and_their_shared_folder(qtbot, song
         p.join(10)
         assert not p.is_alive()
     assert not os.path.exists(pool.folder)
+
+
+def test_workers_end_when_the_panels_process_dies_without_closing(tmp_path):
+    """A panel killed (or ending with os._exit) leaves no worker behind waiting for tasks,
+    nor its shared folder."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "panel_dies.py"
+    script.write_text(
+        "import os\n"
+        "from ui.panel.processes import WorkerPool\n"
+        "from ui.panel.tasks import Task\n"
+        "if __name__ == '__main__':\n"
+        "    pool = WorkerPool()\n"
+        "    print(pool.submit(Task(os.getpid)).result(), pool.folder, flush=True)\n"
+        "    os._exit(0)\n"
+    )
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    worker_pid, folder = out.stdout.split()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and (os.path.exists(f"/proc/{worker_pid}") or os.path.exists(folder)):
+        time.sleep(0.1)
+    assert not os.path.exists(f"/proc/{worker_pid}") and not os.path.exists(folder)

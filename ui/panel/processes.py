@@ -23,10 +23,12 @@ from __future__ import annotations
 import itertools
 import mmap
 import multiprocessing
+import multiprocessing.connection
 import os
 import pickle
 import shutil
 import tempfile
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing.reduction import ForkingPickler
 from typing import Any
@@ -124,11 +126,24 @@ def _worker_init(folder: str) -> None:
     global _folder
     _folder = folder
     tune_allocator()
+    threading.Thread(target=_end_with_the_panel, name="secondear-panel-watch", daemon=True).start()
     try:
         os.nice(WORKER_NICENESS)  # the window's process first when the cores are busy
     except (AttributeError, OSError):
         pass
     ForkingPickler.register(np.ndarray, _reduce_array)
+
+
+def _end_with_the_panel() -> None:
+    """Exit when the panel's process has gone, however it went (a crash, a kill, ``os._exit``):
+    a pool's workers otherwise wait for tasks forever, holding the fork server and the
+    panel's standard output open. The shared folder goes with them."""
+    panel = multiprocessing.parent_process()  # the process that made this worker, not the fork server
+    if panel is None:
+        return
+    multiprocessing.connection.wait([panel.sentinel])
+    shutil.rmtree(_folder, ignore_errors=True)
+    os._exit(1)
 
 
 def _run(payload: bytes, cwd: str, env: dict[str, str]) -> Any:
