@@ -43,7 +43,7 @@ import scipy.fft
 
 STEP_S = 0.01
 ONSET_DB = 6.0
-#: Below this confidence there is no steady beat: no tempo is reported, nothing is timed by it.
+#: Below this confidence no beat is clear enough: no tempo is reported, nothing is timed by it.
 TEMPO_CONFIDENT = 0.15
 MIN_BPM, MAX_BPM = 60.0, 200.0
 #: Shortest audio with a tempo worth reporting.
@@ -217,7 +217,7 @@ def _pick(r: np.ndarray) -> tuple[float | None, float]:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RhythmResult:
-    """``tempo_bpm`` (None when there is no steady beat), ``tempo_confidence`` 0–1, and
+    """``tempo_bpm`` (None when no beat is clear enough), ``tempo_confidence`` 0–1, and
     ``onsets_per_s`` (transient density)."""
 
     tempo_bpm: float | None

@@ -68,11 +68,11 @@ def compressor_times(crest_db: float, ctx: Context, analysis: Analysis | None = 
             how += f", release {'an eighth' if beats == 0.5 else 'a sixteenth'} note at {analysis.tempo_bpm:.0f} BPM"
         elif analysis.tempo_bpm:
             how += (
-                f", release from the crest factor (tempo {analysis.tempo_bpm:.0f} BPM not sure: "
+                f", not from the tempo ({analysis.tempo_bpm:.0f} BPM, not sure: "
                 f"confidence {analysis.tempo_confidence:.2f})"
             )
         else:
-            how += ", release from the crest factor (no steady beat)"
+            how += ", not from the tempo (no beat clear enough to time it by)"
     attack = min(a_hi, max(a_lo, attack))
     release = min(r_hi, max(r_lo, release))
     return round(attack, 1), round(release / 5) * 5.0, how

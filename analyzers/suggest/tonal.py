@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import math
+
 import numpy as np
 
 from ..eq_response import move_response_db
@@ -93,6 +95,11 @@ def fit_moves(
         if best is None:
             break
         move, change = best
+        if any(abs(math.log2(m.move.params["freq_hz"] / move.params["freq_hz"])) <= 1 / 3 + 1e-6 for m in moves):
+            # within a third of an octave of a move already made: the engine keeps one move per
+            # region (engine._resolve), so a second one there would only be left out again
+            residual[j] = np.nan
+            continue
         gain = float(np.clip(move.params["gain_db"] * strength, -cap_db, cap_db))
         if abs(gain) < 0.5:
             break

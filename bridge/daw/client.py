@@ -177,6 +177,10 @@ class DawClient:
         (AbletonOSC counts from 0, so its 0 is track 1); the inverse of the profile's ``indexing``."""
         return int(index) - self._base.get("track", 1) + 1
 
+    def track_to_daw(self, number: int) -> int:
+        """The DAW's own index of the 1-based display track ``number`` (the profile's ``indexing``)."""
+        return int(number) - 1 + self._base.get("track", 1)
+
     def listen(self, timeout_s: float, *, stop: threading.Event | None = None) -> Iterator[DawMessage]:
         """Yield each message that arrives on the reply port within the next ``timeout_s`` seconds.
 

@@ -101,6 +101,14 @@ def _ardour_strip_list(msgs: list[list[Any]], spec: Mapping[str, Any]) -> tuple[
     return False, tracks
 
 
+def _ardour_session_rate(msgs: list[list[Any]], spec: Mapping[str, Any]) -> tuple[bool, Any]:
+    """The sample rate in ``/strip/list``'s closing ``end_route_list`` reply."""
+    for a in msgs:
+        if a and a[0] == "end_route_list" and len(a) > 1:
+            return True, float(a[1])
+    return False, None
+
+
 def _first_float(msgs: list[list[Any]], spec: Mapping[str, Any]) -> tuple[bool, Any]:
     skip = int(spec.get("skip", 0))
     for a in msgs:
@@ -141,6 +149,6 @@ def _names_after(msgs: list[list[Any]], spec: Mapping[str, Any]) -> tuple[bool, 
     return False, None
 
 
-PARSERS = {"ardour_strip_list": _ardour_strip_list, "first_float": _first_float, "float_after": _first_float,
+PARSERS = {"ardour_strip_list": _ardour_strip_list, "ardour_session_rate": _ardour_session_rate, "first_float": _first_float, "float_after": _first_float,
            "ardour_plugin_list": _ardour_plugin_list, "ardour_descriptor": _ardour_descriptor,
            "names_after": _names_after}  # fmt: skip

@@ -11,7 +11,7 @@ which the DAW had to answer first: a push to no DAW fails there.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from analyzers.moves import REPAIR_KINDS, Move
@@ -19,6 +19,7 @@ from analyzers.moves import REPAIR_KINDS, Move
 from ..chain import BuiltinSlot, Chain
 from ..plugins.mapping import find_map, map_moves
 from ..errors import DawLinkError
+from .automation import can_write_automation, write_ride
 from .client import DawClient, match_parameter
 from .profile import DawProfileError
 
@@ -44,9 +45,12 @@ def chain_moves(chain: Chain) -> list[Move]:
     return out
 
 
-def push_moves(client: DawClient, track: int | str, moves: Sequence[Move]) -> list[dict[str, Any]]:
-    """Put accepted moves into the DAW: ``gain`` on the track's fader, the others on the
-    matching plugin already on that track (by name against the plugin maps).
+def push_moves(client: DawClient, track: int | str, moves: Sequence[Move], *, ride_start_s: float = 0.0,
+               progress: Callable[[str], object] | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    """Put accepted moves into the DAW: ``gain`` on the track's fader, a ``ride`` as the
+    fader's automation (:func:`bridge.daw.automation.write_ride`, a real-time write pass from
+    session position ``ride_start_s``, read back) where the profile can write automation, the
+    others on the matching plugin already on that track (by name against the plugin maps).
 
     Each plugin's parameter values come from :func:`bridge.plugins.mapping.map_moves`; they
     are set by name→index through the DAW's descriptor. Returns one entry per target:
@@ -62,18 +66,21 @@ def push_moves(client: DawClient, track: int | str, moves: Sequence[Move]) -> li
     t = client.track_number(track)
     report: list[dict[str, Any]] = []
     rest: list[Move] = []
-    for m in moves:
+    # a fader gain before a ride: the ride's automation is written around the fader's new value
+    # (once the gain automation plays, a static fader value would no longer hold)
+    for m in sorted(moves, key=lambda m: (m.kind == "ride", m.kind != "gain")):
         if m.kind == "gain":
             db = float(m.params["gain_db"])
             client.set_gain_db(t, db)
             confirmed, note = _confirm_gain(client, t, db)
             report.append({"target": "fader", "moves": [m.describe()], "set": [{"name": "gain_db", "value": db}],
                            "unmatched": [], "confirmed": confirmed, "confirmation": note})  # fmt: skip
+        elif m.kind == "ride" and can_write_automation(client):
+            report.append(write_ride(client, t, m, start_s=ride_start_s, progress=progress))
         elif m.kind == "ride":
-            # a gain curve would be fader automation; no DAW profile here writes automation over OSC
             report.append({"target": "rendered, not pushed", "moves": [m.describe()], "set": [], "unmatched": [],
-                           "note": "the DAW link cannot write fader automation: render the ride with "
-                                   "secondear apply"})  # fmt: skip
+                           "note": f"the {client.daw} profile cannot write fader automation over OSC: render the "
+                                   "ride with secondear apply"})  # fmt: skip
         else:
             rest.append(m)
     if not rest:

@@ -335,3 +335,24 @@ def test_a_loudness_gap_beyond_one_move_is_met_halfway_and_said(kind):
     assert need > 26 and s.move.kind == kind and s.move.params["gain_db"] == 24.0
     assert s.predicted["integrated_lufs"] == pytest.approx(a.loudness.integrated_lufs + 24.0, abs=0.01)
     assert f"{need:+.1f} dB would be needed" in s.why and "moves it towards" in s.why
+
+
+@pytest.mark.parametrize("lowpass_hz", [1000.0, 2000.0, 3000.0])
+def test_the_genre_fit_never_proposes_a_move_it_then_leaves_out(lowpass_hz):
+    """A dull mix far under the genre's top: the fit proposes one shelf per region, not a
+    second one within a third of an octave that the engine then leaves out as "overlapping"
+    (before: 'left out high shelf 5.01 kHz +3.0 dB: it overlaps high shelf 5.01 kHz +3.0 dB',
+    and the kept move's reason counted the left-out one in '… % with the other tonal moves')."""
+    x = pink_noise(np.random.default_rng(1), 20.0, RATE)
+    y = pb.Pedalboard([pb.LowpassFilter(cutoff_frequency_hz=lowpass_hz),
+                       pb.HighShelfFilter(cutoff_frequency_hz=8000.0, gain_db=-6.0, q=0.707)])(x, RATE)  # fmt: skip
+    adv = suggest(analyze(y.astype(np.float32), RATE), make_context(genre_name="pop"))
+    tone = [s for s in adv.suggestions if s.move.kind in EQ_KINDS]
+    assert tone, "a top this far under pop's gets a tonal move"
+    for i, a in enumerate(tone):
+        for b in tone[i + 1:]:
+            assert abs(math.log2(a.move.params["freq_hz"] / b.move.params["freq_hz"])) > THIRD_OCTAVE
+    assert not [n for n in adv.notes if "overlaps" in n], adv.notes
+    for s in tone:
+        if "with the other tonal moves" in s.why:
+            assert len(tone) > 1, s.why

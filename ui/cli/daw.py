@@ -11,7 +11,10 @@ push --profile P [--host H] [--port N] --track NAME|NUMBER (--move SPEC [--move 
     Put accepted moves into the DAW: ``gain gain_db=-6`` on the track's fader, the others
     (``compressor threshold_db=-18 ratio=3``) on the matching plugin already on that track,
     through the plugin maps. A chain file or a preset pushes the moves its slots realise
-    (a built-in slot's move, a plugin slot's recorded ``moves``), the same way.
+    (a built-in slot's move, a plugin slot's recorded ``moves``), the same way. A ``ride``
+    becomes the fader's automation where the profile can write it (Ardour: a write pass in
+    real time from ``--ride-at`` seconds, then played back and compared), else it is said to
+    be rendered, not pushed.
 watch FOLDER [--role R] [--target T] [--json]
     Measure each new bounce that lands in FOLDER and print its suggestions.
 follow --profile P [--json]
@@ -120,6 +123,9 @@ def _add_client_parsers(daw_subparsers: Any) -> None:
                    help="a move, e.g. 'compressor threshold_db=-18 ratio=3' or 'gain gain_db=-6' (repeatable)")
     p.add_argument("--chain", metavar="FILE", help="push the moves of a chain file's slots")
     p.add_argument("--preset", metavar="NAME", help="push the moves of a preset's chain ('secondear presets list')")
+    p.add_argument("--ride-at", type=float, default=0.0, metavar="SECONDS",
+                   help="session position of the analysed file's start, where a ride's automation is written "
+                        "(default 0)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print what was set as JSON")
 
 
@@ -232,7 +238,8 @@ def run_push(args: argparse.Namespace) -> int:
         return 2
     try:
         with _client(args) as daw:
-            report = push_moves(daw, args.track, moves)
+            report = push_moves(daw, args.track, moves, ride_start_s=args.ride_at,
+                                progress=lambda msg: print(f"secondear daw push: {msg}", file=sys.stderr, flush=True))  # fmt: skip
     except (BridgeError, OSError) as exc:
         return _fail(exc)
     unconfirmed = [r for r in report if not r.get("confirmed") and not r.get("note")]  # noted: rendered, not pushed

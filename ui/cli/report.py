@@ -53,7 +53,8 @@ def render_table(d: dict[str, Any], *, width: int = 78) -> str:
     lines += [
         "  Hygiene",
         f"    DC offset         {_f(dc_db, 'dBFS'):>14}",
-        f"    clipped samples   {d['clipped_samples']:>14}",
+        f"    clipped samples   {d['clipped_samples']:>14}"
+        + (f"  (flat tops at {d['flat_top_dbfs']:.1f} dBFS: clipped, then turned down)" if d.get("flat_top_dbfs") is not None else ""),
         f"    quietest 400 ms   {_f(d['noise_floor_dbfs'], 'dBFS'):>14}",
         f"    silence head/tail {_f(d['leading_silence_s'], 's', 2) + ' / ' + _f(d['trailing_silence_s'], 's', 2):>14}",
     ]
@@ -89,10 +90,10 @@ def noise_line(n: dict[str, Any] | None) -> str:
 
 
 def _tempo_line(d: dict[str, Any]) -> str:
-    """The tempo and how sure it is; "no steady beat" when the analyzer is not confident."""
+    """The tempo and how sure it is; "not found" when the analyzer is not confident of a beat."""
     sure = f"confidence {d['tempo_confidence']:.2f}"
     if d["tempo_bpm"] is None:
-        return f"    tempo             {'no steady beat':>14}  ({sure}; nothing is timed by it)"
+        return f"    tempo             {'not found':>14}  (no beat clear enough: {sure}; nothing is timed by it)"
     return f"    tempo             {_f(d['tempo_bpm'], 'BPM'):>14}  ({sure})"
 
 

@@ -146,6 +146,11 @@ class DawPushDialog(QDialog):
         moves = self.controller.session.chosen_moves(whole_file_only=True) if self.controller.session else []
         target: int | str = int(track) if track.isdigit() else track
 
+        rides = [m for m in moves if m.kind == "ride" and m.curve]
+        if rides:
+            self.report.appendPlainText(f"a ride is written as fader automation where the DAW can take it: the DAW "
+                                        f"plays {rides[0].curve[-1][0]:.1f} s twice (write, then read back)")  # fmt: skip
+
         def work():
             with self._client() as c:
                 return push_moves(c, target, moves)
@@ -157,6 +162,10 @@ class DawPushDialog(QDialog):
                 line = f"{r['target']}: {'; '.join(r['moves'])} → {sets}"
                 if r.get("unmatched"):
                     line += f" (not set: {', '.join(r['unmatched'])})"
+                if r.get("note"):
+                    line += f" ({r['note']})"
+                elif "confirmed" in r:
+                    line += f"  [{'confirmed' if r['confirmed'] else 'UNCONFIRMED'}: {r.get('confirmation', '')}]"
                 self.report.appendPlainText(line)
             self.controller._status(f"pushed {len(moves)} move(s) to {self.profile_name()} track {track}")
 
