@@ -297,8 +297,9 @@ class Analyzer:
             trail = round((n - 1 - lv.last_loud) / rate, 3)
         hygiene = HygieneResult(
             dc_offset=dc,
-            clipped_samples=lv.clipped_samples,
-            clip_runs=lv.clip_runs,
+            clipped_samples=lv.clipped_samples + lv.flat_top_samples,
+            clip_runs=lv.clip_runs + lv.flat_top_runs,
+            flat_top_dbfs=None if lv.flat_top_dbfs is None else round(lv.flat_top_dbfs, 2),
             over_full_scale_samples=lv.over_full_scale,
             nonfinite_samples=self._nonfinite,
             noise_floor_dbfs=noise_floor,
@@ -344,6 +345,11 @@ class Analyzer:
         if lv.clipped_samples:
             warnings.append(
                 f"{lv.clipped_samples} samples in {lv.clip_runs} runs of {CLIP_RUN_MIN}+ at full scale: clipped"
+            )
+        if lv.flat_top_samples:
+            warnings.append(
+                f"{lv.flat_top_samples} samples in {lv.flat_top_runs} flat runs of {CLIP_RUN_MIN}+ at "
+                f"{lv.flat_top_dbfs:.1f} dBFS, the file's peak: clipped, then turned down"
             )
         if lv.over_full_scale:
             warnings.append(f"{lv.over_full_scale} samples beyond full scale (float file): they clip on a fixed-point export")

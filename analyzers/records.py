@@ -120,7 +120,10 @@ class HygieneResult:
 
     ``dc_offset`` is the mean sample value per channel (full scale 1.0).
     ``clipped_samples`` counts samples in runs of at least ``clip_run_min`` consecutive
-    samples at or above ``clip_level_dbfs``; ``clip_runs`` counts those runs.
+    samples at or above ``clip_level_dbfs``, and the flat tops of a clip that was turned down
+    afterwards (runs of equal samples at the file's own peak, at least
+    :data:`analyzers.levels.FLAT_TOP_RUNS_MIN` of them; ``flat_top_dbfs`` is that level, None
+    when there are none); ``clip_runs`` counts those runs.
     ``over_full_scale_samples`` counts samples beyond ±1.0 (possible only in float files).
     ``nonfinite_samples`` counts NaN/Inf samples (they are measured as 0).
     ``noise_floor_dbfs`` is the 5th percentile of the 400 ms RMS levels (the quietest
@@ -139,6 +142,7 @@ class HygieneResult:
     clip_level_dbfs: float
     clip_run_min: int
     silence_level_dbfs: float
+    flat_top_dbfs: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -52,6 +52,7 @@ def analysis_to_dict(analysis: Analysis, *, path: str | None = None) -> dict[str
         "dc_offset_per_channel": list(hy.dc_offset),
         "clipped_samples": hy.clipped_samples,
         "clip_runs": hy.clip_runs,
+        "flat_top_dbfs": hy.flat_top_dbfs,
         "over_full_scale_samples": hy.over_full_scale_samples,
         "nonfinite_samples": hy.nonfinite_samples,
         "noise_floor_dbfs": hy.noise_floor_dbfs,

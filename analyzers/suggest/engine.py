@@ -335,7 +335,7 @@ def _one_answer_to_sibilance(found: list[Suggestion], analysis: Analysis, notes:
     "sibilance"."""
     de = [s for s in found if s.move.kind == "deesser"]
     sib = analysis.sibilance
-    calm = not de and sib is not None and sib.excess_db is not None and not sib.sibilant
+    calm = not de and sib is not None and sib.peak_db is not None and not sib.sibilant
     out = []
     for s in found:
         if s.move.kind == "peak" and s.move.params["gain_db"] < 0:
@@ -348,8 +348,8 @@ def _one_answer_to_sibilance(found: list[Suggestion], analysis: Analysis, notes:
                 # the band stands out all the time: a steady brightness, which the cut answers
                 start = s.why.index("(sibilance:")
                 end = s.why.index(")", start) + 1
-                s = replace(s, why=s.why[:start] + f"(a steady bright band, not sibilance: the esses sit "
-                            f"{sib.excess_db:+.1f} dB against the voice)" + s.why[end:])  # fmt: skip
+                s = replace(s, why=s.why[:start] + f"(a steady bright band, not sibilance: the esses peak at "
+                            f"{sib.peak_db:+.1f} dB against the vowels)" + s.why[end:])  # fmt: skip
         out.append(s)
     return out
 

@@ -40,6 +40,9 @@ CODEC_SLOPE_DB_OCT = 40.0
 #: Centres tried around the peak of the smoothed residual when the bell is fitted (octaves).
 CENTRE_SHIFTS_OCT = tuple(k / 96 for k in range(-6, 7))
 _QS = (0.7, 1.0, 1.4, 2.0, 2.8, 4.0, 5.6)
+#: Around each mains line that stands out, the fine spectrum is left out this far (Hz) or a
+#: twelfth of an octave, whichever is wider (the spectrum's bins are ~6 Hz wide down there).
+HUM_GAP_HZ = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +77,33 @@ def fine(analysis: Analysis) -> tuple[np.ndarray, np.ndarray]:
     """Frequencies and the smoothed fine spectrum (dB, NaN where unmeasured); empty if absent."""
     f = np.array(analysis.spectrum.fine_hz, dtype=float)
     raw = np.array([np.nan if v is None else v for v in analysis.spectrum.fine_level_db], dtype=float)
+    hum = analysis.hum
+    if hum is not None and hum.found:
+        # mains hum's lines are no part of the source's shape: left out, they neither fill a
+        # high-pass's roll-off (so the knee is still seen) nor make bumps
+        for line in (ln for ln in hum.lines if ln.stands_out):
+            raw[np.abs(f - line.freq_hz) <= max(HUM_GAP_HZ, line.freq_hz * (2 ** (1 / 12) - 1))] = np.nan
+        raw[_short_runs(np.isfinite(raw), 4)] = np.nan  # a point or three left between two lines is no shape
     if f.size < 48 or np.isfinite(raw).sum() < 48:
         return np.zeros(0), np.zeros(0)
     return f, _smooth(raw, SMOOTH_OCT)
+
+
+def _short_runs(mask: np.ndarray, shortest: int) -> np.ndarray:
+    """The points of the runs of True in ``mask`` shorter than ``shortest``."""
+    out = np.zeros_like(mask)
+    i = 0
+    while i < mask.size:
+        if mask[i]:
+            j = i
+            while j < mask.size and mask[j]:
+                j += 1
+            if j - i < shortest:
+                out[i:j] = True
+            i = j
+        else:
+            i += 1
+    return out
 
 
 def _points(octaves: float, f: np.ndarray) -> int:
@@ -197,6 +224,12 @@ def features(
     return kept
 
 
+def bell_width_oct(q: float) -> float:
+    """A bell's width in octaves between the points where it reaches half its gain in dB
+    (the RBJ bandwidth for ``q``: 2·asinh(1/(2q))/ln 2; Q 0.7 is 1.9 octaves, Q 2 is 0.71)."""
+    return 2 * math.asinh(1 / (2 * q)) / math.log(2)
+
+
 def _feature(f, level, resid, i, sign, rate) -> Feature | None:
     r = sign * resid
     # centre: parabola through the three points (in log-frequency)
@@ -207,6 +240,8 @@ def _feature(f, level, resid, i, sign, rate) -> Feature | None:
     step = math.log2(f[1] / f[0])
     f0 = float(f[i] * 2 ** (off * step))
     height = float(y1 - 0.25 * (y0 - y2) * off)  # over the trend: for the half-height edges
+    if not math.isfinite(height):
+        return None
     # half-height edges
     lo = i
     while lo > 0 and np.isfinite(r[lo - 1]) and r[lo - 1] > height / 2:
@@ -228,9 +263,12 @@ def _feature(f, level, resid, i, sign, rate) -> Feature | None:
     target = -(s[left : right + 1] - chord) * sign  # the change that flattens it (dB)
     ok = np.isfinite(target)
     best = None
+    # never wider than the bump measures between its half-height edges
+    width_oct = math.log2(f[hi] / f[lo]) if hi > lo else 0.0
+    qs = [q for q in _QS if bell_width_oct(q) <= width_oct] or [_QS[-1]]
     for shift in CENTRE_SHIFTS_OCT:  # the centre too is fitted, a little either side of the peak
         fc = f0 * 2**shift
-        for q in _QS:
+        for q in qs:
             unit = move_response_db(Move("peak", {"freq_hz": fc, "gain_db": -6.0 * sign, "q": q}),
                                     f[left : right + 1], rate) / 6.0  # fmt: skip
             unit = unit * sign * -1.0  # response per dB of (signed) gain

@@ -80,7 +80,9 @@ def fit_moves(
     residual -= np.nanmean(residual)  # only the shape matters
     moves: list[TonalMove] = []
     used: list[tuple[int, float]] = []
-    for _ in range(max_moves):
+    for _ in range(4 * max_moves):  # a band skipped below does not use up a move
+        if len(moves) >= max_moves:
+            break
         if not np.isfinite(residual).any():
             break
         j = int(np.nanargmax(np.abs(residual)))

@@ -5,7 +5,11 @@ Damage: the voice's own bursts (found by :class:`analyzers.sibilance.SibilanceMe
 clean voice, widened by 20 ms and cross-faded over 5 ms) get a +12 dB bell, Q 3, at a
 known centre; full-band voices at 5, 6, 7, 8, 9 kHz, the narrowband ones (nothing above
 7–8 kHz) at 4.5, 5.5, 6.5 kHz. The constant case puts the bell on everything at 6.5 kHz
-(5.5 kHz for narrowband voices). Controls: each voice as recorded.
+(5.5 kHz for narrowband voices). Controls: each voice as recorded, 15 dB quieter, low-passed
+at 6 kHz (4th order: duller), with white noise 40 dB under its RMS, with 50 Hz hum (the
+fundamental and the 3rd harmonic, 25 and 30 dB under its RMS), and in a room (pedalboard
+``Reverb``, room 0.5, wet 0.25); none of these makes esses louder. (An HF boost and heavy
+compression do — problems.md §3, SOS — so they are no controls.)
 
 A dynamic case is found when a ``deesser`` is proposed (a static cut there is the wrong
 tool); a constant case when a cut (``peak``, negative gain) answers the sibilance and no
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 import pedalboard as pb
+from scipy import signal
 
 from analyzers.sibilance import SibilanceMeter
 
@@ -42,10 +47,25 @@ def _on_bursts(audio: np.ndarray, rate: float, centre_hz: float) -> np.ndarray:
     return (audio * (1 - w) + boosted * w).astype(np.float32)
 
 
+def _controls(audio: np.ndarray, rate: float) -> list[tuple[str, np.ndarray]]:
+    """The voice as recorded and treated in ways that do not make its esses louder."""
+    x = audio.astype(np.float64)
+    rms = float(np.sqrt(np.mean(x**2)))
+    t = np.arange(x.shape[1]) / rate
+    hum = rms * np.sqrt(2) * (10 ** (-25 / 20) * np.sin(2 * np.pi * 50 * t) + 10 ** (-30 / 20) * np.sin(2 * np.pi * 150 * t))
+    noise = np.random.default_rng(7).standard_normal(x.shape) * rms * 10 ** (-40 / 20)
+    sos = signal.butter(4, 6000.0, "low", fs=rate, output="sos")
+    room = pb.Reverb(room_size=0.5, wet_level=0.25, dry_level=0.9)(audio, rate)
+    return [("clean", x), ("-15dB", x * 10 ** (-15 / 20)), ("lowpass-6k", signal.sosfilt(sos, x, axis=-1)),
+            ("noise-40dB", x + noise), ("hum-50Hz", x + hum), ("room", room)]  # fmt: skip
+
+
 def cases(sources: list[Source], *, quick: bool) -> list[Case]:
     out: list[Case] = []
     for s in (s for s in sources if s.kind == "voice"):
-        out.append(Case(PROBLEM, f"{s.name}/clean", s.name, s.audio, s.sample_rate_hz, "vocal", True))
+        for name, y in _controls(s.audio, s.sample_rate_hz):
+            out.append(Case(PROBLEM, f"{s.name}/{name}", s.name, np.asarray(y, np.float32), s.sample_rate_hz,
+                            "vocal", True))  # fmt: skip
         centres = (4500.0, 5500.0, 6500.0) if s.narrowband else (5000.0, 6000.0, 7000.0, 8000.0, 9000.0)
         if quick:
             centres = centres[::2]

@@ -15,14 +15,16 @@ import pedalboard as pb
 import pytest
 from scipy import signal
 from signals import pink_noise
+from voices import speak
 
 from analyzers import analyze
 from analyzers.context import make_context
 from analyzers.suggest import suggest
-from analyzers.suggest.fine import features, fine, limits
+from analyzers.suggest.fine import bell_width_oct, features, fine, limits
 
 RATE = 48000
 EQ = ("peak", "low_shelf", "high_shelf")
+CALM = "Good morning. I am reading a long calm line, on a warm and mellow night, without any trouble at all."
 
 
 def _pink(seed: int = 7, seconds: float = 8.0, channels: int = 2) -> np.ndarray:
@@ -226,3 +228,44 @@ def test_warmer_but_not_muddy_is_one_curve(mud_db):
     for b in (s for s in eq if s.move.params["gain_db"] > 0):
         for c in (s for s in eq if s.move.params["gain_db"] < 0 and s.move.kind == "peak"):
             assert _oct(b.move.params["freq_hz"], c.move.params["freq_hz"]) > 1.0, (b.why, c.why)
+
+
+def _fitted_within_the_bump(advice, f, lv):
+    """Every bump cut: no deeper than the bump stands, no wider than its half-height edges
+    (both measured on the fine spectrum by :func:`features`, beside the suggestion)."""
+    found = features(f, lv, sample_rate_hz=RATE, zone_hz=(100, 12000), min_db=1.0)
+    for s in _eq(advice):
+        p = s.move.params
+        if p["gain_db"] >= 0 or not s.aspect.startswith("bump:"):
+            continue
+        bump = min(found, key=lambda z: _oct(z.freq_hz, p["freq_hz"]))
+        assert _oct(bump.freq_hz, p["freq_hz"]) <= 1 / 12, (s.why, bump)
+        assert -p["gain_db"] <= bump.height_db + 0.05, (s.why, bump)
+        assert bell_width_oct(p["q"]) <= math.log2(bump.hi_hz / bump.lo_hz) + 1e-6, (s.why, bump)
+
+
+@pytest.mark.parametrize(("freq_hz", "q"), [(250.0, 2.0), (500.0, 1.4), (1200.0, 2.0)])
+def test_a_cut_is_never_deeper_nor_wider_than_the_bump_it_answers(freq_hz, q):
+    x = _bell(_pink(), freq_hz, 8.0, q)
+    a = analyze(x, RATE)
+    advice = suggest(a, make_context(role_name="other"))
+    assert [s for s in _eq(advice) if s.move.params["gain_db"] < 0]
+    _fitted_within_the_bump(advice, *fine(a))
+
+
+def test_a_telephone_band_voice_gets_no_cut_for_its_passbands_shoulder():
+    # a voice through a 300 Hz–3.4 kHz band (8th-order low-pass, 4th-order high-pass): its
+    # spectrum rises out of the high-pass into the voice's own register; that shoulder was
+    # cut at 463 Hz, -7.6 dB Q 0.7, for a bump standing 6.6 dB
+    nb = _butter(_butter(speak(CALM, voice="en-us+f3"), 300.0, "high", 4), 3400.0, "low", 8)
+    a = analyze(nb, RATE)
+    f, lv = fine(a)
+    lim = limits(f, lv)
+    assert lim.low_hz is not None and lim.high_hz is not None and math.log2(lim.high_hz / lim.low_hz) < 5
+    advice = suggest(a, make_context(role_name="vocal"))
+    for s in _eq(advice):
+        assert s.move.params["gain_db"] >= 0 or not 300.0 <= s.move.params["freq_hz"] < 2 * lim.low_hz, s.why
+    _fitted_within_the_bump(advice, f, lv)
+    # the full-band voice (control) has no such shoulder either: no cut under 600 Hz
+    full = suggest(analyze(speak(CALM, voice="en-us+f3"), RATE), make_context(role_name="vocal"))
+    assert not [s for s in _eq(full) if s.move.params["gain_db"] < 0 and s.move.params["freq_hz"] < 600.0]

@@ -11,7 +11,7 @@ import pytest
 from analyzers import Analyzer, analyze
 from analyzers.levels import LevelMeter
 from analyzers.spectrum import NOMINAL_CENTRES_HZ
-from signals import sine
+from signals import pink_noise, sine
 
 RATE = 48000
 BAND_1K = NOMINAL_CENTRES_HZ.index(1000.0)
@@ -257,3 +257,58 @@ def test_steady_noise_is_one_section(rng):
     assert len(sections) == 1, sections
     assert (sections[0].start_s, sections[0].end_s) == (0.0, 40.0)
     assert sections[0].loudness_lufs is not None
+
+
+# --- a clip turned down afterwards: flat tops below full scale -------------------------------
+
+
+def _flat_runs_at(x: np.ndarray, level: float) -> tuple[int, int]:
+    """Runs of 3+ samples exactly at ``level`` (magnitude), counted with itertools per channel."""
+    samples = runs = 0
+    for ch in np.abs(x):
+        for hot, g in itertools.groupby(ch == np.float32(level)):
+            n = sum(1 for _ in g)
+            if hot and n >= 3:
+                samples, runs = samples + n, runs + 1
+    return samples, runs
+
+
+def _clipped_then_turned_down(rng) -> tuple[np.ndarray, float]:
+    noise = pink_noise(rng, 5.0, RATE)  # music-like: the clip cuts into the waveform where it moves
+    noise /= np.abs(noise).max()
+    x = (0.7 * np.clip(noise, -0.5, 0.5)).astype(np.float32)  # clipped at 0.5, then turned down 3 dB
+    return x, float(np.float32(0.7 * 0.5))
+
+
+@pytest.mark.parametrize("block", [None, 1, 7, 4096])
+def test_a_clip_turned_down_is_clipping(rng, block):
+    """Flat runs at the file's own peak, below full scale, many of them: a clip that was turned
+    down (before: 'clipped samples 0' on a voice clipped at −3.1 dBFS, 2.8 % of it flat)."""
+    x, level = _clipped_then_turned_down(rng)
+    if block is None:
+        a = analyze(x, RATE)
+        h = a.hygiene
+        samples, runs = h.clipped_samples, h.clip_runs
+        assert h.flat_top_dbfs == pytest.approx(20 * math.log10(level), abs=0.01)
+        assert any("clipped, then turned down" in w for w in a.warnings)
+    else:
+        meter = LevelMeter(2)
+        for i in range(0, x.shape[1], block):
+            meter.process(x[:, i : i + block].astype(np.float64))
+        meter.finish()
+        samples, runs = meter.flat_top_samples, meter.flat_top_runs
+    assert (samples, runs) == _flat_runs_at(x, level)
+    assert runs >= 10
+
+
+@pytest.mark.parametrize("freq_hz", [20.0, 40.0])
+def test_a_quantised_low_sine_is_not_clipping(freq_hz):
+    """The control: a 16-bit sine near −6 dBFS (its crest 0.4 LSB over a step) has 3–5 equal
+    samples at every crest, all at one level, but they are entered by a step of one LSB, not
+    cut into: no clipping."""
+    t = np.arange(10 * RATE) / RATE
+    x = (np.round(16383.9 * np.sin(2 * np.pi * freq_hz * t)) / 32767).astype(np.float32)[None, :]
+    level = float(np.abs(x).max())
+    assert _flat_runs_at(x, level)[1] >= 10  # the trap is there: many flat crests at the peak
+    h = analyze(x, RATE).hygiene
+    assert (h.clipped_samples, h.clip_runs, h.flat_top_dbfs) == (0, 0, None)

@@ -53,7 +53,8 @@ def render_table(d: dict[str, Any], *, width: int = 78) -> str:
     lines += [
         "  Hygiene",
         f"    DC offset         {_f(dc_db, 'dBFS'):>14}",
-        f"    clipped samples   {d['clipped_samples']:>14}",
+        f"    clipped samples   {d['clipped_samples']:>14}"
+        + (f"  (flat tops at {d['flat_top_dbfs']:.1f} dBFS: clipped, then turned down)" if d.get("flat_top_dbfs") is not None else ""),
         f"    quietest 400 ms   {_f(d['noise_floor_dbfs'], 'dBFS'):>14}",
         f"    silence head/tail {_f(d['leading_silence_s'], 's', 2) + ' / ' + _f(d['trailing_silence_s'], 's', 2):>14}",
     ]
