@@ -237,12 +237,12 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
         ))  # fmt: skip
         if len(out) >= 3:
             break
-    shown = features(f, level, sample_rate_hz=analysis.sample_rate_hz, zone_hz=(lo_z, hi_z), min_db=1.0)
+    shown = features(f, level, sample_rate_hz=analysis.sample_rate_hz, zone_hz=(lo_z, hi_z), min_db=BUMP_DB)
     for x in steady_bumps(analysis, ctx, (lo_z, hi_z), guard):
         if len(out) >= 3 or any(abs(math.log2(x[0] / o.move.params["freq_hz"])) <= 1 / 3 for o in out):
             continue
-        # the long-term bump it shows as: the cut is never deeper nor wider than that, and a
-        # narrowband source's shoulder is not a resonance (steady or not)
+        # the long-term bump it shows as (BUMP_DB high at least): the cut is never deeper nor
+        # wider than that, and a narrowband source's shoulder is not a resonance (steady or not)
         bump = min(shown, key=lambda z: abs(math.log2(z.freq_hz / x[0])), default=None)
         if bump is None or abs(math.log2(bump.freq_hz / x[0])) > 1 / 6 or _shoulder(bump, lim):
             continue
