@@ -35,6 +35,7 @@ from .sections import find_sections
 from .segments import SEGMENT_S, SegmentSums, window_sums
 from .sibilance import SibilanceMeter
 from .spectrum import SpectrumMeter
+from .steady import SteadyMeter
 from .truepeak import TruePeakMeter
 
 MIN_SAMPLE_RATE_HZ = 4000.0
@@ -114,6 +115,7 @@ class Analyzer:
         self._hum = HumMeter(rate, self.num_channels)  # fine low-band spectrum: mains hum
         self._noise = NoiseMeter(rate, self.num_channels)  # per-46 ms level and octaves: the pauses
         self._sibilance = SibilanceMeter(rate, self.num_channels)
+        self._steady = SteadyMeter(rate, self.num_channels)  # per-frame bell fits: steady bumps
         # per 100 ms: K-weighted energy per channel, then L·R (stereo correlation)
         self._stereo = self.num_channels >= 2
         # per 10 ms: K-weighted energy per channel (loudness; maxima on a 10 ms grid)
@@ -179,7 +181,8 @@ class Analyzer:
         jobs = [lambda c=c: energies(c) for c in range(self.num_channels)]
         jobs += [cross, lambda: self._truepeak.process(chunk64), lambda: self._levels.process(chunk64),
                  lambda: self._hum.process(chunk64), lambda: self._noise.process(chunk64),
-                 lambda: self._sibilance.process(chunk64), lambda: self._tempo.process(chunk64)]  # fmt: skip
+                 lambda: self._sibilance.process(chunk64), lambda: self._tempo.process(chunk64),
+                 lambda: self._steady.process(chunk64)]  # fmt: skip
         if frames is not None:  # the spectrum's mid and side on two threads
             jobs += [lambda: self._spectrum.band_powers(frames, "mid"), lambda: self._spectrum.band_powers(frames, "side")]
         if self._pool is None:
@@ -370,6 +373,7 @@ class Analyzer:
             hum=hum,
             noise=noise,
             sibilance=self._sibilance.finish(),
+            steady=self._steady.finish(),
         )
 
 

@@ -16,6 +16,15 @@ the audio's length. :func:`find_hum` then looks for lines at the harmonics of 50
   geometric mean of its power over the frames is within :data:`STEADY_DB` of the
   arithmetic mean (a held note comes and goes; hum does not — the idea of Brandt &
   Bitzer's 10th/55th percentile ratio, Essentia's HumDetector);
+* it *stands alone*: its peak rises :data:`ALONE_DB` or more above the third-highest
+  other peak of the quiet spectrum within ±15 Hz (leaving out ±2 Hz). A part repeated
+  sample-exactly at a tempo (a hi-hat every eighth note at 120 BPM repeats 4 times a
+  second) makes a comb of lines at every multiple of its rate — at every harmonic of 60 Hz
+  when the rate divides 60 — steady, and 10–27 dB over the floor between them; but each
+  has siblings of its own height a few hertz away, and a mains line has none. Measured on
+  the ears benchmark (``--problem hum``, corpus stems and mixes): the lines of 12 clean
+  drum and loop stems read −1…+3 dB against their third sibling, planted hum lines up to
+  38 dB; 206 of the 255 planted lines and 37 of the 1788 control lines reach 4 dB;
 * hum is declared when three harmonics up to the 8th stand out, or two (one of them the
   1st, 2nd or 3rd), or the 1st or 2nd alone stands :data:`LONE_LINE_DB` above its floor. The
   fundamental is refined from the lines found (parabolic interpolation of the log power,
@@ -42,6 +51,8 @@ DRIFT_HZ = 0.15
 LINE_DB = 10.0
 #: A lone line at the 1st or 2nd harmonic must stand this far above the floor (dB).
 LONE_LINE_DB = 20.0
+#: A line must stand this far (dB) over the third-highest other peak within ±15 Hz.
+ALONE_DB = 3.0
 #: Geometric over arithmetic mean of a line's power over the frames (dB): steadier than this is hum.
 STEADY_DB = -6.0
 _FLOOR_SPAN_HZ = 15.0
@@ -171,7 +182,13 @@ def _line(mean: np.ndarray, geo: np.ndarray, df: float, to_ms: float, k: int, f:
     # and plays down what comes and goes (a voice's partials), like a quiet-passage spectrum
     prominence = 10 * math.log10(max(geo[j], 1e-30) / geo_floor)
     steady = 10 * math.log10(max(geo[j], 1e-30) / mean[j])
-    stands_out = prominence >= LINE_DB and (steady >= STEADY_DB or not steady_ok)
+    # the other peaks around: a comb of lines (a loop's repetition) has siblings, hum has none
+    lo_i, hi_i = max(1, j - int(_FLOOR_SPAN_HZ / df)), min(n - 1, j + int(_FLOOR_SPAN_HZ / df) + 1)
+    seg_i = np.arange(lo_i, hi_i)
+    is_peak = (geo[seg_i] >= geo[seg_i - 1]) & (geo[seg_i] >= geo[seg_i + 1]) & (np.abs(seg_i - j) * df > _FLOOR_GAP_HZ)
+    others = np.sort(geo[seg_i[is_peak]])[::-1]
+    alone = 10 * math.log10(max(geo[j], 1e-30) / others[min(2, others.size - 1)]) if others.size else 99.0
+    stands_out = prominence >= LINE_DB and alone >= ALONE_DB and (steady >= STEADY_DB or not steady_ok)
     return HumLine(
         harmonic=k,
         freq_hz=round((j + delta) * df, 3),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .sibilance import SibilanceResult
+from .steady import SteadyResult
 
 Series = tuple["float | None", ...]
 
@@ -244,6 +245,7 @@ class Analysis:
     hum: HumResult | None = None  # mains hum (analyzers/hum.py)
     noise: NoiseResult | None = None  # background noise in the pauses (analyzers/noise.py)
     sibilance: SibilanceResult | None = None  # sibilant bursts (analyzers/sibilance.py)
+    steady: SteadyResult | None = None  # bell-shaped bumps there in every frame (analyzers/steady.py)
 
     @property
     def duration_s(self) -> float:

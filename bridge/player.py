@@ -37,7 +37,10 @@ class ABPlayer:
                                  "must have the same shape")  # fmt: skip
         if a.ndim != 2 or a.shape[1] == 0:
             raise ValueError("nothing to play: A and B hold no samples")
-        self._sides = {k: np.ascontiguousarray(x.T, dtype=np.float32) for k, x in every.items()}
+        # kept as given, (channels, samples): each block is transposed as it is played, so
+        # pressing Play copies nothing (four sides of four minutes are 370 MB, and a copy
+        # held the GUI thread for seconds)
+        self._sides = {k: np.asarray(x, dtype=np.float32) for k, x in every.items()}
         self.sample_rate_hz = float(sample_rate_hz)
         self.loop = loop
         self.side = "a"
@@ -50,7 +53,7 @@ class ABPlayer:
 
     @property
     def frames(self) -> int:
-        return self._sides["a"].shape[0]
+        return self._sides["a"].shape[1]
 
     @property
     def side_names(self) -> tuple[str, ...]:
@@ -86,9 +89,9 @@ class ABPlayer:
                         break
                     self.position = 0
                 take = min(n - done, self.frames - self.position)
-                out[done : done + take] = src[self.position : self.position + take, : out.shape[1]]
+                out[done : done + take] = src[: out.shape[1], self.position : self.position + take].T
                 if self._previous is not None:
-                    old = self._sides[self._previous][self.position : self.position + take, : out.shape[1]]
+                    old = self._sides[self._previous][: out.shape[1], self.position : self.position + take].T
                     k = min(take, self._fade)
                     ramp = (np.arange(1, k + 1, dtype=np.float32) / k)[:, None]
                     out[done : done + k] = ramp * out[done : done + k] + (1 - ramp) * old[:k]
@@ -106,7 +109,7 @@ class ABPlayer:
             self.fill(outdata)
 
         try:
-            self._stream = sd.OutputStream(samplerate=self.sample_rate_hz, channels=self._sides["a"].shape[1],
+            self._stream = sd.OutputStream(samplerate=self.sample_rate_hz, channels=self._sides["a"].shape[0],
                                            dtype="float32", callback=callback)  # fmt: skip
             self._stream.start()
         except Exception as exc:  # noqa: BLE001 — PortAudioError opening the stream

@@ -141,6 +141,17 @@ class Session:
         s._show(found.advice)
         return s
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (to a worker process and back) without its audio when :attr:`source` is a
+        file the other side can read again (a four-minute song is 90 MB; the demo's samples,
+        which no file holds, go along), and without :attr:`on_decision` (the taste log of the
+        process that made it: decisions are logged where the engineer makes them)."""
+        state = dict(self.__dict__)
+        state["on_decision"] = None
+        if Path(self.source).is_file():
+            state["audio"] = None
+        return state
+
     def samples(self) -> np.ndarray:
         """The audio, read from :attr:`source` the first time it is needed.
 
@@ -466,6 +477,19 @@ class Session:
                                                         destination=destination))  # fmt: skip
         level = self._settled[1]
         return [(s.id, level if s.id == "loudness" and level is not None else s.move) for s in chosen]
+
+    @property
+    def settled(self) -> tuple[Any, Move | None] | None:
+        """What :meth:`audition_moves` settled and keeps (the moves it was settled for and the
+        loudness move); None before it ran."""
+        return self._settled
+
+    def keep_settled(self, settled: tuple[Any, Move | None] | None) -> None:
+        """Keep what a copy of this session settled elsewhere (a worker process rendered its
+        A/B): the next :meth:`audition_moves` reuses it while the chosen moves and the
+        destination are the ones it was settled for, and settles again otherwise."""
+        if settled is not None:
+            self._settled = settled
 
     def audition(self, region_s: tuple[float, float] | None = None, *,
                  chain_of: Callable[[Sequence[Move]], Chain] = chain_from_moves) -> Audition:  # fmt: skip

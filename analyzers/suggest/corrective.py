@@ -8,6 +8,14 @@
   boxiness, nasal, harshness, sibilance, or a resonance) and answered with a bell cut
   fitted to it, centred where the bump peaks. The role's own register is left alone (a
   kick's 60 Hz is the point of a kick), and so is the knee of any roll-off.
+* Steady bumps on a voice: a bell that stands :data:`STEADY_BUMP_DB` or more in at least
+  three frames in four (:mod:`analyzers.steady`) is a fixed filter — an EQ, the microphone,
+  the room — since a voice's own resonances move with every vowel. It is answered like a
+  bump even where the long-term spectrum's roughness (its formants) would hide it, and a
+  long-term bump that is not steady is left alone. Clean voices of ``../shared/corpus-real``
+  read at most +2.9 dB (espeak-ng's +5.9); +8 dB, Q 2 bells at 500 Hz +7.2 to +9.5.
+  Instruments and mixes hold steady resonances of their own (+6.7 to +17 dB clean), so
+  there the figure is not used.
 * Band limits: a spectrum that stops (a low-pass, a codec, a high-pass, a thin source) gets
   a verdict, never a cut at its edge (:func:`band_limit_notes`).
 """
@@ -24,13 +32,23 @@ from ..eq_response import band_response_db
 from ..moves import Move
 from ..records import Analysis
 from .common import CENTRES, band_key, band_levels, confidence, hz, severity
-from .fine import Limits, features, fine, limits, trend
+from .fine import Limits, bell_width_oct, features, fine, limits, trend
 from .records import LeaveAlone, Suggestion
 
 #: A bump this far (dB) above the fine spectrum's broad trend is worth answering …
 BUMP_DB = 3.5
 #: … if it also stands this many times the source's own roughness above it.
 ROUGHNESS_FACTOR = 6.0
+#: On a voice, a bell this high (dB) in three frames in four is a fixed filter's: the clean
+#: voices of corpus-real read at most +2.9 dB, espeak-ng's (a formant synthesiser's fixed
+#: source filter) +5.9 dB; +8 dB, Q 2 bells at 500 Hz on the real voices +7.2 to +9.5 dB.
+STEADY_BUMP_DB = 6.5
+#: A flank this steep (dB/oct) beside a steady bump is a filter's knee, not a bell.
+FLANK_DB_OCT = 15.0
+#: Qs a steady cut may take (narrower than fitted when the long-term bump is narrower).
+QS_STEADY = (1.0, 1.4, 2.0, 2.8, 4.0, 5.6)
+#: Roles whose own resonances move (formants): steady bumps are judged on these.
+STEADY_ROLES = ("vocal",)
 #: The cut closes this share of the fitted bump, and is never deeper than CUT_CAP_DB.
 CUT_STRENGTH = 0.8
 CUT_CAP_DB = 8.0
@@ -192,8 +210,11 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
     need = max(BUMP_DB, ROUGHNESS_FACTOR * rough)
     guard = protected_hz(ctx)
     out: list[Suggestion] = []
+    # on a voice the frames decide: a long-term bump that is not there in three frames in
+    # four is the voice's own formants (steady_bumps below answers the ones that are)
+    by_frames = analysis.steady is not None and ctx.role.name in STEADY_ROLES
     for x in found:
-        if x.height_db < need or (guard is not None and guard[0] <= x.freq_hz <= guard[1]):
+        if by_frames or x.height_db < need or (guard is not None and guard[0] <= x.freq_hz <= guard[1]):
             continue
         if _shoulder(x, lim):
             continue
@@ -216,6 +237,16 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
         ))  # fmt: skip
         if len(out) >= 3:
             break
+    shown = features(f, level, sample_rate_hz=analysis.sample_rate_hz, zone_hz=(lo_z, hi_z), min_db=BUMP_DB)
+    for x in steady_bumps(analysis, ctx, (lo_z, hi_z), guard):
+        if len(out) >= 3 or any(abs(math.log2(x[0] / o.move.params["freq_hz"])) <= 1 / 3 for o in out):
+            continue
+        # the long-term bump it shows as (BUMP_DB high at least): the cut is never deeper nor
+        # wider than that, and a narrowband source's shoulder is not a resonance (steady or not)
+        bump = min(shown, key=lambda z: abs(math.log2(z.freq_hz / x[0])), default=None)
+        if bump is None or abs(math.log2(bump.freq_hz / x[0])) > 1 / 6 or _shoulder(bump, lim):
+            continue
+        out.append(_steady_suggestion(x, bump, analysis, ctx))
     if not out:
         outside = [x for x in found if guard is None or not guard[0] <= x.freq_hz <= guard[1]]
         shoulders = [x for x in outside if x.height_db >= need and _shoulder(x, lim)]
@@ -224,6 +255,16 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
         worst = f"largest {other}{max(x.height_db for x in outside):+.1f} dB" if outside else f"none {other}reaches {BUMP_DB:g} dB"
         extra = f"; the spectrum's own roughness is ±{rough:.1f} dB" if need > BUMP_DB else ""
         where = f" outside a {ctx.role.name}'s own register ({hz(guard[0])}–{hz(guard[1])})" if guard else ""
+        if by_frames:
+            inside = [p[1] for p in analysis.steady.peaks(-100.0, (lo_z, hi_z))
+                      if (guard is None or not guard[0] <= p[0] <= guard[1]) and not _filter_flank(f, level, p[0])]  # fmt: skip
+            steadiest = f"; the most, {max(inside):+.1f} dB" if inside else ""
+            bumps_seen = f" (the long-term spectrum's {worst.replace('largest other ', 'largest ').replace('largest ', 'largest bump ')} comes and goes)" if outside else ""
+            return [], [LeaveAlone(
+                aspect="resonances",
+                why=f"no bell between {hz(lo_z)} and {hz(hi_z)}{where} stands {STEADY_BUMP_DB:g} dB or more in three "
+                    f"moments in four{steadiest}: a voice's own resonances move with the vowels{bumps_seen}",
+            )]  # fmt: skip
         but = " but the passband's shoulder" if shoulders else ""
         shoulder = "".join(
             f"; {hz(x.lo_hz)}–{hz(x.hi_hz)} (+{x.height_db:.1f} dB) lies within an octave of the edge of a narrowband "
@@ -237,6 +278,58 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
     return out, []
 
 
+def steady_bumps(analysis: Analysis, ctx: Context, zone: tuple[float, float],
+                 guard: tuple[float, float] | None) -> list[tuple[float, float, float]]:
+    """Steady bumps ``(freq_hz, gain_db, q)`` on a voice: :data:`STEADY_BUMP_DB` or more in
+    three frames in four (:mod:`analyzers.steady`), inside ``zone`` and outside ``guard``; one
+    per third of an octave, largest first."""
+    st = analysis.steady
+    if st is None or ctx.role.name not in STEADY_ROLES:
+        return []
+    f, level = fine(analysis)
+    out: list[tuple[float, float, float]] = []
+    for p in st.peaks(STEADY_BUMP_DB, zone):
+        if guard is not None and guard[0] <= p[0] <= guard[1]:
+            continue
+        if _filter_flank(f, level, p[0]):
+            continue
+        if all(abs(math.log2(p[0] / o[0])) > 1 / 3 for o in out):
+            out.append(p)
+    return out
+
+
+def _filter_flank(f: np.ndarray, level: np.ndarray, freq_hz: float) -> bool:
+    """The octave from 1/2 to 1 1/2 octaves below ``freq_hz`` rises :data:`FLANK_DB_OCT` or
+    more, or the one above falls as much: a filter's slope (a 2nd-order filter's is 12 dB/oct),
+    whose knee a line + bell fit reads as a bump."""
+    def at(hz: float) -> float:
+        return float(np.interp(math.log2(hz), np.log2(f), level)) if f.size else math.nan
+
+    below = at(freq_hz * 2**-0.5) - at(freq_hz * 2**-1.5)
+    above = at(freq_hz * 2**1.5) - at(freq_hz * 2**0.5)
+    return bool(below >= FLANK_DB_OCT or above <= -FLANK_DB_OCT)
+
+
+def _steady_suggestion(x: tuple[float, float, float], bump, analysis: Analysis, ctx: Context) -> Suggestion:
+    """The cut for a steady bell ``x``, placed on the long-term ``bump`` it shows as (its
+    centre when within 1/12 octave, no deeper than it stands, no wider than its edges)."""
+    freq, gain_db, q = x
+    if abs(math.log2(bump.freq_hz / freq)) > 1 / 12:
+        freq = bump.freq_hz
+    width = math.log2(bump.hi_hz / bump.lo_hz)
+    q = next((v for v in sorted(set(QS_STEADY) | {q}) if v >= q and bell_width_oct(v) <= width), bump.q)
+    gain = round(max(-CUT_CAP_DB, -CUT_STRENGTH * gain_db, -bump.height_db), 1)
+    move = Move("peak", {"freq_hz": round(freq, 1), "gain_db": gain, "q": q})
+    name, sound = region_name(freq, q, ctx)
+    why = (f"a bell {gain_db:.1f} dB high at {hz(freq)} is there in three moments in four ({name}: sounds "
+           f"{sound}); a voice's own resonances move with every vowel, so a steady one is the EQ, the "
+           f"microphone or the room; a {gain:.1f} dB bell at {hz(freq)}, Q {q:g}, evens it")  # fmt: skip
+    return Suggestion(
+        id=f"cut-{_slug(name)}-{_label(freq)}", move=move, why=why,
+        confidence=confidence(gain_db - STEADY_BUMP_DB, 4.0, base=0.45, top=0.8),
+        severity=severity(gain, 4.0, 6.5), aspect=f"bump:{freq:.0f}", predicted=_predicted(move, analysis),
+        source="corrective: a bell there in every frame (analyzers/steady.py)",
+    )  # fmt: skip
 #: A source whose content starts and stops within this many octaves is narrowband (a
 #: telephone band is 3.5 octaves; corpus-real v01, a 7 kHz voice-over, measures 4.6, and 5.3
 #: with its esses made louder; the full-band voice v03 and the guitar i04 5.75).

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -232,6 +232,14 @@ class Decision:
         if not isinstance(self.time, datetime) or self.time.tzinfo is None:
             raise ParameterError(f"time must be a timezone-aware datetime, not {self.time!r}")
 
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        """Pickled with plain parameter dicts (a mapping proxy does not pickle): decisions cross
+        to worker processes with their session."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["proposed"] = dict(self.proposed)
+        values["final"] = None if self.final is None else dict(self.final)
+        return _decision, (values,)
+
     @classmethod
     def of(cls, suggestion: Suggestion, verdict: str, *, final: Move | Mapping[str, float] | None = None,
            context: Context | None = None, time: datetime | None = None) -> Decision:  # fmt: skip
@@ -272,3 +280,8 @@ class Decision:
         return cls(verdict=d.get("verdict"), suggestion_id=d.get("suggestion_id"), kind=d.get("kind"),
                    proposed=d.get("proposed", {}), final=d.get("final"), rule_id=d.get("rule_id", ""),
                    time=when, role=d.get("role"), genre=d.get("genre"), destination=d.get("destination"))  # fmt: skip
+
+
+def _decision(values: dict[str, Any]) -> Decision:
+    """A :class:`Decision` from its pickled fields (:meth:`Decision.__reduce__`)."""
+    return Decision(**values)

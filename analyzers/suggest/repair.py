@@ -50,7 +50,8 @@ def hum(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[LeaveA
         return [], []
     if not h.found:
         return [], [LeaveAlone(aspect="hum", why=(
-            "no mains hum: no line at 50 or 60 Hz or their harmonics stands 10 dB over the spectrum around it"))]  # fmt: skip
+            "no mains hum: no line at 50 or 60 Hz or their harmonics stands 10 dB over the spectrum around it "
+            "on its own (a comb of equal lines is a part repeated at a tempo, not hum)"))]  # fmt: skip
     lines = sorted(h.lines, key=lambda ln: ln.harmonic)
     top = max(ln.prominence_db for ln in lines)
     f0 = h.fundamental_hz

@@ -12,7 +12,8 @@ import pytest
 
 from analyzers import analyze
 from bridge.audio_io import read_audio
-from presets import TasteLog
+from bridge.chain import load_chain
+from presets import PresetStore, TasteLog
 from signals import pink_noise, write_wav16
 from ui.cli import main
 
@@ -157,3 +158,51 @@ def test_a_question_answered_mid_session_keeps_the_moves(capsys, tmp_path):
 
     assert air(tmp_path / "1.wav") - air(path) >= 2.0  # 'more air' rendered…
     assert air(tmp_path / "2.wav") == pytest.approx(air(tmp_path / "1.wav"), abs=0.3)  # …and kept under the new loudness
+
+
+def test_apply_session_keeps_exactly_the_sessions_moves_as_a_preset_and_a_chain(capsys, tmp_path, pink_wav):
+    s = tmp_path / "S.json"
+    run_json(capsys, "suggest", pink_wav, "--session", s, "--intent", "warmer")
+    chain1 = tmp_path / "warm.json"
+    a1 = run_json(capsys, "apply", pink_wav, "-o", tmp_path / "1.wav", "--session", s,
+                  "--accept", "warmer-low-mids,warmer-less-top", "--save-preset", "Warm talk", "--save-chain", chain1)  # fmt: skip
+    assert a1["kept"]["suggestions"] == ["warmer-low-mids", "warmer-less-top"] and a1["kept"]["slots"] == 2
+    state = {x["id"]: x for x in a1["state"]}
+    for chain in (PresetStore().load("Warm talk").chain, load_chain(chain1)):
+        assert sorted((m.kind, dict(m.params)) for m in chain.moves) == sorted(
+            (state[i]["kind"], state[i]["params"]) for i in ("warmer-low-mids", "warmer-less-top"))  # fmt: skip
+    prov = PresetStore().load("Warm talk").provenance
+    assert prov.analyzed.file == "pink.wav" and [r.id for r in prov.suggestions] == ["warmer-low-mids", "warmer-less-top"]
+    assert prov.analyzed.summary["integrated_lufs"] == pytest.approx(analyze(*read_audio(pink_wav)).loudness.integrated_lufs)
+    # the kept chain renders what the session rendered
+    assert run(capsys, "render", pink_wav, "-o", tmp_path / "r1.wav", "--chain", chain1)[0] == 0
+    for lo, hi in ((235, 265), (13000, 16000)):
+        assert band_db(tmp_path / "r1.wav", lo, hi) == pytest.approx(band_db(tmp_path / "1.wav", lo, hi), abs=0.05)
+
+    # a turn later the chain keeps the session's moves then: the shelf halved by 'too dark now', not the first one
+    run_json(capsys, "suggest", pink_wav, "--session", s, "--intent", "too dark now")
+    chain2 = tmp_path / "lighter.json"
+    code, text, err = run(capsys, "apply", pink_wav, "-o", tmp_path / "2.wav", "--session", s, "--accept", "all",
+                          "--save-chain", chain2)  # fmt: skip
+    assert code == 0, err
+    assert f"Chain saved: {chain2} (2 slots)" in text
+    shelf1 = next(m for m in load_chain(chain1).moves if m.kind == "high_shelf")
+    shelf2 = next(m for m in load_chain(chain2).moves if m.kind == "high_shelf")
+    assert shelf2.params["gain_db"] == pytest.approx(shelf1.params["gain_db"] / 2, abs=0.01)
+    assert run(capsys, "render", pink_wav, "-o", tmp_path / "r2.wav", "--chain", chain2)[0] == 0
+    assert band_db(tmp_path / "r2.wav", 13000, 16000) == pytest.approx(band_db(tmp_path / "2.wav", 13000, 16000), abs=0.05)
+
+
+def test_apply_session_refuses_a_taken_preset_name_or_its_own_file_before_rendering(capsys, tmp_path, pink_wav):
+    s = tmp_path / "S.json"
+    run_json(capsys, "suggest", pink_wav, "--session", s, "--intent", "warmer")
+    out = tmp_path / "o.wav"
+    assert run(capsys, "apply", pink_wav, "-o", out, "--session", s, "--accept", "all", "--save-preset", "Taken")[0] == 0
+    out.unlink()
+    before = s.read_text()
+    code, _, err = run(capsys, "apply", pink_wav, "-o", out, "--session", s, "--save-preset", "taken")
+    assert code == 2 and "a preset named 'taken' exists" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, "apply", pink_wav, "-o", out, "--session", s, "--save-chain", s)
+    assert code == 2 and "write the chain somewhere else" in err
+    assert not out.exists() and s.read_text() == before  # nothing rendered, the session untouched
+    assert run(capsys, "apply", pink_wav, "-o", out, "--session", s, "--save-preset", "taken", "--force")[0] == 0

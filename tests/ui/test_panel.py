@@ -293,7 +293,7 @@ def test_odd_audio_opens_with_its_warnings_shown_and_nothing_lost(window, qtbot,
     with qtbot.waitSignal(window.session_shown, timeout=30000):
         window.open_file(str(path))
     s = window.session
-    assert s.source == str(path) and s.audio.shape[0] == audio.shape[0] and window.last_error == ""
+    assert s.source == str(path) and s.samples().shape[0] == audio.shape[0] and window.last_error == ""
     assert list(window.cards) == list(s.cards)
     if warning:
         assert warning in window.notes_label.text()

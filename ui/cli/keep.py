@@ -1,6 +1,6 @@
-"""``apply … --save-preset NAME`` / ``--save-chain FILE``: keep exactly the accepted moves,
-with their provenance (the file analysed and its figures, the context, each suggestion's
-id, kind and why), as a preset or as a chain file.
+"""``apply … --save-preset NAME`` / ``--save-chain FILE`` (with or without ``--session``):
+keep exactly the accepted moves, with their provenance (the file analysed and its figures,
+the context, each suggestion's id, kind and why), as a preset or as a chain file.
 
 The chain holds the accepted whole-file moves (built-in slots, in the render's chain order);
 a move meant for one section cannot live in a chain and is named as left out. In a chain
@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from analyzers import Analysis
 from analyzers.suggest import Suggestion
 from bridge.chain import Chain, chain_from_moves, save_chain
-from presets import Analyzed, Preset, PresetContext, PresetStore, Provenance, SuggestionRef, provenance_to_dict
+from presets import (Analyzed, Preset, PresetContext, PresetError, PresetStore, Provenance, SuggestionRef,
+                     provenance_to_dict)  # fmt: skip
 from analyzers.context import Context
 
 
@@ -29,6 +31,27 @@ class Kept:
     chain: Chain
     provenance: Provenance
     left_out: tuple[str, ...]
+
+
+def keep_problem(preset: str | None, chain_path: str | None, *, force: bool, own_paths: Sequence[str]) -> str | None:
+    """Why ``--save-preset``/``--save-chain`` cannot keep the moves (checked before rendering):
+    the chain file is one of ``own_paths`` (the input, the output, a session file), or the
+    preset's name is taken without ``--force``; None when they can."""
+    if chain_path and os.path.abspath(chain_path) in {os.path.abspath(p) for p in own_paths}:
+        return f"--save-chain {chain_path} is the input or the output: write the chain somewhere else"
+    if preset:
+        try:
+            if not force and PresetStore().exists(preset):
+                return f"a preset named {preset!r} exists: choose another name, or --force to replace it"
+        except PresetError as exc:
+            return str(exc)
+    return None
+
+
+def input_figures(analysis: Analysis) -> dict[str, float | None]:
+    """The input's figures a kept chain's provenance records (as ``apply`` reports them before)."""
+    return {"integrated_lufs": analysis.loudness.integrated_lufs, "true_peak_dbtp": analysis.levels.true_peak_dbtp,
+            "lra_lu": analysis.loudness.lra_lu, "crest_db": analysis.levels.crest_db}  # fmt: skip
 
 
 def kept_moves(file: str, before: Mapping[str, float | None], context: Context,

@@ -6,7 +6,9 @@ panel [FILE] [context flags] [--watch FOLDER] [--listen [PORT]] [--accept all|ID
     the panel on it; ``--screenshot`` draws the window off screen into OUT.png and exits.
 
 Everything about the file and the context is checked here, before Qt is started: a typo or
-an unreadable file is a one-line error. The panel itself (:mod:`ui.panel`) is imported only
+an unreadable file is a one-line error. The audio is measured once the window is drawn (in
+a worker process: the window says it is measuring, and fills in), except with ``--accept``
+(the suggestion ids must be known first) and ``--screenshot``. The panel itself (:mod:`ui.panel`) is imported only
 when it is about to open: the command line must keep working on a machine where Qt's
 libraries cannot load (a server without libGL or libEGL), which an import at the top of
 this module would break for every command.
@@ -29,6 +31,7 @@ from typing import Any
 from analyzers.errors import ParameterError
 from bridge.advise import ReferenceReadError, resolve_context
 from bridge.apply import ApplyError, select
+from bridge.audio_io import probe
 from bridge.errors import AudioReadError
 from bridge.osc.codec import DEFAULT_PORT
 from bridge.session import Session
@@ -88,12 +91,15 @@ def run_panel_command(args: argparse.Namespace) -> int:
     request = context_request(args)
     if args.file is None and not any((args.genre, args.target, args.intent, args.reference)) and args.role == "mix":
         request = type(request)(role="mix", **DEMO_CONTEXT)
+    session = None
     try:
         request.check()  # a typo is reported before anything is read
         context = resolve_context(request)
-        session = Session.demo() if args.file is None else Session.from_file(args.file)
-        session.use_context(context)
-        if args.accept:
+        if args.file is not None:
+            probe(args.file)  # an unreadable file is one line before Qt starts
+        if args.accept or args.screenshot:  # ids to accept must be known; a picture waits anyway: measured first
+            session = Session.demo() if args.file is None else Session.from_file(args.file)
+            session.use_context(context)
             for s in select(session.advice, args.accept):
                 session.accept(s.id)
     except (ParameterError, ApplyError) as exc:
@@ -102,5 +108,7 @@ def run_panel_command(args: argparse.Namespace) -> int:
         return fail(str(exc), 1)
     from ..panel.app import run_panel  # Qt is loaded only now (see the module's docstring)
 
-    return run_panel(session, taste=taste_summary(args), watch=args.watch, listen_port=args.listen,
+    # without --accept the window is drawn first and the audio measured meanwhile
+    return run_panel(session, source=None if args.file is None else os.path.abspath(args.file), context=context,
+                     taste=taste_summary(args), watch=args.watch, listen_port=args.listen,
                      screenshot=args.screenshot, size=size)  # fmt: skip

@@ -7,9 +7,11 @@ suggest FILE --session S.json [context flags] [--intent TEXT] [--json]
     "undo that", "back to before the air"), resolved against the moves accepted so far and
     the audio as rendered with them; without ``--intent``, where the conversation stands.
 apply FILE -o OUT --session S.json [--accept all|ID,…] [--tweak ID:P=V …] [--reject ID,…]
+      [--save-preset NAME [--force]] [--save-chain CHAIN.json]
     Record the decisions on the last turn's proposals (``all``: every one of them; each
     decision goes to the taste log), then render the session's whole state to OUT and
-    measure it; the figures are kept with the turn.
+    measure it; the figures are kept with the turn. ``--save-preset``/``--save-chain`` keep
+    exactly the session's moves then, with their provenance (:mod:`.keep`).
 """
 
 from __future__ import annotations
@@ -26,11 +28,14 @@ from analyzers.suggest import Decision
 from analyzers.suggest.turns import Turn, figures
 from bridge.advise import ContextRequest, resolve_context
 from bridge.apply import write_audio
+from bridge.chain import ChainError
 from bridge.errors import AudioReadError, BridgeError
 from bridge.session import Session, SessionError
 from bridge.session_file import SessionFileError, load_session, read_session_dict, save_session
+from presets import PresetError
 
 from .context import context_request, fail, log_decisions, parse_tweaks, taste_summary
+from .keep import input_figures, keep_problem, kept_moves, kept_to_dict, save_kept
 from .report import render_question
 
 #: The figures a turn's report shows (name, unit), in this order.
@@ -189,6 +194,10 @@ def run_session_apply(args: argparse.Namespace) -> int:
         return session
     if os.path.abspath(args.output) in (os.path.abspath(path), os.path.abspath(args.session)):
         return fail(f"-o {args.output} is the session's own audio or file: write the result somewhere else", 1)
+    problem = keep_problem(args.save_preset, args.save_chain, force=args.force,
+                           own_paths=[path, args.output, args.session])  # fmt: skip
+    if problem:
+        return fail(problem, 2)
     accept = (args.accept or "").strip()
     ids = session.latest_pending() if accept.lower() in ("all", "*") else [t.strip() for t in accept.split(",") if t.strip()]
     rejects = [t.strip() for t in args.reject.split(",") if t.strip()]
@@ -225,10 +234,19 @@ def run_session_apply(args: argparse.Namespace) -> int:
     status = _save(session, args)
     if status:
         return status
+    kept, kept_lines = None, []
+    if args.save_preset or args.save_chain:  # exactly the session's moves now, with their provenance
+        kept = kept_moves(path, input_figures(session.analysis), session.context, session.chosen())
+        try:
+            kept_lines = save_kept(kept, preset=args.save_preset, chain_path=args.save_chain, overwrite=args.force)
+        except (PresetError, ChainError) as exc:
+            return fail(str(exc), 1)
     if args.json:
         print(_json({"path": path, "output": args.output, "session": args.session, "turn": len(session.turns),
                      "decided": [d.to_dict() for d in decided],
                      "figures_before": before_figures, **turn.to_dict(), **_state(session),
+                     **({"kept": {**kept_to_dict(kept), "preset": args.save_preset, "chain_file": args.save_chain,
+                                  "said": kept_lines}} if kept is not None else {}),
                      "warnings": warnings}))  # fmt: skip
         return 0
     lines = [f"{path} → {args.output} — session {args.session}, turn {len(session.turns)} '{turn.words}'"]
@@ -240,6 +258,7 @@ def run_session_apply(args: argparse.Namespace) -> int:
     lines.append("  measured (before this turn → after):")
     lines += _figure_lines(before_figures, dict(turn.figures))
     lines += [f"  ! {w}" for w in warnings]
+    lines += [f"  {x}" for x in kept_lines]
     print("\n".join(lines))
     return 0
 

@@ -36,12 +36,12 @@ from bridge.apply import ApplyError, run_apply
 from bridge.errors import AudioReadError, BridgeError
 from bridge.chain import ChainError
 from bridge.stems import measure_alignment
-from presets import PresetError, PresetStore
+from presets import PresetError
 
 from .context import (add_context_args, context_request, expand, fail, files_progress, log_decisions, parse_tweaks, say,
                       show_progress, taste_summary)  # fmt: skip
 from .session import run_session_apply, run_session_suggest
-from .keep import kept_moves, kept_to_dict, save_kept
+from .keep import keep_problem, kept_moves, kept_to_dict, save_kept
 from .report import render_advice, render_apply
 from .stems import add_cross_track
 
@@ -80,9 +80,10 @@ def add_apply_parser(sub: Any) -> None:
     add_context_args(p)
     p.add_argument("--focus", metavar="FILE", help="with several files: the track to keep clear of masking (default: the first)")
     p.add_argument("--save-preset", metavar="NAME", help="keep exactly the accepted moves, with their provenance, "
-                   "as a preset (one file)")  # fmt: skip
+                   "as a preset (one file; with --session: the session's moves)")  # fmt: skip
     p.add_argument("--save-chain", metavar="CHAIN.json", help="keep exactly the accepted moves, with their "
-                   "provenance, as a chain file (one file; 'render --chain', 'ab --chain' read it)")  # fmt: skip
+                   "provenance, as a chain file (one file, or the session's moves; 'render --chain', 'ab --chain' "
+                   "read it)")  # fmt: skip
     p.add_argument("--force", action="store_true", help="with --save-preset: replace a user preset of that name")
     p.add_argument("--json", action="store_true", help="print JSON")
 
@@ -228,14 +229,9 @@ def run_apply_command(args: argparse.Namespace) -> int:
     keeping = bool(args.save_preset or args.save_chain)
     if keeping and len(files) > 1:
         return fail("--save-preset and --save-chain keep one file's accepted moves: give one file", 2)
-    if args.save_chain and os.path.abspath(args.save_chain) in (os.path.abspath(files[0]), os.path.abspath(args.output)):
-        return fail(f"--save-chain {args.save_chain} is the input or the output: write the chain somewhere else", 2)
-    if args.save_preset:
-        try:
-            if not args.force and PresetStore().exists(args.save_preset):
-                return fail(f"a preset named {args.save_preset!r} exists: choose another name, or --force to replace it", 2)
-        except PresetError as exc:
-            return fail(str(exc), 2)
+    problem = keep_problem(args.save_preset, args.save_chain, force=args.force, own_paths=[files[0], args.output])
+    if problem:
+        return fail(problem, 2)
     taste = taste_summary(args)
     progress = show_progress(args)
     if len(files) > 1 or os.path.isdir(args.output):

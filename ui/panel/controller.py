@@ -9,11 +9,14 @@ file or the demo, switch, set the context or the reference, accept / reject / tw
 watched folder. The window draws what the controller tells its :class:`PanelView` — it holds
 layout and wiring only (Picard's controller / widget split, ``../shared/STYLE.md`` §5).
 
-Long work (measuring, rendering, exporting) runs through the injected ``run_task(work,
-on_done, on_error, on_progress)``: the panel's :class:`~ui.panel.workers.Jobs` (Python
-threads, results back on the GUI thread), or a synchronous runner in tests. ``to_main(fn)``
-runs ``fn`` on the GUI thread (the watched folder's thread calls it). Every method other
-than the work functions is meant for the GUI thread.
+Long work runs through the injected ``run_task(work, on_done, on_error, on_progress)``: the
+panel's :class:`~ui.panel.workers.Jobs` (results back on the GUI thread), or a synchronous
+runner in tests (:func:`run_now`). Measuring, rendering and exporting are handed over as
+:class:`~ui.panel.tasks.Task` objects — a function and picklable arguments, the session as it is
+when asked — which the panel runs in a worker process, so that the window stays responsive
+while numpy and pedalboard work; what a task returns is put into the session here, on the
+GUI thread. ``to_main(fn)`` runs ``fn`` on the GUI thread (the watched folder's thread
+calls it). Every method other than the work functions is meant for the GUI thread.
 """
 
 from __future__ import annotations
@@ -25,20 +28,23 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from analyzers.context import Context
 from analyzers.errors import ParameterError
 from analyzers.moves import Move
 from analyzers.suggest import Decision
-from bridge.advise import ContextRequest, advise_file, resolve_context
-from bridge.ab_measures import ABMeasures, measure_ab
+from bridge.advise import ContextRequest, advise_file
+from bridge.ab_measures import ABMeasures
 from bridge.audition import Audition, parse_region
 from bridge.chain import Chain, chain_from_moves
 from bridge.errors import BridgeError
-from bridge.measure import Progress
 from bridge.plugins.placement import PluginChoice, place_moves
 from bridge.session import Card, Session, SessionError, SessionRegistry
 from bridge.watch import FolderWatcher
 from presets import Preset, PresetEntry, PresetStore, Provenance, TasteLog
 from presets.taste import describe_taste
+
+from . import tasks
+from .tasks import Rendered, Task
 
 #: ``run_task(work, on_done, on_error, on_progress)``: run ``work`` (which may take a
 #: ``progress`` keyword) off the GUI thread, then ``on_done(result)`` or ``on_error(exc)`` on it.
@@ -54,6 +60,8 @@ class PanelView(Protocol):
     def card_changed(self, suggestion_id: str) -> None: ...  # one card's answer changed
 
     def ab_changed(self, result: Audition | None, message: str) -> None: ...  # an A/B is ready, or stale
+
+    def measuring(self, label: str | None) -> None: ...  # a source is being measured (None: done or failed)
 
     def side_changed(self, side: str, suggestion_id: str | None) -> None: ...  # the side heard: a, b, solo, bypass
 
@@ -216,35 +224,39 @@ class PanelController:
         if s is not None and s is not self.session:
             self.show(s)
 
-    def open_demo(self) -> None:
-        """Measure the built-in demo (off the GUI thread) and show it."""
-        taste = self.taste
-        self._load(lambda: Session.demo(taste=taste), "the demo")
+    def open_demo(self, *, context: Context | None = None) -> None:
+        """Measure the built-in demo (off the GUI thread) in ``context`` (a resolved
+        :class:`~analyzers.context.Context`; default: the shown session's, else the
+        default one) and show it."""
+        ctx = context if context is not None else self.session.context if self.session is not None else None
+        self._load(Task(tasks.measure_demo, (ctx, self.taste)), "the demo")
 
-    def open_file(self, path: str | os.PathLike[str]) -> None:
-        """Read and measure ``path`` (off the GUI thread) in the current context, then show it."""
-        ctx = self.session.context if self.session is not None else None
-        taste = self.taste
-        path = os.fspath(path)
-
-        def work(progress: Progress) -> Session:
-            progress(0, 2)
-            s = Session.from_file(path, taste=taste, **({} if ctx is None else {"context": ctx}))
-            progress(2, 2)
-            return s
-
-        self._load(work, Path(path).name)
+    def open_file(self, path: str | os.PathLike[str], *, context: Context | None = None) -> None:
+        """Read and measure ``path`` (off the GUI thread) in ``context`` (default: the shown
+        session's, else the default one), then show it."""
+        ctx = context if context is not None else self.session.context if self.session is not None else None
+        path = os.path.abspath(os.fspath(path))
+        self._load(Task(tasks.measure_file, (path, ctx, self.taste)), Path(path).name)
 
     def _load(self, work: Callable[..., Session], label: str) -> None:
         self._status(f"measuring {label}…")
+        if self.view is not None:
+            self.view.measuring(label)
 
         def done(session: Session) -> None:
+            if self.view is not None:
+                self.view.measuring(None)
             self.show(session)
             n = len(session.cards)
             self._status(f"{short_name(session.source)}: {n} suggestion{'s' if n != 1 else ''}, "
                          f"{len(session.advice.leave_alone) if session.advice else 0} left alone")  # fmt: skip
 
-        self.run_task(work, done, lambda exc: self._error(f"could not open {label}", exc), None)
+        def failed(exc: BaseException) -> None:
+            if self.view is not None:
+                self.view.measuring(None)
+            self._error(f"could not open {label}", exc)
+
+        self.run_task(work, done, failed, None)
 
     # -- context ------------------------------------------------------------------------
 
@@ -314,7 +326,7 @@ class PanelController:
         s = self.session
         if s is None:
             return
-        request = replace(ContextRequest.of(s.context), reference_path=os.fspath(path))
+        request = replace(ContextRequest.of(s.context), reference_path=os.path.abspath(os.fspath(path)))
 
         def done(context: Any) -> None:
             s.use_context(context)
@@ -325,7 +337,7 @@ class PanelController:
             self._status(f"reference {Path(path).name}: {len(s.cards)} suggestions")
 
         self._status(f"measuring the reference {Path(path).name}…")
-        self.run_task(lambda progress: resolve_context(request, progress=progress), done,
+        self.run_task(Task(tasks.measure_reference, (request,)), done,
                       lambda exc: self._error("could not read the reference", exc), None)  # fmt: skip
 
     # -- decisions (undoable) ---------------------------------------------------------------
@@ -510,16 +522,12 @@ class PanelController:
             return False
 
         self.region_text = region_text
-        chain_of = self.chain_of
 
-        def work() -> tuple[Audition, ABMeasures]:
-            result = s.audition(region, chain_of=chain_of)
-            return result, measure_ab(result, s.audition_moves())
-
-        def done(measured: tuple[Audition, ABMeasures]) -> None:
+        def done(rendered: Rendered) -> None:
+            s.keep_settled(rendered.settled)
             if s is not self.session:
                 return
-            self.audition_result, self.ab_measures = measured
+            self.audition_result, self.ab_measures = rendered.audition, rendered.measures
             result = self.audition_result
             self.variant_id = None
             if self.side not in ("a", "b"):
@@ -529,7 +537,8 @@ class PanelController:
                 self.view.side_changed(self.side, None)
 
         self._status("rendering A/B…")
-        self.run_task(work, done, lambda exc: self._error("the A/B render failed", exc), None)
+        self.run_task(Task(tasks.render_ab, (s, region, tuple(self.placements))), done,
+                      lambda exc: self._error("the A/B render failed", exc), None)  # fmt: skip
         return True
 
     def listen(self, side: str) -> None:
@@ -571,16 +580,12 @@ class PanelController:
         except ValueError as exc:
             self._error(f"cannot {side} that move", exc)
             return False
-        chain_of = self.chain_of
 
-        def work() -> tuple[Audition, ABMeasures]:
-            result = s.audition_move(suggestion_id, region, chain_of=chain_of)
-            return result, measure_ab(result, s.audition_moves())
-
-        def done(measured: tuple[Audition, ABMeasures]) -> None:
+        def done(rendered: Rendered) -> None:
+            s.keep_settled(rendered.settled)
             if s is not self.session:
                 return
-            self.audition_result, self.ab_measures = measured
+            self.audition_result, self.ab_measures = rendered.audition, rendered.measures
             result = self.audition_result
             self.variant_id = suggestion_id
             self.side = side
@@ -589,7 +594,8 @@ class PanelController:
                 self.view.side_changed(side, suggestion_id)
 
         self._status(f"rendering {side} of {suggestion_id}…")
-        self.run_task(work, done, lambda exc: self._error(f"the {side} render failed", exc), None)
+        self.run_task(Task(tasks.render_variants, (s, suggestion_id, region, tuple(self.placements))), done,
+                      lambda exc: self._error(f"the {side} render failed", exc), None)  # fmt: skip
         return True
 
     def export(self, path: str | os.PathLike[str], on_done: Callable[[Path], None] | None = None) -> None:
@@ -598,7 +604,11 @@ class PanelController:
         if s is None or not s.chosen():
             self._status("nothing accepted yet: there is nothing to export")
             return
-        chain = self.current_chain()
+        try:
+            self.current_chain()  # made again in the worker; checked here so that a map that cannot take the moves is said now
+        except Exception as exc:  # noqa: BLE001 - said, nothing renders
+            self._error("the moves cannot go on the chosen plugin", exc)
+            return
 
         def done(p: Path) -> None:
             self._status(f"wrote {p}")
@@ -606,7 +616,8 @@ class PanelController:
                 on_done(p)
 
         self._status(f"rendering {Path(path).name}…")
-        self.run_task(lambda: s.export(path, chain=chain), done, lambda exc: self._error("the export failed", exc), None)
+        self.run_task(Task(tasks.export, (s, os.path.abspath(os.fspath(path)), tuple(self.placements))), done,
+                      lambda exc: self._error("the export failed", exc), None)  # fmt: skip
 
     # -- presets ----------------------------------------------------------------------------
 

@@ -62,6 +62,18 @@ def _levels(centres: np.ndarray, values: Sequence[float | None]) -> tuple[np.nda
     return np.asarray(f, dtype=float), np.asarray(v, dtype=float)
 
 
+#: A series' points per pixel drawn (each keeps its lowest and highest value: 2 points).
+PER_PIXEL = {"autoDownsampleFactor": 1.0, "antialias": False}
+
+
+def _few_points(p: pg.PlotItem) -> None:
+    """Draw a long series with about as many points as the plot has pixels (curves added
+    with :data:`PER_PIXEL`): stroking four minutes of 50 ms windows, antialiased, held the
+    GUI thread for 350 ms."""
+    p.setDownsampling(auto=True, mode="peak")
+    p.setClipToView(True)
+
+
 def _readout_label(parent: QWidget) -> QLabel:
     label = QLabel("", parent)
     label.setStyleSheet(f"background: rgba(0,0,0,150); color: {COLOURS['text']}; padding: 1px 4px;")
@@ -94,6 +106,7 @@ class SpectrumView(pg.PlotWidget):
         p.vb.setLimits(xMin=math.log10(F_LO_HZ) - 0.05, xMax=math.log10(F_HI_HZ) + 0.05)
         p.vb.setMouseMode(pg.ViewBox.RectMode)  # drag a rectangle to zoom into it
         self.legend = p.addLegend(offset=(-6, 4), labelTextSize="8pt")  # top right: the highs are lowest
+        self._legend_entries: list[tuple[object, str]] = []
         self.legend.setBrush(pg.mkBrush(0, 0, 0, 110))
         c = pg.mkColor(COLOURS["spectrum"])
         c.setAlpha(70)
@@ -183,15 +196,19 @@ class SpectrumView(pg.PlotWidget):
         return self._ab
 
     def _legend(self) -> None:
-        self.legend.clear()
-        self.legend.addItem(self.spectrum_curve, "spectrum")
+        entries = [(self.spectrum_curve, "spectrum")]
         if self._compare:
-            self.legend.addItem(self.compare_curve, self._compare_label)
+            entries.append((self.compare_curve, self._compare_label))
         if self._moves and self.eq_curve_item.isVisible():
-            self.legend.addItem(self.eq_curve_item, "accepted EQ (dB, right)")
+            entries.append((self.eq_curve_item, "accepted EQ (dB, right)"))
         if self._ab is not None:
-            self.legend.addItem(self.a_curve, "A (region)")
-            self.legend.addItem(self.b_curve, "B processed")
+            entries += [(self.a_curve, "A (region)"), (self.b_curve, "B processed")]
+        if entries == self._legend_entries:
+            return  # unchanged: rebuilding it costs the GUI thread a few ms an entry
+        self._legend_entries = entries
+        self.legend.clear()
+        for item, text in entries:
+            self.legend.addItem(item, text)
 
     # -- reading values ---------------------------------------------------------------------
 
@@ -236,8 +253,9 @@ class LoudnessView(pg.PlotWidget):
         p.showGrid(x=True, y=True, alpha=0.25)
         p.setLabel("left", "LUFS (3 s)")
         p.vb.setMouseEnabled(x=True, y=False)
-        self.curve = p.plot([], [], pen=pg.mkPen(COLOURS["spectrum"], width=1.6))
-        self.b_curve = p.plot([], [], pen=pg.mkPen(COLOURS["ok"], width=1.6))
+        _few_points(p)
+        self.curve = p.plot([], [], pen=pg.mkPen(COLOURS["spectrum"], width=1.6), **PER_PIXEL)
+        self.b_curve = p.plot([], [], pen=pg.mkPen(COLOURS["ok"], width=1.6), **PER_PIXEL)
         self.target_line = pg.InfiniteLine(angle=0, pen=pg.mkPen(COLOURS["eq"], width=1.2, style=Qt.PenStyle.DashLine),
                                            label="destination", labelOpts={"position": 0.92, "color": COLOURS["eq"],
                                                                             "anchors": [(1, 1), (1, 1)]})  # fmt: skip
@@ -353,6 +371,7 @@ class GainReductionView(pg.PlotWidget):
         p.showGrid(x=True, y=True, alpha=0.25)
         p.setLabel("left", "reduction dB")
         p.setLabel("bottom", "s")
+        _few_points(p)
         self.legend = p.addLegend(offset=(6, 4), labelTextSize="8pt")
         self.legend.setBrush(pg.mkBrush(0, 0, 0, 110))
         self.curves: list[pg.PlotDataItem] = []
@@ -368,7 +387,7 @@ class GainReductionView(pg.PlotWidget):
         for i, gr in enumerate(measures.gain_reduction if measures is not None else ()):
             text = f"{gr.kind} ({gr.suggestion_id}): max {gr.max_db:.1f} dB, avg {gr.mean_db:.1f} dB"
             c = p.plot(measures.region_s[0] + gr.times_s, gr.reduction_db, connect="finite",
-                       pen=pg.mkPen(_GR_COLOURS[i % len(_GR_COLOURS)], width=1.6))  # fmt: skip
+                       pen=pg.mkPen(_GR_COLOURS[i % len(_GR_COLOURS)], width=1.6), **PER_PIXEL)  # fmt: skip
             self.legend.addItem(c, text)
             self.curves.append(c)
             lines.append(text)

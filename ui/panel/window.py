@@ -8,7 +8,7 @@ response, and what to leave alone; right the suggestion cards — then the audit
 Every intent goes to the controller (Qt-free: sessions, decisions and their undo history,
 the chain, A/B, export, presets, the watched folder); the window draws what the controller
 tells it through the :class:`~.controller.PanelView` methods. Long work runs off the GUI
-thread (:class:`.workers.Jobs`).
+thread (:class:`.workers.Jobs`: measuring and rendering in worker processes).
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ from .listener import start_listening
 from .meters import MeterStrip
 from .plots import GainReductionView, LoudnessView, SpectrumView
 from .question import QuestionCard
+from .processes import WorkerPool
 from .workers import Jobs
 
 #: The open dialogs' filter: every suffix the bridge reads as audio.
@@ -81,6 +82,9 @@ class PanelWindow(QMainWindow):
         The taste summary every session opened here is nudged by.
     controller : PanelController, optional
         The controller to show (its ``run_task`` and ``to_main`` are set to this window's).
+    processes : WorkerPool, optional
+        The worker processes measuring and rendering run in (started on the first task
+        when not given).
     """
 
     #: emitted after a session is shown and its cards are drawn
@@ -88,11 +92,12 @@ class PanelWindow(QMainWindow):
     _call_main = pyqtSignal(object)
 
     def __init__(self, session: Session | None = None, *, on_decision: Callable[[Decision], object] | None = None,
-                 taste: Mapping[str, Any] | None = None, controller: PanelController | None = None) -> None:  # fmt: skip
+                 taste: Mapping[str, Any] | None = None, controller: PanelController | None = None,
+                 processes: WorkerPool | None = None) -> None:  # fmt: skip
         super().__init__()
         self.setWindowTitle("Second Ear")
         self.resize(1280, 800)
-        self.jobs = Jobs(self)
+        self.jobs = Jobs(self, processes=processes)
         self._call_main.connect(lambda fn: fn())
         self.controller = controller or PanelController(taste=taste, on_decision=on_decision)
         self.controller.run_task = self._run_task
@@ -318,6 +323,11 @@ class PanelWindow(QMainWindow):
         b.clicked.connect(self.accept_all)
         head.addWidget(b)
         col.addLayout(head)
+        self.measuring_label = QLabel("")  # while a source is measured: the window is drawn, its figures follow
+        self.measuring_label.setObjectName("sectionTitle")
+        self.measuring_label.setWordWrap(True)
+        self.measuring_label.hide()
+        col.addWidget(self.measuring_label)
         self.cards_host = QWidget()
         self.cards_layout = QVBoxLayout(self.cards_host)
         self.cards_layout.setContentsMargins(0, 0, 4, 0)
@@ -454,6 +464,13 @@ class PanelWindow(QMainWindow):
             at_s = self.player.position / self.player.sample_rate_hz
             self.player.stop()
             self._start_player(result, at_s)
+
+    def measuring(self, label: str | None) -> None:
+        """Say that ``label`` is being measured: its meters and cards fill in when it is (None: done)."""
+        self.measuring_label.setVisible(label is not None)
+        if label is not None:
+            self.measuring_label.setText(f"Measuring {label}… its meters and suggestions appear here when it is "
+                                         "measured.")  # fmt: skip
 
     def _draw_ab(self, measures) -> None:
         """B beside A in the spectrum, B's loudness over the region, the gain reduction."""
