@@ -292,6 +292,7 @@ def test_a_clip_turned_down_is_clipping(rng, block):
         assert h.flat_top_dbfs == pytest.approx(20 * math.log10(level), abs=0.01)
         assert any("clipped, then turned down" in w for w in a.warnings)
     else:
+        x = x[:, : RATE] if block < 100 else x  # tiny blocks: one second is enough (and fast)
         meter = LevelMeter(2)
         for i in range(0, x.shape[1], block):
             meter.process(x[:, i : i + block].astype(np.float64))

@@ -156,7 +156,7 @@ def test_solo_and_bypass_render_through_the_engineers_eq_plugin(window, qtbot, t
     bell_id, _ = window.session.add_moves([bell, shelf], label="a test")
     window.refresh()
     solos = {}
-    for choice in (1, 0):  # ZamEQ2, then the built-ins
+    for choice in (0, 1):  # the built-ins, then ZamEQ2 (whose render the rest measures)
         window.eq_combo.setCurrentIndex(choice)
         window._placement_changed()
         window.solo(bell_id)
@@ -166,11 +166,6 @@ def test_solo_and_bypass_render_through_the_engineers_eq_plugin(window, qtbot, t
         r = window.audition_result
         assert set(r.sides) == {"solo", "bypass"} and ("ZamEQ2" in [s["name"] for s in r.slots]) == (choice == 1)
         solos[choice] = r.side("solo")
-    window.eq_combo.setCurrentIndex(1)
-    window._placement_changed()
-    window.solo(bell_id)
-    qtbot.waitUntil(lambda: window.controller.side == "solo" or bool(window.last_error), timeout=120000)
-    r = window.audition_result
     rate = r.sample_rate_hz
     gains = {"a": r.gain_a_db, "b": r.gain_b_db, **r.side_gain_db}
     raw = {k: r.side(k) * np.float32(10 ** (-gains[k] / 20)) for k in ("a", "b", "solo", "bypass")}  # unmatched
