@@ -149,6 +149,28 @@ def settled_loudness_move(audio: np.ndarray, sample_rate_hz: float, chosen: Sequ
     return move
 
 
+def _loudness_goal(now_lufs: float, move: Move, destination: Destination | None) -> tuple[float, float]:
+    """The loudness the loudness move aims at and the true-peak ceiling it keeps (LUFS, dBTP):
+    the destination's, else the move's own gain from ``now_lufs`` under −1 dBTP; a limiter
+    move's own ceiling wins."""
+    if destination is None:
+        goal_lufs, ceiling = now_lufs + move.params["gain_db"], -1.0
+    else:
+        goal_lufs, ceiling = destination.lufs, destination.ceiling_dbtp
+    if move.kind == "limiter":
+        ceiling = move.params["ceiling_dbtp"]
+    return goal_lufs, ceiling
+
+
+def _drive_move(move: Move, drive_db: float, ceiling_dbtp: float, tp_dbtp: float) -> Move:
+    """The move that applies ``drive_db``: a limiter at the ceiling when the move is one or the
+    peaks (``tp_dbtp`` before it) would pass the ceiling, else a plain gain."""
+    if move.kind == "limiter" or tp_dbtp + drive_db > ceiling_dbtp:
+        return Move("limiter", {"ceiling_dbtp": ceiling_dbtp, "gain_db": float(np.clip(drive_db, -24, 24)),
+                                "release_ms": move.params.get("release_ms", 100.0)})  # fmt: skip
+    return Move("gain", {"gain_db": float(np.clip(drive_db, -60, 24))})
+
+
 def _closed_loop_loudness(y: np.ndarray, rate: float, move: Move, destination: Destination | None,
                           warnings: list[str]) -> tuple[np.ndarray, Move]:  # fmt: skip
     """``y`` brought to the goal loudness, and the move that did it."""
@@ -156,20 +178,12 @@ def _closed_loop_loudness(y: np.ndarray, rate: float, move: Move, destination: D
     if now is None:
         warnings.append("no loudness left to adjust after the other moves")
         return y, move
-    if destination is None:
-        goal_lufs, ceiling = now + move.params["gain_db"], -1.0
-    else:
-        goal_lufs, ceiling = destination.lufs, destination.ceiling_dbtp
-    if move.kind == "limiter":
-        ceiling = move.params["ceiling_dbtp"]
+    goal_lufs, ceiling = _loudness_goal(now, move, destination)
     drive = goal_lufs - now
     out, m = y, move
+    tp_dbtp = true_peak_dbtp(y)
     for _ in range(4):
-        if move.kind == "limiter" or true_peak_dbtp(y) + drive > ceiling:
-            m = Move("limiter", {"ceiling_dbtp": ceiling, "gain_db": float(np.clip(drive, -24, 24)),
-                                 "release_ms": move.params.get("release_ms", 100.0)})  # fmt: skip
-        else:
-            m = Move("gain", {"gain_db": float(np.clip(drive, -60, 24))})
+        m = _drive_move(move, drive, ceiling, tp_dbtp)
         out = render_move(y, rate, m)
         got = analyze(out, rate).loudness.integrated_lufs
         if got is None or abs(got - goal_lufs) <= LOUDNESS_TOLERANCE_LU:
@@ -350,20 +364,11 @@ def _closed_loop_streamed(info: AudioInfo, moves: Sequence[Move], now: float, tp
     """:func:`_closed_loop_loudness` over passes: the moves (the loudness move, and a trim
     after a limiter) that bring the chain ``moves`` (measured at ``now`` LUFS, ``tp_dbtp``
     true peak) to the goal."""
-    if destination is None:
-        goal_lufs, ceiling = now + move.params["gain_db"], -1.0
-    else:
-        goal_lufs, ceiling = destination.lufs, destination.ceiling_dbtp
-    if move.kind == "limiter":
-        ceiling = move.params["ceiling_dbtp"]
+    goal_lufs, ceiling = _loudness_goal(now, move, destination)
     drive = goal_lufs - now
     added: list[Move] = []
     for _ in range(4):
-        if move.kind == "limiter" or tp_dbtp + drive > ceiling:
-            m = Move("limiter", {"ceiling_dbtp": ceiling, "gain_db": float(np.clip(drive, -24, 24)),
-                                 "release_ms": move.params.get("release_ms", 100.0)})  # fmt: skip
-        else:
-            m = Move("gain", {"gain_db": float(np.clip(drive, -60, 24))})
+        m = _drive_move(move, drive, ceiling, tp_dbtp)
         tried, lufs, _ = _trimmed_pass(info, [*moves, m])
         added = tried[len(moves) :]
         got = None if lufs is None else round(lufs, 2)
