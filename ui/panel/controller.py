@@ -32,7 +32,8 @@ from analyzers.context import Context
 from analyzers.errors import ParameterError
 from analyzers.moves import Move
 from analyzers.suggest import Decision
-from bridge.advise import ContextRequest, advise_file
+from analyzers.suggest.turns import parse_request
+from bridge.advise import ContextRequest
 from bridge.ab_measures import ABMeasures
 from bridge.audition import Audition, parse_region
 from bridge.chain import Chain, chain_from_moves
@@ -291,9 +292,12 @@ class PanelController:
         values[{"--role": "role", "--genre": "genre", "--target": "target"}[flag]] = choice
         return self.set_context(**values)
 
-    def set_intent(self, text: str) -> Session:
+    def set_intent(self, text: str, on_done: Callable[[Session], None] | None = None,
+                   on_error: Callable[[BaseException], None] | None = None) -> None:  # fmt: skip
         """The shown session's intent words, suggested again (the DAW's ``/secondear/intent``);
-        once a move is accepted or a turn asked, the conversation's next turn instead.
+        once a move is accepted or a turn asked, the conversation's next turn instead (off
+        the GUI thread: :meth:`say`). ``on_done(session)`` once it is shown, on the GUI
+        thread; ``on_error(exc)`` else (the panel says it otherwise).
 
         Raises
         ------
@@ -307,19 +311,16 @@ class PanelController:
             raise BridgeError("nothing to suggest for: send /secondear/analyze <track> <path> first")
         self.last_said = None
         if s.in_conversation():  # moves accepted: the words are the next turn ("a bit more"), one undo step
-            before = s.snapshot()
-            self.last_said = s.ask(text)
-            self.history.push(_Step(f"'{text}'", s, {}, {}, snapshots=(before, s.snapshot())))
-            self._ab_stale("changed: render A/B again")
-            if self.view is not None:
-                self.view.draw_session(s)
-            return s
+            parse_request(text)  # words it cannot read: said now, before any work
+            self._converse(s, text, on_done, on_error)
+            return
         s.with_intent(text)
         self.history.clear()
         self._ab_stale("suggested again: render A/B again")
         if self.view is not None:
             self.view.draw_session(s)
-        return s
+        if on_done is not None:
+            on_done(s)
 
     def set_reference(self, path: str | os.PathLike[str]) -> None:
         """Measure ``path`` as the reference (off the GUI thread) and suggest again."""
@@ -430,30 +431,51 @@ class PanelController:
 
     def say(self, text: str) -> None:
         """One turn on the shown session ("warmer", "a bit more", "too dark now", "undo that"):
-        resolved against the accepted moves and their render (off the GUI thread), its
-        proposals shown as cards; one undo step. Unknown words: the error said, nothing changes."""
+        resolved against the accepted moves and their render (in a worker process: it renders
+        and measures the whole file), its proposals shown as cards; one undo step. Unknown
+        words: the error said, nothing changes."""
         s = self.session
         text = text.strip()
         if s is None or not text:
             return
-        if not s.turns:
-            s.open_conversation()  # the cards shown are its first turn
-        before = s.snapshot()
         if text in self.words_history:  # newest first, each once (a typo too: easier to correct)
             self.words_history.remove(text)
         self.words_history.insert(0, text)
+        self._converse(s, text, None, None)
 
-        def done(result: Any) -> None:
-            turn, reply = result
+    def _converse(self, s: Session, text: str, on_done: Callable[[Session], None] | None,
+                  on_error: Callable[[BaseException], None] | None) -> None:  # fmt: skip
+        """The turn ``text`` taken on a copy of ``s`` in a worker (:func:`.tasks.converse`) and
+        put into ``s`` when it comes back, unless ``s`` was changed meanwhile (an answer
+        given while the turn was worked out: the turn is not taken, said so)."""
+        if not s.turns:
+            s.open_conversation()  # the cards shown are its first turn
+        before = s.snapshot()
+
+        def done(result: tasks.Conversed) -> None:
+            if s.snapshot() != before:
+                failed(SessionError(f"the cards changed while '{text}' was worked out: say it again"))
+                return
+            s.restore_snapshot(result.snapshot)
+            self.last_said = (result.turn, result.reply)
             self.history.push(_Step(f"'{text}'", s, {}, {}, snapshots=(before, s.snapshot())))
             self._ab_stale("changed: render A/B again")
             if self.view is not None and s is self.session:
                 self.view.draw_session(s)
+            turn, reply = result.turn, result.reply
             said = [f"{len(reply.proposals)} to decide" if reply.proposals else "", *reply.already, *reply.notes]
             self._status(f"'{text}' ({turn.kind}): " + ("; ".join(x for x in said if x) or "nothing to change"))
+            if on_done is not None:
+                on_done(s)
+
+        def failed(exc: BaseException) -> None:
+            if on_error is not None:
+                on_error(exc)
+            else:
+                self._error("those words cannot be used", exc)
 
         self._status(f"'{text}'…")
-        self.run_task(lambda: s.ask(text), done, lambda exc: self._error("those words cannot be used", exc), None)
+        self.run_task(Task(tasks.converse, (s, text)), done, failed, None)
 
     def taste_text(self) -> str:
         """What the taste log taught (:func:`presets.taste.describe_taste`)."""
@@ -667,15 +689,30 @@ class PanelController:
 
     # -- the DAW: tracks it sent, a watched bounce folder -------------------------------------
 
-    def measure_for_track(self, path: str, *, role: str | None = None) -> Session:
-        """Measure a DAW bounce (blocking: the listener's worker thread) in the shown session's
-        genre and destination, with ``role``; not shown yet (:meth:`show_track`)."""
+    def open_track(self, track: str, path: str, *, role: str | None = None,
+                   on_done: Callable[[Session], None] | None = None,
+                   on_error: Callable[[BaseException], None] | None = None) -> None:  # fmt: skip
+        """Measure a DAW bounce (in a worker process) in the shown session's genre and
+        destination, with ``role``, and show it as the track's session
+        (:meth:`show_track`); then ``on_done(session)``, or ``on_error(exc)``, on the GUI
+        thread. Raises :class:`~analyzers.errors.ParameterError` for an unknown role."""
+        def done(session: Session) -> None:
+            self.show_track(track, session)
+            if on_done is not None:
+                on_done(session)
+
+        failed = on_error or (lambda exc: self._error(f"could not open {short_name(path)}", exc))
+        self._status(f"from the DAW: {track}; measuring {short_name(path)}…")
+        self.run_task(Task(tasks.measure_track, (path, self.track_context(role), self.taste)), done, failed, None)
+
+    def track_context(self, role: str | None) -> Context:
+        """The context a DAW bounce is measured in: ``role`` (a mix by default), the shown
+        session's genre and destination."""
         ctx = self.session.context if self.session is not None else None
         d = ctx.describe() if ctx is not None else {}
         request = ContextRequest(role=role or "mix", genre=d.get("genre"),
                                  target=None if not d.get("target") else d["target"]["name"])  # fmt: skip
-        context = request.check()
-        return Session.from_advice(advise_file(path, context, taste=self.taste), taste=self.taste)
+        return request.check()
 
     def show_track(self, track: str, session: Session) -> None:
         """Show a DAW track's session, labelled ``track — file``; the track selects it later."""

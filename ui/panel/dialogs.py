@@ -6,7 +6,9 @@ Each dialog is a thin face over the code the command line uses: ``daw push`` is
 :mod:`bridge.plugins.verdicts`), ``presets save/load`` go through the
 :class:`~.controller.PanelController` (:class:`presets.PresetStore` underneath). A dialog
 talks to the controller and the job runner it is given, never to the window's fields;
-network and measurement work runs off the GUI thread.
+network work runs off the GUI thread, and verifying a plugin runs as a
+:class:`~.tasks.Task` in a worker process (the plugin itself in a child of that: a plugin
+that crashes or hangs there is a verdict's reason, and the panel lives on).
 """
 
 from __future__ import annotations
@@ -37,12 +39,14 @@ from PyQt6.QtWidgets import (
 
 from bridge.daw import PROFILE_NAMES, DawClient, load_profile, push_moves
 from bridge.plugins import default_index_path, load_index
-from bridge.plugins.verdicts import map_and_verdict, read_verdicts, record_verdict, verdict_label
-from bridge.plugins.verify import verify_map
+from bridge.plugins.verdicts import map_and_verdict, read_verdicts, verdict_label
+from bridge.plugins.verify import DEFAULT_VERIFY_TIMEOUT_S
 from presets import PresetError, PresetExistsError
 
 from .controller import PanelController
+from . import tasks
 from .style import COLOURS
+from .tasks import Task
 from .workers import Jobs
 
 
@@ -195,9 +199,10 @@ class PluginVerdictsDialog(QDialog):
 
     COLUMNS = ("Plugin", "Format", "Channels", "Map", "Move kinds", "Verdict")
 
-    def __init__(self, parent: QWidget | None, jobs: Jobs) -> None:
+    def __init__(self, parent: QWidget | None, jobs: Jobs, *, timeout_s: float = DEFAULT_VERIFY_TIMEOUT_S) -> None:
         super().__init__(parent)
         self.jobs = jobs
+        self.timeout_s = timeout_s  # a plugin that does not answer within this is killed, and failed
         self.setWindowTitle("Plugin maps and their verdicts")
         self.resize(820, 460)
         layout = QVBoxLayout(self)
@@ -268,19 +273,15 @@ class PluginVerdictsDialog(QDialog):
         self.verify_row(row)
         self.message.setText(f"verifying {plugin.name}: rendering test signals through it…")
 
-    def verify_row(self, row: int) -> None:
-
+    def verify_row(self, row: int, plugin_map: dict[str, Any] | None = None) -> None:
+        """Measure the row's plugin map (``plugin_map``: another one) on the plugin, in a worker
+        process; the verdict shown in the row and kept."""
         plugin = self.plugins[row]
-        plugin_map, _how, _ = map_and_verdict(plugin)
+        if plugin_map is None:
+            plugin_map, _how, _ = map_and_verdict(plugin)
         if plugin_map is None or not plugin_map.get("kinds"):
             self.message.setText(f"{plugin.name} has no map with move kinds: nothing to verify")
             return
-
-        def work():
-            report = verify_map(plugin, plugin_map)
-            if report["ran"]:
-                record_verdict(plugin, plugin_map, report)
-            return report
 
         def done(report) -> None:
             self.verify_button.setEnabled(True)
@@ -294,7 +295,7 @@ class PluginVerdictsDialog(QDialog):
             self.message.setText(f"verifying {plugin.name} failed: {exc}")
 
         self.verify_button.setEnabled(False)
-        self.jobs.start(work, done, bad)
+        self.jobs.start(Task(tasks.verify_plugin, (plugin, plugin_map, self.timeout_s)), done, bad)
 
 
 def _brush(colour: str) -> QBrush:

@@ -5,22 +5,27 @@ With ``secondear panel --listen`` (or DAW → Listen for the DAW) the panel runs
 handler, so the DAW-side scripts (``scripts/daw/``: Ardour's export action, the REAPER
 ReaScript) and any OSC sender drive the panel itself:
 
-* ``/secondear/analyze <track> <path> [role]`` — the file is measured on the server's worker
+* ``/secondear/analyze <track> <path> [role]`` — the file is checked on the server's worker
   thread (the same checks as ``daw serve``: an absolute path to a regular audio file under
-  the size limit, never anything but audio) and shown as a new session named after the
+  the size limit, never anything but audio), measured in one of the panel's worker
+  processes like a file opened from the menu, and shown as a new session named after the
   track; the reply is the summary and one ``/secondear/suggestion`` per card.
 * ``/secondear/select <track>`` — shows that track's session.
 * ``/secondear/intent <text>`` — the shown session is suggested again with these words (the
   intent field shows them); the reply is the new summary and suggestions. Once a move is
   accepted the words are the conversation's next turn instead ("a bit more", "undo that"),
-  one undo step, and ``/secondear/note`` replies say what the turn said.
+  worked out in a worker process (it renders and measures the accepted moves), one undo
+  step, and ``/secondear/note`` replies say what the turn said.
 * ``/secondear/accept <id>`` / ``/secondear/reject <id>`` — the card is accepted or rejected
   as if clicked (undoable, and logged to the taste log).
 
 The listener talks to the panel's :class:`~.controller.PanelController`, never to the window.
-Events arrive on the server's worker threads; measuring runs there, and everything that
-changes the controller runs on the GUI thread (a queued signal) while the worker waits for
-the answer, at most :data:`GUI_TIMEOUT_S`.
+Events arrive on the server's worker threads, which only check and wait: everything that
+changes the controller runs on the GUI thread (a queued signal) while the server's thread
+waits for the answer, at most :data:`GUI_TIMEOUT_S`, and measuring or a turn runs as a
+:class:`~.tasks.Task` in the panel's worker processes (numpy holds Python's GIL for hundreds
+of milliseconds at a time: on a thread of the panel's process it stalls the window), waited
+for at most :data:`WORK_TIMEOUT_S`.
 """
 
 from __future__ import annotations
@@ -40,8 +45,10 @@ from bridge.osc.server import BridgeServer
 from .. import __version__
 from .controller import PanelController
 
-#: How long a worker waits for the GUI thread to carry out an event (seconds).
+#: How long a server thread waits for the GUI thread to carry out an event (seconds).
 GUI_TIMEOUT_S = 20.0
+#: How long a server thread waits for the work an event started (measuring a long bounce).
+WORK_TIMEOUT_S = 600.0
 
 
 class _Call:
@@ -86,29 +93,52 @@ class PanelBridge(QObject, EventHandler):
             raise call.error
         return call.result
 
+    def on_gui_until_done(self, start: Callable[[Callable[[Any], None], Callable[[BaseException], None]], None],
+                          what: str) -> Any:  # fmt: skip
+        """Run ``start(ok, failed)`` on the GUI thread — it starts work (a task in a worker
+        process) that calls ``ok(result)`` or ``failed(exc)`` on the GUI thread when done —
+        and wait for that: return the result (raise the exception)."""
+        finished = _Call(lambda: None)
+
+        def ok(result: Any) -> None:
+            finished.result = result
+            finished.done.set()
+
+        def failed(exc: BaseException) -> None:
+            finished.error = exc
+            finished.done.set()
+
+        self.on_gui(lambda: start(ok, failed))
+        if not finished.done.wait(WORK_TIMEOUT_S):
+            raise BridgeError(f"{what} did not finish within {WORK_TIMEOUT_S:g} s")
+        if finished.error is not None:
+            raise finished.error
+        return finished.result
+
     # -- the requests (server worker threads) -------------------------------------------
 
     def analyze(self, event: Analyze) -> tuple[Reply, ...]:
         ContextRequest(role=event.role or "mix").check()  # an unknown role is reported before any reading
         path = check_audio_path(event.path, max_bytes=self.max_audio_bytes)
-        session = self.controller.measure_for_track(path, role=event.role)  # measured here, on the worker
 
-        def show() -> tuple[Reply, ...]:
-            self.controller.show_track(event.track, session)
-            return session_replies(event.track, session)
+        def start(ok: Callable[[Any], None], failed: Callable[[BaseException], None]) -> None:
+            self.controller.open_track(event.track, path, role=event.role, on_error=failed,
+                                       on_done=lambda s: ok(session_replies(event.track, s)))  # fmt: skip
 
-        return self.on_gui(show)
+        return self.on_gui_until_done(start, f"measuring {event.path}")
 
     def select(self, event: Select) -> None:
         self.on_gui(lambda: self.controller.select_track(event.track))
 
     def intent(self, event: Intent) -> tuple[Reply, ...]:
-        def act() -> tuple[Reply, ...]:
-            s = self.controller.set_intent(event.text)
+        def replies(s: Any) -> tuple[Reply, ...]:  # on the GUI thread, once the words are taken
             track = self.controller.track_of(s)
             return session_replies(track, s) + turn_notes(track, self.controller.last_said)
 
-        return self.on_gui(act)
+        def start(ok: Callable[[Any], None], failed: Callable[[BaseException], None]) -> None:
+            self.controller.set_intent(event.text, on_done=lambda s: ok(replies(s)), on_error=failed)
+
+        return self.on_gui_until_done(start, f"the words {event.text!r}")
 
     def decide(self, event: Accept | Reject) -> None:
         def act() -> None:

@@ -1,8 +1,9 @@
 """The panel's long work as tasks that can run in a worker process, without Qt.
 
 A :class:`Task` is a module-level function and its arguments, all picklable: measuring a
-file or the demo, rendering the A/B (or one card's solo and bypass) with its measures,
-exporting, measuring a reference. The panel's job runner (:class:`.workers.Jobs`) runs a
+file or the demo (or a DAW track's bounce), rendering the A/B (or one card's solo and
+bypass) with its measures, exporting, measuring a reference, a conversation's turn (which
+renders and measures the accepted moves), verifying a plugin's map on the plugin. The panel's job runner (:class:`.workers.Jobs`) runs a
 task in a worker process (:mod:`.processes`), so that numpy and pedalboard, which hold
 Python's GIL for hundreds of milliseconds at a time on a long file, never stall the window;
 a synchronous runner (:func:`.controller.run_now`, the tests) calls it in place. Either way
@@ -29,11 +30,15 @@ import numpy as np
 
 from analyzers.context import Context
 from analyzers.moves import Move
+from analyzers.suggest.turns import Reply, Turn
 from bridge.ab_measures import ABMeasures, measure_ab
-from bridge.advise import ContextRequest, resolve_context
+from bridge.advise import ContextRequest, advise_file, resolve_context
 from bridge.audition import Audition
 from bridge.chain import Chain, chain_from_moves
+from bridge.plugins import PluginInfo
 from bridge.plugins.placement import PluginChoice, place_moves
+from bridge.plugins.verdicts import record_verdict
+from bridge.plugins.verify import DEFAULT_VERIFY_TIMEOUT_S, verify_map
 from bridge.session import Session
 
 #: How many files' audio a worker keeps (a song and the one opened next).
@@ -64,6 +69,17 @@ class Rendered:
     audition: Audition
     measures: ABMeasures
     settled: tuple[Any, Move | None] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Conversed:
+    """A conversation's turn taken on a copy of the session (:meth:`bridge.session.Session.ask`):
+    the turn, its reply, and the copy's cards, turns and replacements after it
+    (:meth:`bridge.session.Session.snapshot`), to be put into the panel's session."""
+
+    turn: Turn
+    reply: Reply
+    snapshot: tuple[Any, Any, Any]
 
 
 # -- the audio a worker keeps ---------------------------------------------------------------
@@ -138,6 +154,12 @@ def measure_demo(context: Context | None, taste: Mapping[str, Any] | None) -> Se
     return Session.demo(taste=taste, **({} if context is None else {"context": context}))
 
 
+def measure_track(path: str, context: Context, taste: Mapping[str, Any] | None) -> Session:
+    """A DAW track's bounce measured in blocks (memory bounded) and advised in ``context``;
+    its samples are read when a render needs them."""
+    return Session.from_advice(advise_file(path, context, taste=taste), taste=taste)
+
+
 def measure_reference(request: ContextRequest) -> Context:
     """The context ``request`` names, its reference track measured."""
     return resolve_context(request)
@@ -167,3 +189,22 @@ def export(session: Session, path: str, placements: Sequence[PluginChoice]) -> P
     s = with_audio(session)
     chain = chain_on(placements, s.sample_rate_hz)(s.chosen_moves(whole_file_only=True)) if placements else None
     return s.export(path, chain=chain)
+
+
+def converse(session: Session, words: str) -> Conversed:
+    """The conversation's next turn (``words``: "a bit more", "too dark now", "undo that"),
+    resolved against the accepted moves and the audio rendered with them."""
+    s = with_audio(session)
+    turn, reply = s.ask(words)
+    return Conversed(turn, reply, s.snapshot())
+
+
+def verify_plugin(plugin: PluginInfo, plugin_map: Mapping[str, Any],
+                  timeout_s: float = DEFAULT_VERIFY_TIMEOUT_S) -> dict[str, Any]:  # fmt: skip
+    """``plugin_map`` measured on the plugin (:func:`bridge.plugins.verify.verify_map`: the
+    plugin runs in a child process of its own, killed after ``timeout_s``); the verdict kept
+    when a measurement came back."""
+    report = verify_map(plugin, plugin_map, timeout_s=timeout_s)
+    if report["ran"]:
+        record_verdict(plugin, plugin_map, report)
+    return report
