@@ -4,6 +4,8 @@ taste view says what was learnt and resets it."""
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -58,6 +60,31 @@ def test_turns_in_the_say_box_each_one_undo_step(window, qtbot):
     window.say("too purple")  # unknown: said, nothing changes
     qtbot.waitUntil(lambda: "not a quality" in window.controller.last_error, timeout=30000)
     assert len(s.turns) == 2
+
+
+def test_a_turn_is_worked_out_in_a_worker_as_it_is_in_place(window, qtbot):
+    s = window.session
+    window.controller.accept("warmer-low-mids")
+    here = pickle.loads(pickle.dumps(s))  # the same session, to take the same turn in this thread
+    window.say("a bit more")
+    assert len(s.turns) == 1  # asked: nothing taken yet, the window free meanwhile
+    qtbot.waitUntil(lambda: len(s.turns) == 2 or bool(window.controller.last_error), timeout=60000)
+    assert window.controller.last_error == "" and window.jobs.processes is not None  # it went to a worker process
+    turn, reply = here.ask("a bit more")
+    assert s.snapshot() == here.snapshot()  # cards, turns (with the figures measured on the render), replacements
+    assert s.turns[-1] == turn and window.controller.last_said == (turn, reply)
+    assert "warmer-low-mids-2" in window.cards and "1 to decide" in window.statusBar().currentMessage()
+
+
+def test_a_turn_is_not_taken_when_the_cards_changed_while_it_was_worked_out(window, qtbot):
+    s = window.session
+    window.controller.accept("warmer-low-mids")
+    window.say("a bit more")
+    window.controller.accept("warmer-less-top")  # while the worker works the turn out
+    qtbot.waitUntil(lambda: bool(window.controller.last_error), timeout=60000)
+    assert "the cards changed while 'a bit more' was worked out: say it again" in window.controller.last_error
+    assert "warmer-low-mids-2" not in s.cards and s.cards["warmer-less-top"].status == "accepted"
+    assert window.controller.history.undo_text == "accept warmer-less-top"
 
 
 def test_taste_view_and_reset(window):

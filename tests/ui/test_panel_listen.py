@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pickle
 import socket
 import subprocess
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 from pythonosc.osc_message import OscMessage
 
+from bridge.advise import advise_file
 from bridge.errors import BridgeError
 from bridge.session import Session
 from signals import pink_noise, require_executable, sine, write_wav16
@@ -100,6 +102,31 @@ def test_an_analyze_from_the_daw_opens_in_the_panel_and_decisions_come_back(pane
     assert ok.address == "/secondear/ok"
     (err,) = _ask(qtbot, inbox, address, msg("/secondear/select", "Bass"), 1)
     assert err.address == "/secondear/error" and "Vox" in err.params[1]
+
+
+def test_the_daws_bounce_and_its_words_are_worked_out_in_workers_as_in_place(panel, qtbot, vocal):
+    """Measuring an /secondear/analyze and a turn said over /secondear/intent run in the
+    panel's worker processes, not on the server's threads in the window's process; what
+    comes back is what the same work gives in place."""
+    w, address = panel
+    context = w.controller.track_context("vocal")  # the demo's genre and destination, the role asked
+    inbox = Inbox()
+    (summary,) = _ask(qtbot, inbox, address, msg("/secondear/analyze", "Vox", str(vocal), "vocal"), 1, timeout=60000)
+    assert w.jobs.processes is not None  # the panel's first task: measured in a worker process
+    here = Session.from_advice(advise_file(str(vocal.resolve()), context))
+    s = w.session
+    assert s.analysis.loudness.integrated_lufs == here.analysis.loudness.integrated_lufs
+    assert summary.params[1] == pytest.approx(here.analysis.loudness.integrated_lufs, abs=1e-3)
+    moves = [(i, c.suggestion.move) for i, c in s.cards.items()]
+    assert moves == [(i, c.suggestion.move) for i, c in here.cards.items()]
+
+    (ok,) = _ask(qtbot, inbox, address, msg("/secondear/accept", "hpf"), 1)
+    copy = pickle.loads(pickle.dumps(s))  # the same session, to take the same turn in this thread
+    copy.open_conversation()
+    turn, _ = copy.ask("brighter")
+    (summary,) = _ask(qtbot, inbox, address, msg("/secondear/intent", "brighter"), 1, timeout=60000)
+    assert summary.address == "/secondear/summary" and s.turns[-1] == turn and s.snapshot() == copy.snapshot()
+    assert summary.params[3] == len(s.cards) and w.controller.history.undo_text == "'brighter'"
 
 
 def test_liblo_oscsend_drives_the_panel_and_bad_paths_are_refused(panel, qtbot, vocal, tmp_path):

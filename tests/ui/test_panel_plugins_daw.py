@@ -12,6 +12,8 @@ from bridge.plugins import scan_plugins
 from bridge.plugins.verdicts import cached_verdict
 from bridge.plugins.mapping import find_map
 from bridge.session import Session
+from bridge.plugins.verify import verify_map
+from tests.bridge.test_plugin_host import built
 from tests.bridge.test_plugins_scan import require_fetched
 from tests.daw.ardour_session import start_ardour
 from ui.panel.dialogs import DawPushDialog, PluginVerdictsDialog
@@ -50,9 +52,48 @@ def test_the_plugin_dialog_shows_and_measures_a_maps_verdict(window, qtbot, tmp_
     assert float(text.split()[1]) == pytest.approx(0.33, abs=0.05)  # ZamEQ2's measured worst error, dB
     kept = cached_verdict(dialog.plugins[row], find_map("ZamEQ2"))
     assert kept is not None and kept["status"] == "verified"
+    assert window.jobs.processes is not None  # measured from a worker process, not a thread of the window's
+    assert kept["error_db"] == verify_map(dialog.plugins[row], find_map("ZamEQ2"))["error_db"]  # as in place
     again = PluginVerdictsDialog(window, window.jobs)  # a new dialog reads the kept verdict
     qtbot.addWidget(again)
     assert again.table.item(row, verdict_col).text() == text
+
+
+def test_a_plugin_that_crashes_or_hangs_while_verified_is_one_line_and_the_panel_lives_on(window, qtbot, tmp_path,
+                                                                                          monkeypatch):  # fmt: skip
+    """The test plugins built from tests/plugins/src: SecondEarAbort calls abort() and
+    SecondEarHang never returns once their ``trigger`` is above 0.5; a map that sets it."""
+    abort, hang = built("SecondEarAbort"), built("SecondEarHang")
+    index = tmp_path / "plugin-index.json"
+    monkeypatch.setenv("SECONDEAR_PLUGIN_INDEX", str(index))
+    scan_plugins([abort, hang], index_path=index, remember=False)
+    dialog = PluginVerdictsDialog(window, window.jobs, timeout_s=20.0)
+    qtbot.addWidget(dialog)
+    names = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
+    verdict_col = len(dialog.COLUMNS) - 1
+
+    def misbehaving(name: str) -> dict:
+        return {"plugin": name, "status": "a test", "fixed": {"trigger": 1.0},
+                "kinds": {"limiter": {"slots": [{"id": "limiter", "params": {}}]}}}  # fmt: skip
+
+    said = {}
+    for name in ("SecondEarAbort", "SecondEarHang"):
+        row = names.index(name)
+        dialog.verify_row(row, misbehaving(name))
+        assert not dialog.verify_button.isEnabled()
+        qtbot.waitUntil(dialog.verify_button.isEnabled, timeout=120000)
+        said[name] = dialog.message.text()
+        verdict = dialog.table.item(row, verdict_col).text()
+        assert verdict.startswith("failed"), verdict
+    assert said["SecondEarAbort"] == "SecondEarAbort: failed — the plugin crashed (SIGABRT)"
+    assert said["SecondEarHang"] == "SecondEarHang: failed — timed out: no answer after 20 s, killed"
+    in_place = verify_map(dialog.plugins[names.index("SecondEarAbort")], misbehaving("SecondEarAbort"), timeout_s=20.0)
+    assert in_place["reason"] == "the plugin crashed (SIGABRT)" and not in_place["ran"]
+    # the panel and its worker processes live on: the next task runs
+    window.open_demo()
+    with qtbot.waitSignal(window.session_shown, timeout=120000):
+        pass
+    assert window.last_error == "" and window.session.cards
 
 
 def test_the_push_dialog_puts_accepted_moves_on_a_real_ardour_track(window, qtbot, tmp_path):
