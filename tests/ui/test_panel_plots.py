@@ -111,6 +111,9 @@ def test_gain_reduction_of_the_compressor_after_the_ab(window, qtbot):
     (gr,) = window.controller.ab_measures.gain_reduction
     assert gr.suggestion_id == "preset-2" and gr.kind == "compressor"
     assert f"max {gr.max_db:.1f} dB, avg {gr.mean_db:.1f} dB" in window.gr_view.summary
+    assert window.gr_view.curves == []  # its tab is hidden: drawn when it is shown, not for nothing
+    window.plots_tabs.setCurrentWidget(window.gr_view)
+    assert window.gr_view.legend.isVisible() and "max" in window.gr_view.legend.text()
     t, red = window.gr_view.curves[0].getData()
     quiet, loud = np.nanmedian(red[t < 7.5]), np.nanmedian(red[t > 9])
     assert loud > quiet + 3  # the louder part is turned down more

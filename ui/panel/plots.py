@@ -74,6 +74,48 @@ def _few_points(p: pg.PlotItem) -> None:
     p.setClipToView(True)
 
 
+def _cheap_axes(p: pg.PlotItem) -> None:
+    """Axes (and the grid they draw) that repaint cheaply: ticks and grid lines at the major
+    and minor levels only — pyqtgraph's third level adds dozens of faint grid lines and made
+    a plot's repaint 3 times as long (15 ms against 5 here) — and each axis kept drawn as a
+    pixmap (Qt's item cache), drawn again only when it changes rather than replayed on every
+    repaint of its plot."""
+    for name in ("left", "bottom", "right", "top"):
+        axis = p.getAxis(name)
+        axis.setStyle(maxTickLevel=1)
+        axis.setCacheMode(pg.QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+class _Legend(QLabel):
+    """A plot's legend as one rich-text label over its top corner (``right``: the top right):
+    each entry a stroke in its curve's colour and its words. pyqtgraph's ``LegendItem``
+    lays out graphics items for each entry — 9 ms an entry on the GUI thread here, and the
+    spectrum's legend changes with every A/B and accepted EQ move."""
+
+    def __init__(self, parent: QWidget, *, right: bool) -> None:
+        super().__init__(parent)
+        self.right = right
+        self.entries: list[tuple[str, str, str]] = []  # (stroke, colour, words)
+        self.setStyleSheet(f"background: rgba(0,0,0,110); color: {COLOURS['text']}; padding: 2px 5px; font-size: 8pt;")
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.hide()
+
+    def set_entries(self, entries: Sequence[tuple[str, str, str]]) -> None:
+        entries = list(entries)
+        if entries == self.entries:
+            return
+        self.entries = entries
+        self.setText("<br>".join(f'<span style="color:{c}">{s}</span> {w}' for s, c, w in entries))
+        self.adjustSize()
+        self.setVisible(bool(entries))
+        self.place()
+
+    def place(self) -> None:
+        """Over the plot's top corner, clear of its axes."""
+        parent = self.parentWidget()
+        self.move(max(0, parent.width() - self.width() - 58) if self.right else 62, 6)
+
+
 def _readout_label(parent: QWidget) -> QLabel:
     label = QLabel("", parent)
     label.setStyleSheet(f"background: rgba(0,0,0,150); color: {COLOURS['text']}; padding: 1px 4px;")
@@ -105,13 +147,11 @@ class SpectrumView(pg.PlotWidget):
         p.setXRange(math.log10(F_LO_HZ), math.log10(F_HI_HZ), padding=0)
         p.vb.setLimits(xMin=math.log10(F_LO_HZ) - 0.05, xMax=math.log10(F_HI_HZ) + 0.05)
         p.vb.setMouseMode(pg.ViewBox.RectMode)  # drag a rectangle to zoom into it
-        self.legend = p.addLegend(offset=(-6, 4), labelTextSize="8pt")  # top right: the highs are lowest
-        self._legend_entries: list[tuple[object, str]] = []
-        self.legend.setBrush(pg.mkBrush(0, 0, 0, 110))
+        self.legend = _Legend(self, right=True)  # top right: the highs are lowest
         c = pg.mkColor(COLOURS["spectrum"])
         c.setAlpha(70)
         self.spectrum_curve = p.plot([], [], pen=pg.mkPen(COLOURS["spectrum"], width=1.8), fillLevel=-200,
-                                     brush=pg.mkBrush(c), name="spectrum")  # fmt: skip
+                                     brush=pg.mkBrush(c))  # fmt: skip
         self.compare_curve = p.plot([], [], pen=pg.mkPen(COLOURS["compare"], width=1.4, style=Qt.PenStyle.DashLine))
         self.a_curve = p.plot([], [], pen=pg.mkPen("#9fc9ee", width=1.2, style=Qt.PenStyle.DotLine))
         self.b_curve = p.plot([], [], pen=pg.mkPen(COLOURS["ok"], width=2.0))
@@ -128,6 +168,7 @@ class SpectrumView(pg.PlotWidget):
         self.eq_view.addItem(self.eq_curve_item)
         self.eq_view.addItem(self.eq_zero)
         p.vb.sigResized.connect(lambda _vb: self.eq_view.setGeometry(p.vb.sceneBoundingRect()))
+        _cheap_axes(p)
         self.readout = _readout_label(self)
         p.scene().sigMouseMoved.connect(self._hover)
         self.setToolTip("Long-term spectrum (1/3 octave, share of the total in dB); dashed: the reference or the "
@@ -171,6 +212,8 @@ class SpectrumView(pg.PlotWidget):
 
     def set_ab(self, measures: ABMeasures | None) -> None:
         """Draw A's and B's spectra over the A/B region (None: take them away)."""
+        if measures is None and self._ab is None:
+            return  # nothing drawn: nothing to take away (setting empty data repaints the plot)
         if measures is None:
             self._ab = None
             self.a_curve.setData([], [])
@@ -196,19 +239,20 @@ class SpectrumView(pg.PlotWidget):
         return self._ab
 
     def _legend(self) -> None:
-        entries = [(self.spectrum_curve, "spectrum")]
+        entries = [("━━", COLOURS["spectrum"], "spectrum")]
         if self._compare:
-            entries.append((self.compare_curve, self._compare_label))
+            entries.append(("╍╍", COLOURS["compare"], self._compare_label))
         if self._moves and self.eq_curve_item.isVisible():
-            entries.append((self.eq_curve_item, "accepted EQ (dB, right)"))
+            entries.append(("━━", COLOURS["eq"], "accepted EQ (dB, right)"))
         if self._ab is not None:
-            entries += [(self.a_curve, "A (region)"), (self.b_curve, "B processed")]
-        if entries == self._legend_entries:
-            return  # unchanged: rebuilding it costs the GUI thread a few ms an entry
-        self._legend_entries = entries
-        self.legend.clear()
-        for item, text in entries:
-            self.legend.addItem(item, text)
+            entries += [("┈┈", "#9fc9ee", "A (region)"), ("━━", COLOURS["ok"], "B processed")]
+        self.legend.set_entries(entries)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        legend = getattr(self, "legend", None)  # pyqtgraph resizes the view while it is being made
+        if legend is not None:
+            legend.place()
 
     # -- reading values ---------------------------------------------------------------------
 
@@ -254,6 +298,7 @@ class LoudnessView(pg.PlotWidget):
         p.setLabel("left", "LUFS (3 s)")
         p.vb.setMouseEnabled(x=True, y=False)
         _few_points(p)
+        _cheap_axes(p)
         self.curve = p.plot([], [], pen=pg.mkPen(COLOURS["spectrum"], width=1.6), **PER_PIXEL)
         self.b_curve = p.plot([], [], pen=pg.mkPen(COLOURS["ok"], width=1.6), **PER_PIXEL)
         self.target_line = pg.InfiniteLine(angle=0, pen=pg.mkPen(COLOURS["eq"], width=1.2, style=Qt.PenStyle.DashLine),
@@ -324,7 +369,8 @@ class LoudnessView(pg.PlotWidget):
     def set_ab(self, measures: ABMeasures | None) -> None:
         """B's short-term loudness over the region rendered (None: take it away)."""
         if measures is None:
-            self.b_curve.setData([], [])
+            if self.b_curve.getData()[0] is not None and len(self.b_curve.getData()[0]):
+                self.b_curve.setData([], [])
             return
         ld = measures.b.loudness
         step = ld.series_step_s
@@ -372,26 +418,51 @@ class GainReductionView(pg.PlotWidget):
         p.setLabel("left", "reduction dB")
         p.setLabel("bottom", "s")
         _few_points(p)
-        self.legend = p.addLegend(offset=(6, 4), labelTextSize="8pt")
-        self.legend.setBrush(pg.mkBrush(0, 0, 0, 110))
+        _cheap_axes(p)
+        self.legend = _Legend(self, right=False)
         self.curves: list[pg.PlotDataItem] = []
         self.summary = ""
+        self._measures: ABMeasures | None = None
+        self._drawn: ABMeasures | None = None
 
     def set_ab(self, measures: ABMeasures | None) -> None:
-        p = self.getPlotItem()
-        for c in self.curves:
-            p.removeItem(c)
-        self.curves = []
-        self.legend.clear()
-        lines = []
-        for i, gr in enumerate(measures.gain_reduction if measures is not None else ()):
-            text = f"{gr.kind} ({gr.suggestion_id}): max {gr.max_db:.1f} dB, avg {gr.mean_db:.1f} dB"
-            c = p.plot(measures.region_s[0] + gr.times_s, gr.reduction_db, connect="finite",
-                       pen=pg.mkPen(_GR_COLOURS[i % len(_GR_COLOURS)], width=1.6), **PER_PIXEL)  # fmt: skip
-            self.legend.addItem(c, text)
-            self.curves.append(c)
-            lines.append(text)
+        """Say the gain reduction of ``measures`` (None: take it away); its curves are drawn
+        when the view is seen (a hidden tab is not drawn for nothing)."""
+        self._measures = measures
+        lines = [f"{gr.kind} ({gr.suggestion_id}): max {gr.max_db:.1f} dB, avg {gr.mean_db:.1f} dB"
+                 for gr in (measures.gain_reduction if measures is not None else ())]  # fmt: skip
         self.summary = "; ".join(lines) if lines else (
             "no compressor, limiter, gate, de-esser or ride among the accepted moves" if measures is not None else
             "render the A/B to see the dynamics moves' gain reduction")  # fmt: skip
         self.setToolTip(self.summary)
+        if self.isVisible():
+            self._draw()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self._draw()
+        super().showEvent(event)
+
+    def _draw(self) -> None:
+        measures = self._measures
+        if measures is self._drawn:
+            return
+        self._drawn = measures
+        p = self.getPlotItem()
+        for c in self.curves:
+            p.removeItem(c)
+        self.curves = []
+        entries = []
+        for i, gr in enumerate(measures.gain_reduction if measures is not None else ()):
+            colour = _GR_COLOURS[i % len(_GR_COLOURS)]
+            c = p.plot(measures.region_s[0] + gr.times_s, gr.reduction_db, connect="finite",
+                       pen=pg.mkPen(colour, width=1.6), **PER_PIXEL)  # fmt: skip
+            entries.append(("━━", colour, f"{gr.kind} ({gr.suggestion_id}): max {gr.max_db:.1f} dB, "
+                                          f"avg {gr.mean_db:.1f} dB"))  # fmt: skip
+            self.curves.append(c)
+        self.legend.set_entries(entries)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        legend = getattr(self, "legend", None)  # pyqtgraph resizes the view while it is being made
+        if legend is not None:
+            legend.place()
