@@ -328,9 +328,9 @@ def test_a_new_bounce_of_the_same_file_replaces_its_session(window, qtbot, tmp_p
     path = tmp_path / "bounce.wav"
     noise = pink_noise(rng, 4.0, 48000)
     write_float_wav(path, noise * 0.05, 48000)
-    window.open_file(str(path))
-    qtbot.waitUntil(lambda: window.session.source == str(path) or bool(window.last_error), timeout=30000)
-    assert window.last_error == ""
+    with qtbot.waitSignal(window.session_shown, timeout=30000):  # its cards, then its plots, drawn
+        window.open_file(str(path))
+    assert window.last_error == "" and window.session.source == str(path)
     quiet = window.session.analysis.loudness.integrated_lufs
     write_float_wav(path, noise * 0.4, 48000)  # bounced again, 18.06 dB louder
     with qtbot.waitSignal(window.session_shown, timeout=30000):

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import (
     QComboBox,
@@ -87,7 +87,7 @@ class PanelWindow(QMainWindow):
         when not given).
     """
 
-    #: emitted after a session is shown and its cards are drawn
+    #: emitted after a session is shown: its cards drawn, then its plots (each in an event-loop turn of its own)
     session_shown = pyqtSignal()
     _call_main = pyqtSignal(object)
 
@@ -107,6 +107,7 @@ class PanelWindow(QMainWindow):
         self.player: ABPlayer | None = None
         self.osc_server: BridgeServer | None = None
         self._focused: str | None = None
+        self._plot_generation = 0  # draw_session's staged plot drawing: steps of an older one stop
         self._build()
         if session is not None:
             self.controller.show(session)
@@ -435,9 +436,9 @@ class PanelWindow(QMainWindow):
             self.source_combo.setItemText(j, self.controller.labels.get(other, short_name(other)))
         self.source_combo.setCurrentIndex(i)
         self._show_context(session)
-        self.refresh()
+        self._draw_cards(session)
         self._history_changed()
-        self.session_shown.emit()
+        self._draw_plots_staged()
 
     def card_changed(self, suggestion_id: str) -> None:
         s = self.session
@@ -535,8 +536,44 @@ class PanelWindow(QMainWindow):
         s = self.session
         if s is None or s.analysis is None or s.advice is None:
             return
+        self._draw_plots(s)
+        self._draw_cards(s)
+
+    def _draw_plots_staged(self) -> None:
+        """The plots of the session shown, each in an event-loop turn of its own (the spectrum,
+        then the loudness over time, then the A/B's curves), so that the window answers
+        between them; ``session_shown`` once they are drawn. Drawn at once while the window
+        is hidden (nothing to answer)."""
+        self._plot_generation += 1
+        generation = self._plot_generation
+        steps = [self._draw_spectrum, self._draw_loudness, lambda _s: self._draw_ab(self.controller.ab_measures)]
+
+        def step(i: int) -> None:
+            s = self.session
+            if generation != self._plot_generation:
+                return  # another session drawn since: its own steps draw it
+            if s is not None and s.analysis is not None and s.advice is not None:
+                steps[i](s)
+            if i + 1 < len(steps):
+                QTimer.singleShot(0, lambda: step(i + 1))
+            else:
+                self.session_shown.emit()
+
+        if self.isVisible():
+            QTimer.singleShot(0, lambda: step(0))
+            return
+        s = self.session
+        if s is not None and s.analysis is not None and s.advice is not None:
+            self._draw_plots(s)
+        self.session_shown.emit()
+
+    def _draw_plots(self, s: Session) -> None:
+        self._draw_spectrum(s)
+        self._draw_loudness(s)
+        self._draw_ab(self.controller.ab_measures)
+
+    def _draw_spectrum(self, s: Session) -> None:
         a = s.analysis
-        self.meters.show_analysis(a, s.context)
         compare, label = None, ""
         if s.context.reference is not None:
             compare, label = s.context.reference.spectrum.level_db, "reference"
@@ -544,10 +581,19 @@ class PanelWindow(QMainWindow):
             compare, label = s.context.genre.band_level_db, f"{s.context.genre.name} target"
         self.spectrum.set_data(a.spectrum.centres_hz, a.spectrum.level_db, a.sample_rate_hz, compare_db=compare,
                                compare_label=label, moves=s.chosen_moves(whole_file_only=True))  # fmt: skip
+
+    def _draw_loudness(self, s: Session) -> None:
         dest = s.context.destination
-        self.loudness_view.set_analysis(a, dest.lufs if dest is not None else None, dest.name if dest is not None else "")
+        self.loudness_view.set_analysis(s.analysis, dest.lufs if dest is not None else None,
+                                        dest.name if dest is not None else "")  # fmt: skip
         self._region_typed()
-        self._draw_ab(self.controller.ab_measures)
+
+    def _draw_cards(self, s: Session) -> None:
+        """The meters, cards, questions, what to leave alone and the notes."""
+        if s.analysis is None or s.advice is None:
+            return
+        a = s.analysis
+        self.meters.show_analysis(a, s.context)
         for card in [*self.cards.values(), *getattr(self, "question_cards", [])]:
             card.setParent(None)
             card.deleteLater()
