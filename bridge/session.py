@@ -187,6 +187,13 @@ class Session:
         self.context = context
         return self.suggest()
 
+    def use_advice(self, context: Context, advice: Advice) -> Advice:
+        """Take ``advice`` made elsewhere (a worker process: :func:`bridge.advise.advise` on
+        this session's analysis in ``context``, with its taste) as :meth:`use_context` would
+        make it here: the context becomes ``context``, the answers to unchanged cards stay."""
+        self.context = context
+        return self._show(advice)
+
     def with_intent(self, intent: str) -> Advice:
         """The same context with other intent words, suggested again (ParameterError for an
         unknown word, before anything changes)."""

@@ -6,6 +6,8 @@ plugin maps' verdicts, and a screenshot that is looked at.
 
 from __future__ import annotations
 
+import pickle
+
 import subprocess
 import sys
 
@@ -140,11 +142,17 @@ def test_export_lands_on_the_destination_as_ffmpeg_measures_it(window, qtbot, tm
 
 def test_changing_the_context_and_intent_words_suggests_again(window, qtbot):
     window.target_combo.setCurrentText(NONE)
-    window.apply_context()
+    with qtbot.waitSignal(window.session_shown, timeout=60000):  # suggested again in a worker process
+        window.apply_context()
     assert "loudness" not in window.cards and window.meters.notes["integrated"].text() == ""
+    assert window.jobs.processes is not None
+    here = pickle.loads(pickle.dumps(window.session))  # the same session, suggested again in place
+    here.with_intent("warmer")
     window.intent_edit.setText("warmer")
-    qtbot.keyClick(window.intent_edit, Qt.Key.Key_Return)
+    with qtbot.waitSignal(window.session_shown, timeout=60000):
+        qtbot.keyClick(window.intent_edit, Qt.Key.Key_Return)
     assert any(sid.startswith("warmer") for sid in window.cards), list(window.cards)
+    assert window.session.advice == here.advice and window.session.cards == here.cards
     window.intent_edit.setText("crunchier-than-ever")
     window.apply_context()
     assert "unknown" in window.last_error and window.session.context.intent == "warmer"
@@ -245,7 +253,8 @@ def test_save_a_preset_with_provenance_and_load_it_into_another_session(window, 
     added = [c for c in window.session.cards.values() if c.suggestion.aspect == "preset"]
     assert [c.final_move for c in added] == list(preset.chain.moves) and all(c.status == "accepted" for c in added)
     assert set(window.cards) >= {c.suggestion.id for c in added}
-    window.apply_context()  # suggesting again keeps the preset's cards
+    with qtbot.waitSignal(window.session_shown, timeout=60000):
+        window.apply_context()  # suggesting again keeps the preset's cards
     assert all(c.suggestion.id in window.session.cards for c in added)
 
 

@@ -11,8 +11,9 @@ layout and wiring only (Picard's controller / widget split, ``../shared/STYLE.md
 
 Long work runs through the injected ``run_task(work, on_done, on_error, on_progress)``: the
 panel's :class:`~ui.panel.workers.Jobs` (results back on the GUI thread), or a synchronous
-runner in tests (:func:`run_now`). Measuring, rendering and exporting are handed over as
-:class:`~ui.panel.tasks.Task` objects — a function and picklable arguments, the session as it is
+runner in tests (:func:`run_now`). Measuring (files, the demo, the DAW's bounces, a
+reference), suggesting again in another context, a conversation's turn, rendering and
+exporting are handed over as :class:`~ui.panel.tasks.Task` objects — a function and picklable arguments, the session as it is
 when asked — which the panel runs in a worker process, so that the window stays responsive
 while numpy and pedalboard work; what a task returns is put into the session here, on the
 GUI thread. ``to_main(fn)`` runs ``fn`` on the GUI thread (the watched folder's thread
@@ -166,6 +167,7 @@ class PanelController:
         self.region_text = ""  # the region the last A/B was asked for
         self.last_error = ""
         self.watcher: FolderWatcher | None = None
+        self._advice_asked = 0  # contexts asked to be suggested in: only the newest one's advice is taken
 
     # -- telling the view ------------------------------------------------------------------
 
@@ -262,24 +264,55 @@ class PanelController:
     # -- context ------------------------------------------------------------------------
 
     def set_context(self, *, role: str, genre: str | None, target: str | None, intent: str) -> bool:
-        """Suggest again in this context (the reference stays); False, with the error said,
-        when a name is unknown (nothing changes then)."""
+        """Suggest again in this context (the reference stays; the engine runs in a worker
+        process); False, with the error said, when a name is unknown (nothing changes then)."""
         s = self.session
         if s is None:
             return False
         request = ContextRequest(role=role, genre=genre, target=target, intent=intent,
                                  reference_path=s.context.reference_name)  # fmt: skip
         try:
-            s.use_context(request.check(reference=s.context.reference))
+            context = request.check(reference=s.context.reference)
         except ParameterError as exc:
             self._error("that context cannot be used", exc)
             return False
-        self.history.clear()
-        self._ab_stale("suggested again: render A/B again")
-        if self.view is not None:
-            self.view.draw_session(s)
-        self._status(f"suggested again: {len(s.cards)} suggestions")
+        self._suggest_again(s, context, lambda s: f"suggested again: {len(s.cards)} suggestions")
         return True
+
+    def _suggest_again(self, s: Session, context: Context, said: Callable[[Session], str],
+                       on_done: Callable[[Session], None] | None = None,
+                       on_error: Callable[[BaseException], None] | None = None) -> None:  # fmt: skip
+        """``s`` suggested again in ``context`` (:func:`.tasks.advise_in`, in a worker: the engine
+        holds the GUI thread 50 ms on a song) and drawn; ``said(s)`` in the status bar, then
+        ``on_done(s)``. Only the newest of the contexts asked meanwhile is taken."""
+        self._advice_asked += 1
+        asked = self._advice_asked
+
+        def done(advice: Any) -> None:
+            if asked != self._advice_asked:  # another context asked since: its advice is the one to show
+                failed(SessionError("other words or another context came meanwhile: those are suggested"))
+                return
+            s.use_advice(context, advice)
+            self.history.clear()
+            self._ab_stale("suggested again: render A/B again")
+            if self.view is not None and s is self.session:
+                self.view.draw_session(s)
+            self._status(said(s))
+            if on_done is not None:
+                on_done(s)
+
+        def failed(exc: BaseException) -> None:
+            if on_error is not None:
+                on_error(exc)
+            elif asked == self._advice_asked:
+                self._error("could not suggest again", exc)
+
+        if s.analysis is None:  # not measured yet: measured and suggested in place
+            s.use_context(context)
+            done(s.advice)
+            return
+        self._status("suggesting again…")
+        self.run_task(Task(tasks.advise_in, (s.analysis, context, s.taste)), done, failed, None)
 
     def answer(self, flag: str, choice: str) -> bool:
         """A question answered with one click: the context with ``--role``, ``--genre`` or
@@ -314,13 +347,8 @@ class PanelController:
             parse_request(text)  # words it cannot read: said now, before any work
             self._converse(s, text, on_done, on_error)
             return
-        s.with_intent(text)
-        self.history.clear()
-        self._ab_stale("suggested again: render A/B again")
-        if self.view is not None:
-            self.view.draw_session(s)
-        if on_done is not None:
-            on_done(s)
+        context = replace(ContextRequest.of(s.context), intent=text).check(reference=s.context.reference)
+        self._suggest_again(s, context, lambda s: f"'{text}': {len(s.cards)} suggestions", on_done, on_error)
 
     def set_reference(self, path: str | os.PathLike[str]) -> None:
         """Measure ``path`` as the reference (off the GUI thread) and suggest again."""
@@ -330,12 +358,7 @@ class PanelController:
         request = replace(ContextRequest.of(s.context), reference_path=os.path.abspath(os.fspath(path)))
 
         def done(context: Any) -> None:
-            s.use_context(context)
-            self.history.clear()
-            self._ab_stale("suggested again: render A/B again")
-            if self.view is not None and s is self.session:
-                self.view.draw_session(s)
-            self._status(f"reference {Path(path).name}: {len(s.cards)} suggestions")
+            self._suggest_again(s, context, lambda s: f"reference {Path(path).name}: {len(s.cards)} suggestions")
 
         self._status(f"measuring the reference {Path(path).name}…")
         self.run_task(Task(tasks.measure_reference, (request,)), done,
@@ -490,10 +513,7 @@ class PanelController:
         s = self.session
         if s is not None:
             s.taste = None
-            s.suggest()
-            self.history.clear()
-            if self.view is not None:
-                self.view.draw_session(s)
+            self._suggest_again(s, s.context, lambda s: f"without the taste: {len(s.cards)} suggestions")
         return aside
 
     # -- where the moves render -------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 A :class:`Task` is a module-level function and its arguments, all picklable: measuring a
 file or the demo (or a DAW track's bounce), rendering the A/B (or one card's solo and
-bypass) with its measures, exporting, measuring a reference, a conversation's turn (which
+bypass) with its measures, exporting, measuring a reference, suggesting again in another context, a conversation's turn (which
 renders and measures the accepted moves), verifying a plugin's map on the plugin. The panel's job runner (:class:`.workers.Jobs`) runs a
 task in a worker process (:mod:`.processes`), so that numpy and pedalboard, which hold
 Python's GIL for hundreds of milliseconds at a time on a long file, never stall the window;
@@ -28,11 +28,13 @@ from typing import Any
 
 import numpy as np
 
+from analyzers import Analysis
 from analyzers.context import Context
 from analyzers.moves import Move
+from analyzers.suggest import Advice
 from analyzers.suggest.turns import Reply, Turn
 from bridge.ab_measures import ABMeasures, measure_ab
-from bridge.advise import ContextRequest, advise_file, resolve_context
+from bridge.advise import ContextRequest, advise, advise_file, resolve_context
 from bridge.audition import Audition
 from bridge.chain import Chain, chain_from_moves
 from bridge.plugins import PluginInfo
@@ -158,6 +160,12 @@ def measure_track(path: str, context: Context, taste: Mapping[str, Any] | None) 
     """A DAW track's bounce measured in blocks (memory bounded) and advised in ``context``;
     its samples are read when a render needs them."""
     return Session.from_advice(advise_file(path, context, taste=taste), taste=taste)
+
+
+def advise_in(analysis: Analysis, context: Context, taste: Mapping[str, Any] | None) -> Advice:
+    """The engine's advice on ``analysis`` in ``context``, nudged by ``taste`` (what
+    :meth:`bridge.session.Session.suggest` makes in place)."""
+    return advise(analysis, context, taste=taste)
 
 
 def measure_reference(request: ContextRequest) -> Context:
