@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .chunks import Chunker
 from .kweighting import kweighting_filter
 from .loudness import MOMENTARY_SEGMENTS, default_channel_weights, gated_loudness, weighted_window_power
 from .segments import SegmentSums
@@ -32,24 +33,14 @@ class LoudnessPeakMeter:
         self._k10 = SegmentSums(self.rate, self.channels, per_second=100)
         self._segments = SegmentSums(self.rate, 1)  # the 100 ms segments' lengths
         self._truepeak = TruePeakMeter(self.channels)
-        self._chunk = int(chunk_samples)
-        self._pending: list[np.ndarray] = []
-        self._pending_samples = 0
+        self._chunker = Chunker(chunk_samples)
 
     def push(self, block: np.ndarray) -> None:
-        x = np.asarray(block)
-        if x.shape[1] == 0:
-            return
-        self._pending.append(x)
-        self._pending_samples += x.shape[1]
-        if self._pending_samples >= self._chunk:
-            self._flush()
+        chunk = self._chunker.add(np.asarray(block))
+        if chunk is not None:
+            self._measure(chunk)
 
-    def _flush(self) -> None:
-        if not self._pending:
-            return
-        chunk = np.concatenate(self._pending, axis=1) if len(self._pending) > 1 else self._pending[0]
-        self._pending, self._pending_samples = [], 0
+    def _measure(self, chunk: np.ndarray) -> None:
         chunk64 = np.where(np.isfinite(chunk), chunk, 0.0).astype(np.float64, copy=False)
         idx = self._segments.cuts(chunk.shape[1])
         idx10 = self._k10.cuts(chunk.shape[1])
@@ -63,7 +54,9 @@ class LoudnessPeakMeter:
 
     def finish(self) -> tuple[float | None, float]:
         """(integrated loudness in LUFS or None, true peak linear: the largest over channels)."""
-        self._flush()
+        rest = self._chunker.take()
+        if rest is not None:
+            self._measure(rest)
         seg, counts = self._segments.complete()
         k10, _ = self._k10.complete()
         n100 = min(seg.shape[0], k10.shape[0] // 10)  # whole 100 ms segments
