@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .chunks import Chunker
 from .convert import amplitude_to_db, power_to_db
 from .errors import ParameterError
 from .kweighting import kweighting_filter
@@ -122,8 +123,7 @@ class Analyzer:
         self._k10 = SegmentSums(rate, self.num_channels, per_second=100)
         # per 100 ms: raw energy per channel, then L·R (noise floor, stereo correlation)
         self._segments = SegmentSums(rate, self.num_channels + (1 if self._stereo else 0))
-        self._pending: list[np.ndarray] = []
-        self._pending_samples = 0
+        self._chunker = Chunker(self._chunk)
         self._nonfinite = 0
         self._first_nonfinite: int | None = None
         self._samples = 0
@@ -150,19 +150,14 @@ class Analyzer:
         if not finite.all():
             bad = np.flatnonzero(~finite.all(axis=0))
             if self._first_nonfinite is None:
-                self._first_nonfinite = self._samples + self._pending_samples + int(bad[0])
+                self._first_nonfinite = self._samples + self._chunker.held_samples + int(bad[0])
             self._nonfinite += int(np.count_nonzero(~finite))
             x = np.where(finite, x, 0.0).astype(x.dtype)
-        self._pending.append(x)
-        self._pending_samples += x.shape[1]
-        if self._pending_samples >= self._chunk:
-            self._flush()
+        chunk = self._chunker.add(x)
+        if chunk is not None:
+            self._measure(chunk)
 
-    def _flush(self) -> None:
-        if not self._pending:
-            return
-        chunk = np.concatenate(self._pending, axis=1) if len(self._pending) > 1 else self._pending[0]
-        self._pending, self._pending_samples = [], 0
+    def _measure(self, chunk: np.ndarray) -> None:
         chunk64 = chunk.astype(np.float64, copy=False)
         self._samples += chunk.shape[1]
         idx = self._segments.cuts(chunk.shape[1])
@@ -202,7 +197,9 @@ class Analyzer:
         """Measure what was pushed and return the :class:`~analyzers.records.Analysis`."""
         if self._finished:
             raise ParameterError("finish() was already called")
-        self._flush()
+        rest = self._chunker.take()
+        if rest is not None:
+            self._measure(rest)
         self._finished = True
         if self._pool is not None:
             self._pool.shutdown(wait=True)

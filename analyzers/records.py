@@ -153,7 +153,9 @@ class HumLine:
     its mean square (a sine of peak A reads 20·log10(A/√2)), ``prominence_db`` how far its
     peak bin stands over the median of the bins around it (±15 Hz, leaving out ±2 Hz), and
     ``steadiness_db`` the geometric over the arithmetic mean of its power over the frames
-    (0 dB: constant; a note that comes and goes reads far below).
+    (0 dB: constant; a note that comes and goes reads far below), ``isolation_db`` how far it
+    stands over the third-highest other peak within ±15 Hz (a loop's comb of lines reads
+    about 0 dB; hum has no siblings) and ``nearest_peak_db`` over the highest one.
     """
 
     harmonic: int
@@ -162,6 +164,8 @@ class HumLine:
     prominence_db: float
     steadiness_db: float
     stands_out: bool
+    isolation_db: float = 99.0
+    nearest_peak_db: float = 99.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

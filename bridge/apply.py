@@ -20,7 +20,7 @@ import numpy as np
 
 from analyzers import Analysis, Analyzer, analyze
 from analyzers.context import Context, Destination
-from analyzers.loudness_meter import LoudnessPeakMeter
+from analyzers.loudness_meter import LoudnessPeakMeter, integrated_lufs
 from analyzers.moves import EQ_KINDS, Move
 from analyzers.suggest import Advice, Suggestion
 from analyzers.suggest.taste import preferred_destination
@@ -174,7 +174,7 @@ def _drive_move(move: Move, drive_db: float, ceiling_dbtp: float, tp_dbtp: float
 def _closed_loop_loudness(y: np.ndarray, rate: float, move: Move, destination: Destination | None,
                           warnings: list[str]) -> tuple[np.ndarray, Move]:  # fmt: skip
     """``y`` brought to the goal loudness, and the move that did it."""
-    now = analyze(y, rate).loudness.integrated_lufs
+    now = integrated_lufs(y, rate)
     if now is None:
         warnings.append("no loudness left to adjust after the other moves")
         return y, move
@@ -185,7 +185,7 @@ def _closed_loop_loudness(y: np.ndarray, rate: float, move: Move, destination: D
     for _ in range(4):
         m = _drive_move(move, drive, ceiling, tp_dbtp)
         out = render_move(y, rate, m)
-        got = analyze(out, rate).loudness.integrated_lufs
+        got = integrated_lufs(out, rate)
         if got is None or abs(got - goal_lufs) <= LOUDNESS_TOLERANCE_LU:
             break
         drive += goal_lufs - got
@@ -262,8 +262,8 @@ def run_apply(
         if c.figure == "section_lufs":
             s = next(s for s in chosen if s.id == c.suggestion_id)
             a, b = (int(t * rate) for t in s.region_s)
-            c = Check(c.suggestion_id, c.figure, analyze(audio[:, a:b], rate).loudness.integrated_lufs,
-                      c.predicted, analyze(written[:, a:b], rate).loudness.integrated_lufs)  # fmt: skip
+            c = Check(c.suggestion_id, c.figure, integrated_lufs(audio[:, a:b], rate), c.predicted,
+                      integrated_lufs(written[:, a:b], rate))  # fmt: skip
         final.append(c)
     warnings += _missed(final)
     report = ApplyReport(output=str(out_path), accepted=tuple(s.id for s in chosen), checks=tuple(final),

@@ -2,8 +2,10 @@
 
 :func:`audition` renders a chain over the whole file or a region of it and returns A and
 B over the same samples, with the louder of the two turned down so that both have the
-same integrated loudness (BS.1770-4, measured with :func:`analyzers.analyze`): a louder
-version always sounds "better", so the comparison is only fair at equal loudness. The
+same integrated loudness (BS.1770-4, measured with
+:func:`analyzers.loudness_meter.integrated_lufs`, the figure :func:`analyzers.analyze`
+gives): a louder version always sounds "better", so the comparison is only fair at equal
+loudness. The
 gain applied to each and the loudness offset removed are reported, with the latency the
 chain host compensated (plugins' reported latency; A and B line up sample for sample).
 
@@ -30,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from analyzers import analyze
+from analyzers.loudness_meter import integrated_lufs
 
 from .errors import BridgeError
 from .slots import render_slots
@@ -120,8 +122,7 @@ class Audition:
 
 
 def _lufs(x: np.ndarray, rate: float) -> float | None:
-    v = analyze(x, rate).loudness.integrated_lufs
-    return None if v is None or not math.isfinite(v) else float(v)
+    return integrated_lufs(x, rate)
 
 
 def audition(audio: np.ndarray, sample_rate_hz: float, slots: Sequence[Any], *,

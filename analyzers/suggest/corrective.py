@@ -7,7 +7,9 @@
   broad trend (:mod:`.fine`) between 100 Hz and 12 kHz is named by its region (mud,
   boxiness, nasal, harshness, sibilance, or a resonance) and answered with a bell cut
   fitted to it, centred where the bump peaks. The role's own register is left alone (a
-  kick's 60 Hz is the point of a kick), and so is the knee of any roll-off.
+  kick's 60 Hz is the point of a kick), and so is the knee of any roll-off. A bump must
+  also be there in three frames in four (:data:`HELD_DB`): a note that comes back often
+  piles its partials up in the long-term spectrum, a fixed bell lifts every frame.
 * Steady bumps on a voice: a bell that stands :data:`STEADY_BUMP_DB` or more in at least
   three frames in four (:mod:`analyzers.steady`) is a fixed filter — an EQ, the microphone,
   the room — since a voice's own resonances move with every vowel. It is answered like a
@@ -43,6 +45,13 @@ ROUGHNESS_FACTOR = 6.0
 #: voices of corpus-real read at most +2.9 dB, espeak-ng's (a formant synthesiser's fixed
 #: source filter) +5.9 dB; +8 dB, Q 2 bells at 500 Hz on the real voices +7.2 to +9.5 dB.
 STEADY_BUMP_DB = 6.5
+#: On any source, a long-term bump must also stand this high (dB) in three frames in four
+#: (:mod:`analyzers.steady`): an EQ's, a microphone's or a room's bell lifts every frame by
+#: its gain, while a note that comes back often piles its partials up in the long-term
+#: spectrum without being there most of the time. On the tonal benchmark's cases every bump
+#: found at an added +8 dB bell read +4.7 dB or more; two clean LMMS stems' cuts (+1.0 and
+#: −1.6 dB) go.
+HELD_DB = 3.5
 #: A flank this steep (dB/oct) beside a steady bump is a filter's knee, not a bell.
 FLANK_DB_OCT = 15.0
 #: Qs a steady cut may take (narrower than fitted when the long-term bump is narrower).
@@ -214,7 +223,9 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
     # four is the voice's own formants (steady_bumps below answers the ones that are)
     by_frames = analysis.steady is not None and ctx.role.name in STEADY_ROLES
     for x in found:
-        if by_frames or x.height_db < need or (guard is not None and guard[0] <= x.freq_hz <= guard[1]):
+        if by_frames or (guard is not None and guard[0] <= x.freq_hz <= guard[1]):
+            continue
+        if x.height_db < need or _fleeting(analysis, x.freq_hz):
             continue
         if _shoulder(x, lim):
             continue
@@ -250,8 +261,9 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
     if not out:
         outside = [x for x in found if guard is None or not guard[0] <= x.freq_hz <= guard[1]]
         shoulders = [x for x in outside if x.height_db >= need and _shoulder(x, lim)]
-        outside = [x for x in outside if x not in shoulders]
-        other = "other " if shoulders else ""
+        fleeting = [x for x in outside if x.height_db >= need and x not in shoulders and _fleeting(analysis, x.freq_hz)]
+        outside = [x for x in outside if x not in shoulders and x not in fleeting]
+        other = "other " if shoulders or fleeting else ""
         worst = f"largest {other}{max(x.height_db for x in outside):+.1f} dB" if outside else f"none {other}reaches {BUMP_DB:g} dB"
         extra = f"; the spectrum's own roughness is ±{rough:.1f} dB" if need > BUMP_DB else ""
         where = f" outside a {ctx.role.name}'s own register ({hz(guard[0])}–{hz(guard[1])})" if guard else ""
@@ -266,7 +278,13 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
                     f"moments in four{steadiest}: a voice's own resonances move with the vowels{bumps_seen}",
             )]  # fmt: skip
         but = " but the passband's shoulder" if shoulders else ""
+        but += (" or bumps that come and go" if shoulders else " but bumps that come and go") if fleeting else ""
         shoulder = "".join(
+            f"; {hz(x.lo_hz)}–{hz(x.hi_hz)} (+{x.height_db:.1f} dB) is there in fewer than three moments in four "
+            f"(a bell there stands {_steady_near(analysis, x.freq_hz):+.1f} dB in three in four): notes that come "
+            "back often pile up in the long-term spectrum, a fixed resonance lifts every moment"
+            for x in fleeting[:1])  # fmt: skip
+        shoulder += "".join(
             f"; {hz(x.lo_hz)}–{hz(x.hi_hz)} (+{x.height_db:.1f} dB) lies within an octave of the edge of a narrowband "
             f"source (its content runs {hz(lim.low_hz)}–{hz(lim.high_hz)}): the passband's own shape, not a resonance"
             for x in shoulders[:1])  # fmt: skip
@@ -296,6 +314,25 @@ def steady_bumps(analysis: Analysis, ctx: Context, zone: tuple[float, float],
         if all(abs(math.log2(p[0] / o[0])) > 1 / 3 for o in out):
             out.append(p)
     return out
+
+
+def _steady_near(analysis: Analysis, freq_hz: float) -> float | None:
+    """The most a bell within 1/12 octave of ``freq_hz`` stands in three frames in four (dB),
+    or None when the frames were not measured there."""
+    st = analysis.steady
+    if st is None:
+        return None
+    f = np.array(st.centres_hz)
+    near = np.abs(np.log2(f / freq_hz)) <= 1 / 12
+    return float(np.max(np.array(st.gain_db)[near])) if near.any() else None
+
+
+def _fleeting(analysis: Analysis, freq_hz: float) -> bool:
+    """A long-term bump that is not there in three frames in four (a bell there stands under
+    :data:`HELD_DB` in the frames' lower quartile): notes that come back often, not a fixed
+    filter. False when the frames were not measured there (a short file, under 100 Hz)."""
+    held = _steady_near(analysis, freq_hz)
+    return held is not None and held < HELD_DB
 
 
 def _filter_flank(f: np.ndarray, level: np.ndarray, freq_hz: float) -> bool:

@@ -33,6 +33,7 @@ import pytest
 from pedalboard.io import AudioFile
 
 import analyzers
+from analyzers.loudness_meter import integrated_lufs
 from signals import require_executable, sine
 
 pytestmark = pytest.mark.ffmpeg
@@ -218,6 +219,8 @@ def check_against_ffmpeg(ffmpeg: str, x: np.ndarray, rate: int, layout: str, tmp
     assert mine["integrated_lufs"] is not None, figures
     assert math.isfinite(ff["integrated_lufs"]), figures
     assert abs(mine["integrated_lufs"] - ff["integrated_lufs"]) <= INTEGRATED_TOL_LU, f"integrated: {figures}"
+    quick = integrated_lufs(x, rate)  # the A/B's and the loudness move's meter: the same figure
+    assert quick is not None and abs(quick - ff["integrated_lufs"]) <= INTEGRATED_TOL_LU, f"quick {quick}: {figures}"
     if ff["lra_lu"] != 0.0:
         assert mine["lra_lu"] is not None, f"LRA: {figures}"
         assert abs(mine["lra_lu"] - ff["lra_lu"]) <= LRA_TOL_LU, f"LRA: {figures}"
