@@ -555,17 +555,26 @@ class PanelWindow(QMainWindow):
             if s is not None and s.analysis is not None and s.advice is not None:
                 steps[i](s)
             if i + 1 < len(steps):
-                QTimer.singleShot(0, lambda: step(i + 1))
+                self._later(lambda: step(i + 1))
             else:
                 self.session_shown.emit()
 
         if self.isVisible():
-            QTimer.singleShot(0, lambda: step(0))
+            self._later(lambda: step(0))
             return
         s = self.session
         if s is not None and s.analysis is not None and s.advice is not None:
             self._draw_plots(s)
         self.session_shown.emit()
+
+    def _later(self, fn: Callable[[], None]) -> None:
+        """``fn`` in the event loop's next turn, unless this window is gone by then (a timer of
+        its own, deleted with it)."""
+        timer = QTimer(self)
+        timer.setSingleShot(True)
+        timer.timeout.connect(fn)
+        timer.timeout.connect(timer.deleteLater)
+        timer.start(0)
 
     def _draw_plots(self, s: Session) -> None:
         self._draw_spectrum(s)
