@@ -162,7 +162,12 @@ def find_hum(mean_power: np.ndarray, geo_power: np.ndarray, sample_rate_hz: floa
         ln = _line(mean_power, geo_power, df, to_ms, k, k * f0, 0.1 + 0.01 * k, steady_ok)
         if ln is not None:
             measured.append(ln)
-    lines = [ln for ln in measured if ln.stands_out]
+    # once the mains is known, a steady line on its grid that stands over its floor and is
+    # the highest peak around is notched, even when a neighbour comes close (a 250 Hz hum
+    # line 2.8 dB over a synth's line); a loop's comb, whose lines are as high as their
+    # siblings, is not
+    lines = [ln for ln in measured if ln.stands_out or (
+        steady_ok and ln.prominence_db >= LINE_DB and ln.steadiness_db >= STEADY_DB and ln.nearest_peak_db >= 1.0)]
     if not _evidence([ln for ln in measured if ln.harmonic <= 8], steady_ok):  # the same test around f0
         return HumResult(mains_hz=None, fundamental_hz=None, lines=(), resolution_hz=round(df, 3), frames=frames)
     return HumResult(mains_hz=mains, fundamental_hz=round(f0, 3), lines=tuple(lines), resolution_hz=round(df, 3),
