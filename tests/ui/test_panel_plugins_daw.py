@@ -67,7 +67,7 @@ def test_a_plugin_that_crashes_or_hangs_while_verified_is_one_line_and_the_panel
     index = tmp_path / "plugin-index.json"
     monkeypatch.setenv("SECONDEAR_PLUGIN_INDEX", str(index))
     scan_plugins([abort, hang], index_path=index, remember=False)
-    dialog = PluginVerdictsDialog(window, window.jobs, timeout_s=20.0)
+    dialog = PluginVerdictsDialog(window, window.jobs, timeout_s=5.0)
     qtbot.addWidget(dialog)
     names = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
     verdict_col = len(dialog.COLUMNS) - 1
@@ -86,8 +86,8 @@ def test_a_plugin_that_crashes_or_hangs_while_verified_is_one_line_and_the_panel
         verdict = dialog.table.item(row, verdict_col).text()
         assert verdict.startswith("failed"), verdict
     assert said["SecondEarAbort"] == "SecondEarAbort: failed — the plugin crashed (SIGABRT)"
-    assert said["SecondEarHang"] == "SecondEarHang: failed — timed out: no answer after 20 s, killed"
-    in_place = verify_map(dialog.plugins[names.index("SecondEarAbort")], misbehaving("SecondEarAbort"), timeout_s=20.0)
+    assert said["SecondEarHang"] == "SecondEarHang: failed — timed out: no answer after 5 s, killed"
+    in_place = verify_map(dialog.plugins[names.index("SecondEarAbort")], misbehaving("SecondEarAbort"), timeout_s=5.0)
     assert in_place["reason"] == "the plugin crashed (SIGABRT)" and not in_place["ran"]
     # the panel and its worker processes live on: the next task runs
     window.open_demo()
