@@ -2,9 +2,10 @@
 
 A :class:`Task` is a module-level function and its arguments, all picklable: measuring a
 file or the demo (or a DAW track's bounce), rendering the A/B (or one card's solo and
-bypass) with its measures, exporting, measuring a reference, suggesting again in another context, a conversation's turn (which
-renders and measures the accepted moves), verifying a plugin's map on the plugin. The panel's job runner (:class:`.workers.Jobs`) runs a
-task in a worker process (:mod:`.processes`), so that numpy and pedalboard, which hold
+bypass) with its measures, exporting, measuring a reference, suggesting again in another
+context, a conversation's turn (which renders and measures the accepted moves), verifying a
+plugin's map on the plugin. The panel's job runner (:class:`.workers.Jobs`) runs a task in
+a worker process (:mod:`.processes`), so that numpy and pedalboard, which hold
 Python's GIL for hundreds of milliseconds at a time on a long file, never stall the window;
 a synchronous runner (:func:`.controller.run_now`, the tests) calls it in place. Either way
 the task works on the session as the controller handed it over and returns what the
