@@ -109,6 +109,9 @@ class PanelWindow(QMainWindow):
         self._focused: str | None = None
         self._plot_generation = 0  # draw_session's staged plot drawing: steps of an older one stop
         self._build()
+        # PyQt6 makes QStyle's Python enums the first time a style is handed out: 40-50 ms
+        # once, which a card's re-polish otherwise pays when the first file's cards are drawn
+        self.style()
         if session is not None:
             self.controller.show(session)
 
