@@ -124,7 +124,18 @@ def _readout_label(parent: QWidget) -> QLabel:
     return label
 
 
-class SpectrumView(pg.PlotWidget):
+class _PlotWithLegend(pg.PlotWidget):
+    """A plot whose :class:`_Legend` (``self.legend``, made by the subclass) keeps to its
+    top corner when the plot is resized."""
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        legend = getattr(self, "legend", None)  # pyqtgraph resizes the view while it is being made
+        if legend is not None:
+            legend.place()
+
+
+class SpectrumView(_PlotWithLegend):
     """Spectrum, comparison, EQ response and (after an A/B) A and B; see the module."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -247,12 +258,6 @@ class SpectrumView(pg.PlotWidget):
         if self._ab is not None:
             entries += [("┈┈", "#9fc9ee", "A (region)"), ("━━", COLOURS["ok"], "B processed")]
         self.legend.set_entries(entries)
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().resizeEvent(event)
-        legend = getattr(self, "legend", None)  # pyqtgraph resizes the view while it is being made
-        if legend is not None:
-            legend.place()
 
     # -- reading values ---------------------------------------------------------------------
 
@@ -407,7 +412,7 @@ class LoudnessView(pg.PlotWidget):
         self.readout.show()
 
 
-class GainReductionView(pg.PlotWidget):
+class GainReductionView(_PlotWithLegend):
     """Each dynamics move's gain reduction over the A/B region (dB down, upwards)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -460,9 +465,3 @@ class GainReductionView(pg.PlotWidget):
                                           f"avg {gr.mean_db:.1f} dB"))  # fmt: skip
             self.curves.append(c)
         self.legend.set_entries(entries)
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().resizeEvent(event)
-        legend = getattr(self, "legend", None)  # pyqtgraph resizes the view while it is being made
-        if legend is not None:
-            legend.place()
