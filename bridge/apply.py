@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -281,11 +281,17 @@ def _missed(checks: Sequence[Check]) -> tuple[str, ...]:
 def _analysis_through(info: AudioInfo, moves: Sequence[Move]) -> Analysis:
     """The file rendered through ``moves`` block by block and measured (nothing written)."""
     analyzer = Analyzer(info.sample_rate_hz, info.num_channels)
+    for block in _rendered_blocks(info, moves):
+        analyzer.push(block)
+    return analyzer.finish()
+
+
+def _rendered_blocks(info: AudioInfo, moves: Sequence[Move]) -> Iterator[np.ndarray]:
+    """The file read block by block and rendered through ``moves``, then their tails."""
     renderer = BlockRenderer(moves, info.sample_rate_hz, info.num_channels)
     for block in iter_blocks(info):
-        analyzer.push(renderer.process(block))
-    analyzer.push(renderer.finish())
-    return analyzer.finish()
+        yield renderer.process(block)
+    yield renderer.finish()
 
 
 def _apply_streamed(info: AudioInfo, chosen: Sequence[Suggestion], destination: Destination | None,
@@ -320,11 +326,9 @@ def _apply_streamed(info: AudioInfo, chosen: Sequence[Suggestion], destination: 
                 warnings.append("no loudness left to adjust after the other moves")
             else:
                 moves += _closed_loop_streamed(info, moves, now, _dbtp(tp_lin), level.move, destination)
-    renderer = BlockRenderer(moves, rate, info.num_channels)
     with open_audio_output(out_path, rate, info.num_channels) as out:
-        for block in iter_blocks(info):
-            out.write(renderer.process(block))
-        out.write(renderer.finish())
+        for block in _rendered_blocks(info, moves):
+            out.write(block)
     if out.peak > 1.0:
         warnings.append(f"the result peaks at {20 * math.log10(out.peak):+.1f} dBFS: accept a limiter (--target) "
                         "or lower the gain before a fixed-point export")  # fmt: skip
@@ -338,10 +342,8 @@ def _dbtp(peak_lin: float) -> float:
 def _measure_pass(info: AudioInfo, moves: Sequence[Move]) -> tuple[float | None, float]:
     """One pass over the file through ``moves``: (integrated LUFS or None, true peak linear)."""
     meter = LoudnessPeakMeter(info.sample_rate_hz, info.num_channels)
-    renderer = BlockRenderer(moves, info.sample_rate_hz, info.num_channels)
-    for block in iter_blocks(info):
-        meter.push(renderer.process(block))
-    meter.push(renderer.finish())
+    for block in _rendered_blocks(info, moves):
+        meter.push(block)
     return meter.finish()
 
 
