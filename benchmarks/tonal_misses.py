@@ -31,7 +31,6 @@ import sys
 
 import common as c
 import ears
-import numpy as np
 from ears import Case, tonal
 
 from analyzers import analyze
@@ -39,15 +38,6 @@ from analyzers.context import make_context
 from analyzers.suggest import corrective as cr
 from analyzers.suggest.fine import features, fine, limits
 from bridge.advise import advise
-
-
-def _steady_at(analysis, freq_hz: float) -> float | None:
-    st = analysis.steady
-    if st is None:
-        return None
-    f = np.array(st.centres_hz)
-    near = np.abs(np.log2(f / freq_hz)) <= 1 / 6
-    return float(np.max(np.array(st.gain_db)[near])) if near.any() else None
 
 
 def _zone(analysis) -> tuple[float, float]:
@@ -113,7 +103,7 @@ def main() -> int:
         kind = "stem" if "/" in k.source else "real"
         tally[(kind, why)] += 1
         fc = k.truth["freq_hz"]
-        s_dmg, s_clean = _steady_at(a, fc), _steady_at(clean[k.source], fc)
+        s_dmg, s_clean = cr._steady_near(a, fc, 1 / 6), cr._steady_near(clean[k.source], fc, 1 / 6)
         rows.append([k.name, k.role, why, "–" if height is None else f"{height:+.1f}",
                      "–" if s_dmg is None else f"{s_dmg:+.1f}", "–" if s_clean is None else f"{s_clean:+.1f}"])  # fmt: skip
     print(c.md_table(["case", "role", "rule", "bump (dB)", "steady (dB)", "steady clean (dB)"], rows, "lllrrr"))

@@ -316,14 +316,14 @@ def steady_bumps(analysis: Analysis, ctx: Context, zone: tuple[float, float],
     return out
 
 
-def _steady_near(analysis: Analysis, freq_hz: float) -> float | None:
-    """The most a bell within 1/12 octave of ``freq_hz`` stands in three frames in four (dB),
-    or None when the frames were not measured there."""
+def _steady_near(analysis: Analysis, freq_hz: float, within_oct: float = 1 / 12) -> float | None:
+    """The most a bell within ``within_oct`` octave of ``freq_hz`` stands in three frames in
+    four (dB), or None when the frames were not measured there."""
     st = analysis.steady
     if st is None:
         return None
     f = np.array(st.centres_hz)
-    near = np.abs(np.log2(f / freq_hz)) <= 1 / 12
+    near = np.abs(np.log2(f / freq_hz)) <= within_oct
     return float(np.max(np.array(st.gain_db)[near])) if near.any() else None
 
 
