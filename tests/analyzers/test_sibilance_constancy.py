@@ -11,34 +11,18 @@ import math
 import numpy as np
 import pedalboard as pb
 import pytest
-from scipy.signal import resample_poly
 
 from analyzers import analyze
-from analyzers.context import make_context
 from analyzers.sibilance import (
     CENTRES_HZ,
     CONSTANT_CONTRAST_DB,
     SHARED_PEAK_MIN,
-    SibilanceMeter,
     _peak_share,
 )
 from analyzers.suggest import suggest
 from voices import RATE, speak
 
-SIBILANT = "She sells sea shells by the sea shore, and the sun sets slowly on the sandy coast."
-VOCAL = make_context(role_name="vocal")
-
-
-def _reading(x: np.ndarray):
-    m = SibilanceMeter(RATE, x.shape[0])
-    m.process(x)
-    return m.finish()
-
-
-def _narrowband(x: np.ndarray) -> np.ndarray:
-    """Through 16 kHz and back: nothing above ~7.5 kHz, as corpus-real v01 and v06."""
-    return resample_poly(resample_poly(x.astype(np.float64), 1, 3, axis=1), 3, 1, axis=1).astype(np.float32)
-
+from tests.analyzers.sibilant import SIBILANT, VOCAL, narrowband, reading
 
 def _bell(x: np.ndarray, centre_hz: float) -> np.ndarray:
     return pb.PeakFilter(cutoff_frequency_hz=centre_hz, gain_db=12.0, q=3.0)(x, RATE)
@@ -47,7 +31,7 @@ def _bell(x: np.ndarray, centre_hz: float) -> np.ndarray:
 def _on_esses(x: np.ndarray, centre_hz: float) -> np.ndarray:
     """The same bell on the esses only (the meter's bursts, 20 ms wider, 5 ms cross-fades)."""
     w = np.zeros(x.shape[1])
-    for a, b in _reading(x).burst_times_s:
+    for a, b in reading(x).burst_times_s:
         w[max(0, int((a - 0.02) * RATE)) : int((b + 0.02) * RATE)] = 1.0
     w = np.convolve(w, np.ones(int(0.005 * RATE)) / int(0.005 * RATE), mode="same")
     return (x * (1 - w) + _bell(x, centre_hz) * w).astype(np.float32)
@@ -65,13 +49,13 @@ def voice() -> np.ndarray:
 
 @pytest.mark.parametrize(("band", "constant_hz", "esses_hz"), [("narrow", 4500.0, 4500.0), ("full", 6500.0, 7000.0)])
 def test_a_constant_boost_gets_a_static_cut_the_same_boost_on_the_esses_a_deesser(voice, band, constant_hz, esses_hz):
-    x = _narrowband(voice) if band == "narrow" else voice
+    x = narrowband(voice) if band == "narrow" else voice
     # the clean control: as spoken, no sibilance move
-    assert _reading(x).peak_db < -16.0
+    assert reading(x).peak_db < -16.0
     assert not _sibilance_moves(x)
 
     bright = _bell(x, constant_hz)
-    r = _reading(bright)
+    r = reading(bright)
     assert r.sibilant and r.constant, r
     assert r.contrast_db < CONSTANT_CONTRAST_DB and r.peak_share >= SHARED_PEAK_MIN + 0.2, r
     moves = _sibilance_moves(bright)
@@ -80,7 +64,7 @@ def test_a_constant_boost_gets_a_static_cut_the_same_boost_on_the_esses_a_deesse
     assert "constant" in moves[0].why and "fricatives" in moves[0].why
 
     loud = _on_esses(x, esses_hz)
-    r = _reading(loud)
+    r = reading(loud)
     assert r.sibilant and not r.constant, r
     assert r.peak_share < SHARED_PEAK_MIN - 0.15, r
     if band == "narrow":

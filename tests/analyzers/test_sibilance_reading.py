@@ -9,41 +9,24 @@ import math
 import numpy as np
 import pedalboard as pb
 import pytest
-from scipy.signal import resample_poly
 
 from analyzers import analyze
-from analyzers.context import make_context
-from analyzers.sibilance import PEAK_LIMIT_DB, SibilanceMeter
+from analyzers.sibilance import PEAK_LIMIT_DB
 from analyzers.suggest import suggest
 from voices import RATE, speak
 
-SIBILANT = "She sells sea shells by the sea shore, and the sun sets slowly on the sandy coast."
-VOCAL = make_context(role_name="vocal")
-
-
-def _reading(x: np.ndarray):
-    m = SibilanceMeter(RATE, x.shape[0])
-    m.process(x)
-    return m.finish()
-
+from tests.analyzers.sibilant import SIBILANT, VOCAL, narrowband, reading
 
 def _on_bursts(x: np.ndarray, centre_hz: float, gain_db: float = 12.0) -> np.ndarray:
     """``x`` with a bell (Q 3) on its own esses only (the meter's bursts, 20 ms wider,
     5 ms cross-fades): esses made louder, the vowels untouched."""
     boosted = pb.PeakFilter(cutoff_frequency_hz=centre_hz, gain_db=gain_db, q=3.0)(x, RATE)
     w = np.zeros(x.shape[1])
-    for a, b in _reading(x).burst_times_s:
+    for a, b in reading(x).burst_times_s:
         w[max(0, int((a - 0.02) * RATE)) : int((b + 0.02) * RATE)] = 1.0
     fade = int(0.005 * RATE)
     w = np.convolve(w, np.ones(fade) / fade, mode="same")
     return (x * (1 - w) + boosted * w).astype(np.float32)
-
-
-def _narrowband(x: np.ndarray) -> np.ndarray:
-    """Through 16 kHz and back (scipy's polyphase filter): nothing above ~7.5 kHz, as a
-    wideband-telephone or G.722 voice-over."""
-    y = resample_poly(resample_poly(x.astype(np.float64), 1, 3, axis=1), 3, 1, axis=1)
-    return y.astype(np.float32)
 
 
 def _hum(x: np.ndarray, mains_hz: float) -> np.ndarray:
@@ -67,7 +50,7 @@ def voice() -> np.ndarray:
 @pytest.mark.parametrize("mains_hz", [50.0, 60.0])
 def test_hum_moves_neither_the_sibilance_reading_nor_the_moves(voice, mains_hz):
     for x in (voice, _on_bursts(voice, 7000.0)):  # a clean voice, and one whose esses are loud
-        clean, hummed = _reading(x), _reading(_hum(x, mains_hz))
+        clean, hummed = reading(x), reading(_hum(x, mains_hz))
         assert abs(clean.voice_dbfs - hummed.voice_dbfs) <= 0.5, (clean.voice_dbfs, hummed.voice_dbfs)
         assert abs(clean.excess_db - hummed.excess_db) <= 0.5, (clean.excess_db, hummed.excess_db)
         assert abs(clean.peak_db - hummed.peak_db) <= 0.5, (clean.peak_db, hummed.peak_db)
@@ -84,9 +67,9 @@ def test_hum_moves_neither_the_sibilance_reading_nor_the_moves(voice, mains_hz):
 
 @pytest.mark.parametrize("centre_hz", [4500.0, 5500.0, 6500.0])
 def test_louder_esses_on_a_narrowband_voice_are_heard(voice, centre_hz):
-    nb = _narrowband(voice)
+    nb = narrowband(voice)
     loud = _on_bursts(nb, centre_hz)
-    clean, sib = _reading(nb), _reading(loud)
+    clean, sib = reading(nb), reading(loud)
     # the band's power hardly tells them apart (most of 4–10 kHz is empty), the peak does
     assert clean.peak_db < PEAK_LIMIT_DB < sib.peak_db, (clean.peak_db, sib.peak_db)
     moves = _sibilance_moves(suggest(analyze(loud, RATE), VOCAL))
@@ -106,5 +89,5 @@ def test_voices_as_spoken_get_no_deesser(name):
     # variant en-us+f3 reads -15.35 dB, 0.35 dB under the limit (its fricatives are loud
     # against its vowels), and is left out as no clean control
     x = speak(SIBILANT, voice=name)
-    assert _reading(x).peak_db < PEAK_LIMIT_DB - 1.0
+    assert reading(x).peak_db < PEAK_LIMIT_DB - 1.0
     assert not _sibilance_moves(suggest(analyze(x, RATE), VOCAL))
