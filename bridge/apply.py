@@ -20,6 +20,7 @@ import numpy as np
 
 from analyzers import Analysis, Analyzer, analyze
 from analyzers.context import Context, Destination
+from analyzers.convert import amplitude_to_db
 from analyzers.loudness_meter import LoudnessPeakMeter, integrated_lufs
 from analyzers.moves import EQ_KINDS, Move
 from analyzers.suggest import Advice, Suggestion
@@ -31,7 +32,15 @@ from .checks import BAND_TOLERANCE_DB, Check, checks_for
 from .errors import BridgeError
 from .files import check_output
 from .measure import analyze_file
-from .render import BlockRenderer, order_moves, render_chain, render_move, render_region, true_peak_dbtp
+from .render import (
+    LIMIT_TRIM_UNDER_DB,
+    BlockRenderer,
+    order_moves,
+    render_chain,
+    render_move,
+    render_region,
+    true_peak_dbtp,
+)
 
 LOUDNESS_TOLERANCE_LU = 0.1
 
@@ -325,7 +334,7 @@ def _apply_streamed(info: AudioInfo, chosen: Sequence[Suggestion], destination: 
             if now is None:
                 warnings.append("no loudness left to adjust after the other moves")
             else:
-                moves += _closed_loop_streamed(info, moves, now, _dbtp(tp_lin), level.move, destination)
+                moves += _closed_loop_streamed(info, moves, now, amplitude_to_db(tp_lin), level.move, destination)
     with open_audio_output(out_path, rate, info.num_channels) as out:
         for block in _rendered_blocks(info, moves):
             out.write(block)
@@ -333,10 +342,6 @@ def _apply_streamed(info: AudioInfo, chosen: Sequence[Suggestion], destination: 
         warnings.append(f"the result peaks at {20 * math.log10(out.peak):+.1f} dBFS: accept a limiter (--target) "
                         "or lower the gain before a fixed-point export")  # fmt: skip
     return warnings
-
-
-def _dbtp(peak_lin: float) -> float:
-    return 20 * math.log10(peak_lin) if peak_lin > 0 else -math.inf
 
 
 def _measure_pass(info: AudioInfo, moves: Sequence[Move]) -> tuple[float | None, float]:
@@ -354,9 +359,9 @@ def _trimmed_pass(info: AudioInfo, moves: list[Move]) -> tuple[list[Move], float
     lufs, tp_lin = _measure_pass(info, moves)
     if moves and moves[-1].kind == "limiter":
         ceiling = moves[-1].params["ceiling_dbtp"]
-        tp = _dbtp(tp_lin)
+        tp = amplitude_to_db(tp_lin)
         if tp > ceiling:
-            moves = [*moves, Move("gain", {"gain_db": ceiling - tp - 0.02})]
+            moves = [*moves, Move("gain", {"gain_db": ceiling - tp - LIMIT_TRIM_UNDER_DB})]
             lufs, tp_lin = _measure_pass(info, moves)
     return moves, lufs, tp_lin
 

@@ -58,6 +58,9 @@ CHAIN_ORDER = ("dehum", "notch", "highpass", "lowpass", "noise_reduction", "pola
 #: The limiter aims this far under the ceiling: ffmpeg's ebur128 (192 kHz resampling) reads
 #: true peaks up to ~0.2 dB above BS.1770's 4x interpolator, and both meters must agree.
 _LIMITER_MARGIN_DB = 0.3
+#: A limiter's result still over its ceiling (a rounding residue) is trimmed to this far under
+#: it; the streamed render (:mod:`bridge.apply`) trims by the same figure, sample for sample.
+LIMIT_TRIM_UNDER_DB = 0.02
 
 
 class RenderError(BridgeError):
@@ -201,7 +204,7 @@ def limit(x: np.ndarray, sample_rate_hz: float, *, ceiling_dbtp: float, drive_db
                         release_ms=release_ms)  # fmt: skip
     tp = true_peak_dbtp(y)
     if tp > ceiling_dbtp:
-        y *= np.float32(10 ** ((ceiling_dbtp - tp - 0.02) / 20))
+        y *= np.float32(10 ** ((ceiling_dbtp - tp - LIMIT_TRIM_UNDER_DB) / 20))
     return y
 
 
