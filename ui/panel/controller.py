@@ -13,10 +13,10 @@ Long work runs through the injected ``run_task(work, on_done, on_error, on_progr
 panel's :class:`~ui.panel.workers.Jobs` (results back on the GUI thread), or a synchronous
 runner in tests (:func:`run_now`). Measuring (files, the demo, the DAW's bounces, a
 reference), suggesting again in another context, a conversation's turn, rendering and
-exporting are handed over as :class:`~ui.panel.tasks.Task` objects — a function and picklable arguments, the session as it is
-when asked — which the panel runs in a worker process, so that the window stays responsive
-while numpy and pedalboard work; what a task returns is put into the session here, on the
-GUI thread. ``to_main(fn)`` runs ``fn`` on the GUI thread (the watched folder's thread
+exporting are handed over as :class:`~ui.panel.tasks.Task` objects — a function and
+picklable arguments, the session as it is when asked — which the panel runs in a worker
+process, so that the window stays responsive while numpy and pedalboard work; what a task
+returns is put into the session here, on the GUI thread. ``to_main(fn)`` runs ``fn`` on the GUI thread (the watched folder's thread
 calls it). Every method other than the work functions is meant for the GUI thread.
 """
 
