@@ -549,7 +549,7 @@ class PanelWindow(QMainWindow):
         is hidden (nothing to answer)."""
         self._plot_generation += 1
         generation = self._plot_generation
-        steps = [self._draw_spectrum, self._draw_loudness, lambda _s: self._draw_ab(self.controller.ab_measures)]
+        steps = self._plot_steps()
 
         def step(i: int) -> None:
             s = self.session
@@ -579,10 +579,13 @@ class PanelWindow(QMainWindow):
         timer.timeout.connect(timer.deleteLater)
         timer.start(0)
 
+    def _plot_steps(self) -> list[Callable[[Session], None]]:
+        """Drawing the plots, one function of the session each, in order."""
+        return [self._draw_spectrum, self._draw_loudness, lambda _s: self._draw_ab(self.controller.ab_measures)]
+
     def _draw_plots(self, s: Session) -> None:
-        self._draw_spectrum(s)
-        self._draw_loudness(s)
-        self._draw_ab(self.controller.ab_measures)
+        for draw in self._plot_steps():
+            draw(s)
 
     def _draw_spectrum(self, s: Session) -> None:
         a = s.analysis
