@@ -266,7 +266,12 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
         other = "other " if shoulders or fleeting else ""
         worst = f"largest {other}{max(x.height_db for x in outside):+.1f} dB" if outside else f"none {other}reaches {BUMP_DB:g} dB"
         extra = f"; the spectrum's own roughness is ±{rough:.1f} dB" if need > BUMP_DB else ""
+        # the range searched, said as it is: a register that covers the zone's bottom moves it up
+        span, tail = f"{hz(lo_z)} and {hz(hi_z)}", ""
         where = f" outside a {ctx.role.name}'s own register ({hz(guard[0])}–{hz(guard[1])})" if guard else ""
+        if guard and guard[0] <= lo_z < guard[1] < hi_z:
+            span, where = f"{hz(guard[1])} and {hz(hi_z)}", ""
+            tail = f"; a {ctx.role.name}'s own register ({hz(guard[0])}–{hz(guard[1])}) is not searched"
         if by_frames:
             inside = [p[1] for p in analysis.steady.peaks(-100.0, (lo_z, hi_z))
                       if (guard is None or not guard[0] <= p[0] <= guard[1]) and not _filter_flank(f, level, p[0])]  # fmt: skip
@@ -274,8 +279,8 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
             bumps_seen = f" (the long-term spectrum's {worst.replace('largest other ', 'largest ').replace('largest ', 'largest bump ')} comes and goes)" if outside else ""
             return [], [LeaveAlone(
                 aspect="resonances",
-                why=f"no bell between {hz(lo_z)} and {hz(hi_z)}{where} stands {STEADY_BUMP_DB:g} dB or more in three "
-                    f"moments in four{steadiest}: a voice's own resonances move with the vowels{bumps_seen}",
+                why=f"no bell between {span}{where} stands {STEADY_BUMP_DB:g} dB or more in three "
+                    f"moments in four{steadiest}: a voice's own resonances move with the vowels{bumps_seen}{tail}",
             )]  # fmt: skip
         but = " but the passband's shoulder" if shoulders else ""
         but += (" or bumps that come and go" if shoulders else " but bumps that come and go") if fleeting else ""
@@ -290,8 +295,8 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
             for x in shoulders[:1])  # fmt: skip
         return [], [LeaveAlone(
             aspect="resonances",
-            why=f"nothing between {hz(lo_z)} and {hz(hi_z)} stands {need:.1f} dB or more above the "
-                f"spectrum's broad shape{where}{but} ({worst}{extra}){shoulder}",
+            why=f"nothing between {span} stands {need:.1f} dB or more above the "
+                f"spectrum's broad shape{where}{but} ({worst}{extra}){shoulder}{tail}",
         )]  # fmt: skip
     return out, []
 

@@ -14,7 +14,8 @@ from analyzers import analyze
 from analyzers.context import make_context
 from analyzers.steady import MAX_FRAMES, SteadyMeter
 from analyzers.suggest import suggest
-from analyzers.suggest.corrective import STEADY_BUMP_DB
+from analyzers.suggest.common import hz
+from analyzers.suggest.corrective import STEADY_BUMP_DB, protected_hz
 
 RATE = 48000
 TEXT = ("the quick brown fox jumps over the lazy dog while seven bright owls sing across a "
@@ -58,6 +59,10 @@ def test_a_steady_bell_on_a_voice_is_cut_near_its_centre_and_the_clean_voice_get
     assert "three moments in four" in why
     most = float(why.split("the most, ")[1].split(" dB")[0])  # the figure it gives is under the bar
     assert most < STEADY_BUMP_DB, why
+    # the range it names is the one searched: from the top of the voice's register, which it names too
+    lo_hz, hi_hz = protected_hz(ctx)
+    assert why.startswith(f"no bell between {hz(hi_hz)} and "), why
+    assert why.endswith(f"a vocal's own register ({hz(lo_hz)}–{hz(hi_hz)}) is not searched"), why
     for freq_hz in (700.0,):
         advice = suggest(analyze(_bell(_voice(), freq_hz, 8.0, 2.0), RATE), ctx)
         cuts = [s for s in _cuts(advice) if abs(math.log2(s.move.params["freq_hz"] / freq_hz)) <= 1 / 6]
