@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from ..eq_response import band_response_db
+from ..moves import Move
 from ..records import Analysis
 from ..spectrum import EXACT_CENTRES_HZ, NOMINAL_CENTRES_HZ
 
@@ -37,6 +39,11 @@ def hz(f: float) -> str:
     return f"{f / 1000:.3g} kHz" if f >= 1000 else f"{f:.0f} Hz"
 
 
+def freq_label(freq_hz: float) -> str:
+    """A frequency as a suggestion id carries it: ``250``, ``1.52k``."""
+    return f"{freq_hz / 1000:.3g}k" if freq_hz >= 1000 else f"{freq_hz:.0f}"
+
+
 def band_span(j_lo: int, j_hi: int) -> str:
     """``200–400 Hz`` for bands j_lo…j_hi (their edges, rounded to nominal values)."""
     lo = NOMINAL[max(j_lo - 1, 0)] if j_lo > 0 else 18.0
@@ -59,6 +66,14 @@ def band_key(j: int) -> str:
     """The ``predicted`` key for a band's level change: ``band_315_hz_change_db``."""
     f = NOMINAL[j]
     return f"band_{int(f) if f == int(f) else f}_hz_change_db"
+
+
+def predicted_bands(move: Move, sample_rate_hz: float) -> dict[str, float]:
+    """An EQ move's predicted change (dB) of every 1/3-octave band within an octave of its
+    frequency (power-averaged over the band: :func:`analyzers.eq_response.band_response_db`)."""
+    fq = move.params["freq_hz"]
+    return {band_key(k): round(float(band_response_db(move, CENTRES[k], sample_rate_hz)), 2)
+            for k in range(CENTRES.size) if fq / 2 <= CENTRES[k] <= fq * 2 and CENTRES[k] < 0.45 * sample_rate_hz}  # fmt: skip
 
 
 def severity(excess: float, medium: float, high: float) -> str:

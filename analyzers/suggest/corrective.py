@@ -33,7 +33,7 @@ from ..context import Context
 from ..eq_response import band_response_db
 from ..moves import Move
 from ..records import Analysis
-from .common import CENTRES, band_key, band_levels, confidence, hz, severity
+from .common import CENTRES, band_key, band_levels, confidence, freq_label, hz, predicted_bands, severity
 from .fine import Limits, bell_width_oct, features, fine, limits, trend
 from .records import LeaveAlone, Suggestion
 
@@ -239,9 +239,9 @@ def bumps(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
         why = (f"{hz(x.lo_hz)}–{hz(x.hi_hz)} stands {x.height_db:.1f} dB above the spectrum's broad "
                f"shape, peaking at {hz(x.freq_hz)} ({name}: sounds {sound}); a {gain:.1f} dB bell at "
                f"{hz(x.freq_hz)}, Q {x.q:g}, evens it")  # fmt: skip
-        predicted = _predicted(move, analysis)
+        predicted = predicted_bands(move, analysis.sample_rate_hz)
         out.append(Suggestion(
-            id=f"cut-{_slug(name)}-{_label(x.freq_hz)}", move=move, why=why,
+            id=f"cut-{_slug(name)}-{freq_label(x.freq_hz)}", move=move, why=why,
             confidence=confidence(x.height_db - need, 4.0, base=0.45, top=0.85),
             severity=severity(gain, 4.0, 6.5), aspect=f"bump:{x.freq_hz:.0f}", predicted=predicted,
             source="corrective: bump above the fine spectrum's broad trend",
@@ -367,9 +367,10 @@ def _steady_suggestion(x: tuple[float, float, float], bump, analysis: Analysis, 
            f"{sound}); a voice's own resonances move with every vowel, so a steady one is the EQ, the "
            f"microphone or the room; a {gain:.1f} dB bell at {hz(freq)}, Q {q:g}, evens it")  # fmt: skip
     return Suggestion(
-        id=f"cut-{_slug(name)}-{_label(freq)}", move=move, why=why,
+        id=f"cut-{_slug(name)}-{freq_label(freq)}", move=move, why=why,
         confidence=confidence(gain_db - STEADY_BUMP_DB, 4.0, base=0.45, top=0.8),
-        severity=severity(gain, 4.0, 6.5), aspect=f"bump:{freq:.0f}", predicted=_predicted(move, analysis),
+        severity=severity(gain, 4.0, 6.5), aspect=f"bump:{freq:.0f}",
+        predicted=predicted_bands(move, analysis.sample_rate_hz),
         source="corrective: a bell there in every frame (analyzers/steady.py)",
     )  # fmt: skip
 #: A source whose content starts and stops within this many octaves is narrowband (a
@@ -450,17 +451,6 @@ def band_limit_notes(analysis: Analysis, ctx: Context) -> list[str]:
     return out
 
 
-def _predicted(move: Move, analysis: Analysis) -> dict[str, float]:
-    fq = move.params["freq_hz"]
-    out = {}
-    for k in range(CENTRES.size):
-        if fq / 2 <= CENTRES[k] <= fq * 2 and CENTRES[k] < 0.45 * analysis.sample_rate_hz:
-            out[band_key(k)] = round(float(band_response_db(move, CENTRES[k], analysis.sample_rate_hz)), 2)
-    return out
-
-
-def _label(f: float) -> str:
-    return f"{f / 1000:.3g}k" if f >= 1000 else f"{f:.0f}"
 
 
 def _slug(name: str) -> str:

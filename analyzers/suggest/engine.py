@@ -20,18 +20,19 @@ import numpy as np
 from ..context import Context
 from ..moves import TONAL_EQ_KINDS, Move
 from ..records import Analysis
-from .common import CENTRES, NOMINAL, band_key, band_levels, band_span, confidence, severity
+from .common import CENTRES, NOMINAL, band_key, band_levels, band_span, confidence, freq_label, severity
 from .corrective import band_limit_notes, bumps, dc_highpass, has_dc, rumble
 from .deess import sibilance
 from .dynamics import crest, loudness, lra, peaks
 from .fine import fine, limits
 from .intent import intent_suggestions
+from .matching import Match, match_suggestions
 from .questions import question
 from .records import SEVERITY_RANK, Advice, LeaveAlone, Suggestion
 from .repair import hum, noise, rumble_is_hum
 from .ride import ride
 from .stereo import stereo
-from .tonal import fit_moves, smooth_octave
+from .tonal import band_grid, band_response, fit_moves, smooth_octave
 
 MAX_SUGGESTIONS = 6
 #: Tonal balance against a genre: tolerance (dB), strength (share of the gap closed), cap (dB).
@@ -94,7 +95,9 @@ def suggest(analysis: Analysis, ctx: Context) -> Advice:
         else:
             found += s
             keep += k
-    s, k = _tonal(analysis, ctx)
+    matched, matched_moves, same = match_suggestions(analysis, ctx)
+    found += matched
+    s, k = _tonal(analysis, ctx, matched_moves, same)
     found += s
     keep += k
     s, k = sibilance(analysis, ctx)
@@ -153,7 +156,10 @@ def _evidence(s: Suggestion, analysis: Analysis) -> Suggestion:
     return s if s.confidence <= cap else replace(s, confidence=round(cap, 2))
 
 
-def _tonal(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[LeaveAlone]]:
+def _tonal(analysis: Analysis, ctx: Context, matched: list[Move] = (), same: Match | None = None,
+           ) -> tuple[list[Suggestion], list[LeaveAlone]]:  # fmt: skip
+    """Broad moves towards the reference or the genre target; what the ``matched`` bells (a
+    same-source reference's, :mod:`.matching`) already undo is left out of the gap."""
     if ctx.reference is not None:
         target, _ = band_levels(ctx.reference)
         name = "the reference"
@@ -178,7 +184,11 @@ def _tonal(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Lea
         valid &= CENTRES >= lim.low_hz * 2 ** (1 / 2)
     if valid.sum() < 6:
         return [], []
+    for move in matched:  # the level once the matching bells are in
+        level = level + band_response(move, band_grid(analysis.sample_rate_hz), analysis.sample_rate_hz)
     diff = np.where(valid, target - level, 0.0)
+    if same is not None and same.same_source:
+        strength = 1.0  # the same source: what was done to it is undone whole, not nudged
     moves, residual = fit_moves(diff, valid, sample_rate_hz=analysis.sample_rate_hz, tolerance_db=tol,
                                 strength=strength, cap_db=cap, max_moves=4 if ctx.reference is not None else 3)  # fmt: skip
     out = []
@@ -219,14 +229,19 @@ def _tonal(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Lea
         out.append(Suggestion(
             id=_tone_id(tm.move), move=tm.move, why=why,
             confidence=confidence(abs(smooth) - tol, 4.0, base=0.4, top=0.8 if ctx.reference is not None else 0.6),
-            severity=severity(abs(smooth), tol + 1.5, tol + 4.0), aspect=f"tonal:{_label(NOMINAL[j])}",
+            severity=severity(abs(smooth), tol + 1.5, tol + 4.0), aspect=f"tonal:{freq_label(NOMINAL[j])}",
             predicted=predicted, source=source,
         ))  # fmt: skip
     if not out:
         worst = float(np.nanmax(np.abs(residual))) if np.isfinite(residual).any() else 0.0
+        fine_words = ""
+        if same is not None and same.same_source:
+            fine_words = (f"; it is this same source (the fine shapes correlate, r {same.r:.2f}), and "
+                          + ("besides the matching bells " if matched else "")
+                          + f"no bell-shaped difference stands out: the largest left is {same.left_db:.1f} dB")  # fmt: skip
         return [], [LeaveAlone(aspect="tonal_balance", why=(
             f"tonal balance is within ±{tol:g} dB of {name} from 40 Hz to 16 kHz (octave-smoothed; "
-            f"largest gap {worst:.1f} dB)"))]  # fmt: skip
+            f"largest gap {worst:.1f} dB){fine_words}"))]  # fmt: skip
     return out, []
 
 
@@ -382,8 +397,4 @@ def _tone_id(move: Move) -> str:
     """``lowshelf-boost-200``, ``bell-cut-1k``: what the move is, where."""
     shape = {"peak": "bell", "low_shelf": "lowshelf", "high_shelf": "highshelf"}.get(move.kind, move.kind)
     way = "boost" if move.params["gain_db"] > 0 else "cut"
-    return f"{shape}-{way}-{_label(move.params['freq_hz'])}"
-
-
-def _label(f: float) -> str:
-    return f"{f / 1000:.3g}k" if f >= 1000 else f"{int(round(f))}"
+    return f"{shape}-{way}-{freq_label(move.params['freq_hz'])}"
