@@ -48,8 +48,8 @@ bands from 2 to 16 kHz (in dB, float16: about 420 kB a minute at 48 kHz).
   or a microphone's presence peak does). How much quieter the band at the centre is between
   the bursts (``contrast_db``) is no evidence either way: a fixed filter lifts the bursts and
   the frames between them alike, so a constant boost leaves the voice's own contrast (22 dB
-  on corpus-real v03, whose vowels carry almost nothing at 6.5 kHz; 16.7–20.5 dB on five
-  espeak-ng voices), and a boost on a narrowband voice's esses reads 2.5 and 6.2 dB at
+  on corpus-real v03, whose vowels carry almost nothing at 6.5 kHz; 16.7–20.5 dB on
+  espeak-ng's en, en+m3 and es voices), and a boost on a narrowband voice's esses reads 2.5 and 6.2 dB at
   4.5 kHz (v01, v06), where its vowels' upper formants fill the band. The share is read
   against a high mark because quieter esses among the fricatives carry the voice's own ess
   peak: espeak-ng's sentence full of s and sh has few other fricatives, and its boosts on the
