@@ -38,10 +38,13 @@ def band_noise(rng: np.random.Generator, n: int, centre_hz: float, *, octaves: f
 
 
 def with_esses(voice: np.ndarray, rng: np.random.Generator, *, centre_hz: float, level_db: float,
-               count: int = 8, length_s: float = 0.12) -> tuple[np.ndarray, list[tuple[float, float]]]:  # fmt: skip
-    """``voice`` with ``count`` sibilant bursts (band noise, raised-cosine edges) at
-    ``level_db`` relative to the voice's loud frames (its 90th-percentile 20 ms RMS),
-    spread evenly; returns the audio and the bursts' (start_s, end_s)."""
+               count: int = 8, length_s: float = 0.12,
+               octaves: float = 0.5) -> tuple[np.ndarray, list[tuple[float, float]]]:  # fmt: skip
+    """``voice`` with ``count`` sibilant bursts (band noise ``octaves`` wide, raised-cosine
+    edges) at ``level_db`` relative to the voice's loud frames (its 90th-percentile 20 ms
+    RMS), spread evenly; returns the audio and the bursts' (start_s, end_s). Half an octave
+    makes esses with a sharp peak at ``centre_hz`` (sibilance there); an octave, esses whose
+    energy is spread as a natural voice's is."""
     x = voice[0].astype(np.float64).copy()
     frame = int(0.02 * RATE)
     rms = np.sqrt(np.mean(x[: x.size // frame * frame].reshape(-1, frame) ** 2, axis=1))
@@ -51,7 +54,7 @@ def with_esses(voice: np.ndarray, rng: np.random.Generator, *, centre_hz: float,
     times = []
     for i in range(count):
         a = int((i + 0.5) / count * (x.size - n))
-        x[a : a + n] += env * band_noise(rng, n, centre_hz) * ref * 10 ** (level_db / 20)
+        x[a : a + n] += env * band_noise(rng, n, centre_hz, octaves=octaves) * ref * 10 ** (level_db / 20)
         times.append((a / RATE, (a + n) / RATE))
     return x[None, :].astype(np.float32), times
 

@@ -11,7 +11,7 @@ import math
 from ..context import Context
 from ..moves import Move
 from ..records import Analysis
-from ..sibilance import BAND_HZ, CONSTANT_CONTRAST_DB, PEAK_LIMIT_DB, band_change_db
+from ..sibilance import BAND_HZ, PEAK_LIMIT_DB, band_change_db
 from .common import confidence, hz, severity
 from .records import LeaveAlone, Suggestion
 
@@ -41,13 +41,12 @@ def sibilance(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[
     centre = sib.centre_hz
     over = peak - PEAK_LIMIT_DB
     if sib.constant:
-        # the peak stands out between the bursts too: a steady excess, a static cut answers it
+        # the voice's other fricatives carry the esses' peak: a steady excess, a static cut answers it
         cut = -round(min(12.0, max(2.0, peak - TARGET_PEAK_DB)), 1)
         move = Move("peak", {"freq_hz": round(centre, 0), "gain_db": cut, "q": 2.0})
-        why = (f"sibilance: {sib.bursts} bursts, the loud ones peaking at {peak:+.1f} dB against the vowels, but around {hz(centre)} the "
-               f"band between them is only {sib.contrast_db:.1f} dB under the bursts and the voice's other fricatives "
-               f"carry {100 * sib.peak_share:.0f} % of the esses' peak: a constant excess (a bright mic or EQ), "
-               f"so a static {move.describe()}, not a de-esser")  # fmt: skip
+        why = (f"sibilance: {sib.bursts} bursts, the loud ones peaking at {peak:+.1f} dB against the vowels, but around "
+               f"{hz(centre)} the voice's other fricatives carry {100 * sib.peak_share:.0f} % of the esses' peak: "
+               f"a constant excess (a bright mic or EQ), so a static {move.describe()}, not a de-esser")  # fmt: skip
         # time-resolved evidence: it outranks a bump found on the long-term spectrum alone
         return [Suggestion(id=f"sibilance-cut-{_k(centre)}", move=move, why=why,
                            confidence=confidence(over, 6.0, base=0.6, top=0.9), severity=severity(over, 2.0, 5.0),
@@ -69,11 +68,10 @@ def sibilance(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[
            f"{PEAK_LIMIT_DB:+g} dB); "
            f"a split-band {move.describe()} — the threshold sits between the bursts ({burst:.1f} dB) and the "
            f"band between them ({between:.1f} dB), so only the esses are turned down")  # fmt: skip
-    if sib.contrast_db is not None and sib.contrast_db < CONSTANT_CONTRAST_DB and sib.peak_share is not None:
-        # the band stays loud between the bursts (the vowels' upper formants), but the peak is the esses'
-        why += (f"; the band stays within {sib.contrast_db:.1f} dB of the bursts between them, but the voice's "
-                f"other fricatives carry only {100 * max(0.0, sib.peak_share):.0f} % of the esses' peak: "
-                f"it comes and goes, not a constant excess")  # fmt: skip
+    if sib.peak_share is not None:
+        # what tells it from a constant excess (a bright mic or EQ puts its peak into every sound)
+        why += (f"; the voice's other fricatives carry only {100 * max(0.0, sib.peak_share):.0f} % of the esses' "
+                f"peak: it comes and goes, not a constant excess")  # fmt: skip
     return [Suggestion(
         id=f"deess-{_k(centre)}", move=move, why=why, confidence=confidence(over, 6.0, base=0.5, top=0.85),
         severity=severity(over, 2.0, 5.0), aspect="sibilance",

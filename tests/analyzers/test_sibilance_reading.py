@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pedalboard as pb
 import pytest
 
 from analyzers import analyze
@@ -15,18 +14,7 @@ from analyzers.sibilance import PEAK_LIMIT_DB
 from analyzers.suggest import suggest
 from voices import RATE, speak
 
-from tests.analyzers.sibilant import SIBILANT, VOCAL, narrowband, reading
-
-def _on_bursts(x: np.ndarray, centre_hz: float, gain_db: float = 12.0) -> np.ndarray:
-    """``x`` with a bell (Q 3) on its own esses only (the meter's bursts, 20 ms wider,
-    5 ms cross-fades): esses made louder, the vowels untouched."""
-    boosted = pb.PeakFilter(cutoff_frequency_hz=centre_hz, gain_db=gain_db, q=3.0)(x, RATE)
-    w = np.zeros(x.shape[1])
-    for a, b in reading(x).burst_times_s:
-        w[max(0, int((a - 0.02) * RATE)) : int((b + 0.02) * RATE)] = 1.0
-    fade = int(0.005 * RATE)
-    w = np.convolve(w, np.ones(fade) / fade, mode="same")
-    return (x * (1 - w) + boosted * w).astype(np.float32)
+from tests.analyzers.sibilant import SIBILANT, VOCAL, narrowband, on_esses, reading
 
 
 def _hum(x: np.ndarray, mains_hz: float) -> np.ndarray:
@@ -49,7 +37,7 @@ def voice() -> np.ndarray:
 
 @pytest.mark.parametrize("mains_hz", [50.0, 60.0])
 def test_hum_moves_neither_the_sibilance_reading_nor_the_moves(voice, mains_hz):
-    for x in (voice, _on_bursts(voice, 7000.0)):  # a clean voice, and one whose esses are loud
+    for x in (voice, on_esses(voice, 7000.0)):  # a clean voice, and one whose esses are loud
         clean, hummed = reading(x), reading(_hum(x, mains_hz))
         assert abs(clean.voice_dbfs - hummed.voice_dbfs) <= 0.5, (clean.voice_dbfs, hummed.voice_dbfs)
         assert abs(clean.excess_db - hummed.excess_db) <= 0.5, (clean.excess_db, hummed.excess_db)
@@ -61,14 +49,14 @@ def test_hum_moves_neither_the_sibilance_reading_nor_the_moves(voice, mains_hz):
         assert [s.move.kind for s in after.suggestions if s.move.kind in hum_moves] == ["dehum"]
     # the loud esses are heard either way, the clean ones neither way
     assert not _sibilance_moves(suggest(analyze(_hum(voice, mains_hz), RATE), VOCAL))
-    assert [s.move.kind for s in _sibilance_moves(suggest(analyze(_hum(_on_bursts(voice, 7000.0), mains_hz), RATE),
+    assert [s.move.kind for s in _sibilance_moves(suggest(analyze(_hum(on_esses(voice, 7000.0), mains_hz), RATE),
                                                                VOCAL))] == ["deesser"]  # fmt: skip
 
 
 @pytest.mark.parametrize("centre_hz", [4500.0, 5500.0, 6500.0])
 def test_louder_esses_on_a_narrowband_voice_are_heard(voice, centre_hz):
     nb = narrowband(voice)
-    loud = _on_bursts(nb, centre_hz)
+    loud = on_esses(nb, centre_hz)
     clean, sib = reading(nb), reading(loud)
     # the band's power hardly tells them apart (most of 4–10 kHz is empty), the peak does
     assert clean.peak_db < PEAK_LIMIT_DB < sib.peak_db, (clean.peak_db, sib.peak_db)
