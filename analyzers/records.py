@@ -156,6 +156,9 @@ class HumLine:
     (0 dB: constant; a note that comes and goes reads far below), ``isolation_db`` how far it
     stands over the third-highest other peak within ±15 Hz (a loop's comb of lines reads
     about 0 dB; hum has no siblings) and ``nearest_peak_db`` over the highest one.
+    ``wander_hz`` is the spread (standard deviation) over the frames of the peak's position
+    in each frame: a mains line holds its frequency (a few hundredths of a hertz), the body of
+    a kick pattern does not.
     """
 
     harmonic: int
@@ -166,6 +169,7 @@ class HumLine:
     stands_out: bool
     isolation_db: float = 99.0
     nearest_peak_db: float = 99.0
+    wander_hz: float = 0.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
