@@ -24,6 +24,10 @@ from typing import Any
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
+# the checkout this script lies in is what it measures, not whichever one an editable
+# install points at (a git worktree beside the main checkout shares its .venv)
+if sys.path[:1] != [str(REPO)]:
+    sys.path.insert(0, str(REPO))
 BENCH = REPO / "benchmarks"
 CACHE = BENCH / ".cache"
 RESULTS = BENCH / "results"

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import common  # noqa: F401 - puts this checkout first on sys.path (see common.REPO)
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[2]
