@@ -194,7 +194,13 @@ def find_hum(mean_power: np.ndarray, geo_power: np.ndarray, sample_rate_hz: floa
     # the other mains has no such case of its own
     best = max(sure, key=lambda c: c[1]) if sure else candidates[0] if len(candidates) == 1 else None
     if best is None:
-        return HumResult(mains_hz=None, fundamental_hz=None, lines=(), resolution_hz=round(df, 3), frames=frames)
+        # a clear line both mains share, with nothing to say which: told, not named hum
+        shared = {ln.freq_hz: ln for mains in MAINS_HZ for k in range(1, 9)
+                  if (ln := _line(mean_power, geo_power, wander_bins, df, to_ms, k, k * mains, k * DRIFT_HZ, steady_ok))
+                  and _both_mains(ln) and _clear(ln) and steady_ok and ln.steadiness_db >= SUPPORT_STEADY_DB
+                  and ln.wander_hz <= WANDER_HZ}  # fmt: skip
+        return HumResult(mains_hz=None, fundamental_hz=None, lines=(), resolution_hz=round(df, 3), frames=frames,
+                         undecided=tuple(sorted(shared.values(), key=lambda ln: ln.freq_hz)))  # fmt: skip
     _, _, mains, f0 = best
     measured = []
     for k in range(1, int(HUM_MAX_HZ // f0) + 1):
@@ -236,7 +242,7 @@ def _evidence(measured: list[HumLine], steady_ok: bool) -> int:
             continue
         if ln.harmonic <= 2 and ln.prominence_db >= LONE_LINE_DB:
             return SURE
-        if ln.prominence_db < CLEAR_LINE_DB or ln.nearest_peak_db < CLEAR_ALONE_DB:
+        if not _clear(ln):
             continue
         supported = steady_ok and any(
             o.harmonic != ln.harmonic and o.prominence_db >= SUPPORT_LINE_DB and not _both_mains(o)
@@ -247,6 +253,12 @@ def _evidence(measured: list[HumLine], steady_ok: bool) -> int:
         elif supported or constant or ln.prominence_db >= CLEAR_LONE_DB:
             return SURE
     return shared
+
+
+def _clear(line: HumLine) -> bool:
+    """:data:`CLEAR_LINE_DB` over its floor and :data:`CLEAR_ALONE_DB` over the highest other
+    peak within ±15 Hz (and standing out)."""
+    return line.stands_out and line.prominence_db >= CLEAR_LINE_DB and line.nearest_peak_db >= CLEAR_ALONE_DB
 
 
 def _both_mains(line: HumLine) -> bool:

@@ -182,6 +182,9 @@ class HumResult:
     lines: tuple[HumLine, ...]
     resolution_hz: float
     frames: int
+    #: With no mains found: clear, constant lines that hold their frequency on a multiple of
+    #: 300 Hz (a harmonic of 50 Hz and of 60 Hz alike) with no other harmonic to say which.
+    undecided: tuple[HumLine, ...] = ()
 
     @property
     def found(self) -> bool:

@@ -86,6 +86,8 @@ def _hum(analysis: Analysis) -> dict[str, Any] | None:
         "fundamental_hz": h.fundamental_hz,
         "lines": [{"harmonic": ln.harmonic, "hz": ln.freq_hz, "dbfs": ln.level_dbfs,
                    "above_floor_db": ln.prominence_db} for ln in h.lines],  # fmt: skip
+        "undecided": [{"hz": ln.freq_hz, "dbfs": ln.level_dbfs, "above_floor_db": ln.prominence_db}
+                      for ln in h.undecided],  # fmt: skip
         "resolution_hz": h.resolution_hz,
     }
 

@@ -48,17 +48,26 @@ def hum(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[LeaveA
     h = analysis.hum
     if h is None:
         return [], []
+    if not h.found and h.undecided:
+        top = max(h.undecided, key=lambda ln: ln.prominence_db)
+        at = ", ".join(f"{ln.freq_hz:.0f}" for ln in h.undecided)
+        return [], [LeaveAlone(aspect="hum", why=(
+            f"not named mains hum: a steady line at {at} Hz stands {top.prominence_db:.0f} dB over the spectrum "
+            f"around it and holds its frequency, but {top.freq_hz:.0f} Hz is a harmonic of 50 and of 60 Hz alike and "
+            "no other harmonic stands out to tell which; listen for a buzz there (a held note would read the same)"))]  # fmt: skip
     if not h.found:
         return [], [LeaveAlone(aspect="hum", why=(
-            "no mains hum: no line at 50 or 60 Hz or their harmonics stands 10 dB over the spectrum around it "
-            "on its own (a comb of equal lines is a part repeated at a tempo, not hum)"))]  # fmt: skip
+            "no mains hum: no line at 50 or 60 Hz or their harmonics stands out as hum does (10 dB over the "
+            "spectrum around it, steady, holding its frequency, with another harmonic beside it or alone by a wide "
+            "margin; a comb of equal lines is a part repeated at a tempo, not hum)"))]  # fmt: skip
     lines = sorted(h.lines, key=lambda ln: ln.harmonic)
     top = max(ln.prominence_db for ln in lines)
     f0 = h.fundamental_hz
     move = Move("dehum", {"freq_hz": round(f0, 2), "harmonic_mask": harmonic_mask([ln.harmonic for ln in lines]),
                           "width_hz": DEHUM_WIDTH_HZ})  # fmt: skip
     what = describe_hum(analysis)
-    why = (f"{what}; a {DEHUM_WIDTH_HZ:g} Hz-wide notch at each removes it and leaves the music around them "
+    each = "a notch at each line" if len(lines) > 1 else "a notch on the line"
+    why = (f"{what}; {each}, {DEHUM_WIDTH_HZ:g} Hz wide, removes it and leaves the music around it "
            f"(a high-pass would leave the harmonics in place)")  # fmt: skip
     return [Suggestion(
         id=f"dehum-{int(h.mains_hz)}", move=move, why=why,

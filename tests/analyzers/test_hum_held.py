@@ -97,3 +97,18 @@ def test_the_kick_over_60_hz_hum_is_60_hz_hum():
     a, moves = _hum_moves(x + mains_hum(60.0, {1: level - 25, 2: level - 28, 3: level - 30}, x.size, RATE), "drums")
     assert a.hum.found and a.hum.mains_hz == 60.0, a.hum
     assert moves and abs(moves[0].move.params["freq_hz"] - 60.0) < 0.2 and "60 Hz mains" in moves[0].why, moves
+
+
+def test_a_clear_line_both_mains_share_is_told_not_named(mix):
+    """The same line at 300 Hz, the 6th harmonic of 50 Hz and the 5th of 60 Hz: clear of the
+    mix, constant and holding its frequency, but nothing says which mains. No hum move, and the
+    leave-alone tells the engineer it is there (it used to say no line stood out at all)."""
+    level = _level_db(mix)
+    a, moves = _hum_moves(mix + mains_hum(50.0, {6: level - 27}, mix.size, RATE), "mix")
+    assert not moves and a.hum.mains_hz is None, moves
+    assert [round(ln.freq_hz) for ln in a.hum.undecided] == [300], a.hum.undecided
+    advice = suggest(a, make_context(role_name="mix"))
+    why = next(k.why for k in advice.leave_alone if k.aspect == "hum")
+    assert "steady line at 300 Hz" in why and "50 and of 60 Hz alike" in why, why
+    clean = analyze(mix[None, :].astype(np.float32), RATE)
+    assert clean.hum.undecided == () and not clean.hum.found, clean.hum

@@ -73,6 +73,10 @@ def render_table(d: dict[str, Any], *, width: int = 78) -> str:
 
 def hum_line(h: dict[str, Any] | None) -> str:
     """``50 Hz (49.99): 50, 100, 150 Hz, up to 29 dB above the floor`` or ``none``."""
+    if h and h["mains_hz"] is None and h.get("undecided"):
+        at = ", ".join(f"{ln['hz']:.0f}" for ln in h["undecided"])
+        top = max(ln["above_floor_db"] for ln in h["undecided"])
+        return f"none named; a steady line at {at} Hz, {top:.0f} dB above the floor, is a harmonic of 50 and 60 Hz alike"
     if not h or h["mains_hz"] is None:
         return "none"
     freqs = ", ".join(f"{ln['hz']:.0f}" for ln in h["lines"])
