@@ -67,6 +67,8 @@ AUDIO_FILTER = f"Audio ({' '.join('*' + s for s in sorted(AUDIO_SUFFIXES))});;Al
 #: The export dialog's filter: the formats the bridge writes.
 EXPORT_FILTER = ";;".join(f"{s[1:].upper()} (*{s})" for s in WRITE_SUFFIXES)
 NONE = "—"
+#: Lines of "Leave it" verdicts shown without scrolling.
+LEAVE_LINES = 8
 
 
 class PanelWindow(QMainWindow):
@@ -107,7 +109,8 @@ class PanelWindow(QMainWindow):
         self.player: ABPlayer | None = None
         self.osc_server: BridgeServer | None = None
         self._focused: str | None = None
-        self._plot_generation = 0  # draw_session's staged plot drawing: steps of an older one stop
+        self._plot_generation = 0  # the staged plot drawing: steps of an older one stop
+        self._shown_pending = False  # session_shown is owed when the staged plot drawing ends
         self._build()
         # PyQt6 makes QStyle's Python enums the first time a style is handed out: 40-50 ms
         # once, which a card's re-polish otherwise pays when the first file's cards are drawn
@@ -307,8 +310,17 @@ class PanelWindow(QMainWindow):
         self.leave_label = QLabel("")
         self.leave_label.setWordWrap(True)
         self.leave_label.setObjectName("why")
+        self.leave_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.leave_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        col.addWidget(self.leave_label)
+        # a fixed height, scrolled when the verdicts need more: a label that grew with them
+        # shrank both plots above it, and a new session's first paint painted both again
+        leave = QScrollArea()
+        leave.setWidgetResizable(True)
+        leave.setFrameShape(QFrame.Shape.NoFrame)
+        leave.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        leave.setWidget(self.leave_label)
+        leave.setFixedHeight(LEAVE_LINES * self.leave_label.fontMetrics().lineSpacing() + 4)
+        col.addWidget(leave)
         return w
 
     def _right_column(self) -> QWidget:
@@ -441,7 +453,7 @@ class PanelWindow(QMainWindow):
         self._show_context(session)
         self._draw_cards(session)
         self._history_changed()
-        self._draw_plots_staged()
+        self._draw_plots_staged(shown=True)
 
     def card_changed(self, suggestion_id: str) -> None:
         s = self.session
@@ -535,32 +547,40 @@ class PanelWindow(QMainWindow):
         self.reference_label.setText(f"ref: {short_name(d['reference'])}" if d["reference"] else "no reference")
 
     def refresh(self) -> None:
-        """Redraw meters, spectrum, cards and notes from the session."""
+        """Redraw meters, cards and notes from the session, then its plots (each in an
+        event-loop turn of its own while the window is shown, as for a session shown)."""
         s = self.session
         if s is None or s.analysis is None or s.advice is None:
             return
-        self._draw_plots(s)
         self._draw_cards(s)
+        self._draw_plots_staged(shown=False)
 
-    def _draw_plots_staged(self) -> None:
+    def _draw_plots_staged(self, *, shown: bool) -> None:
         """The plots of the session shown, each in an event-loop turn of its own (the spectrum,
         then the loudness over time, then the A/B's curves), so that the window answers
-        between them; ``session_shown`` once they are drawn. Drawn at once while the window
-        is hidden (nothing to answer)."""
+        between them; then ``session_shown`` when ``shown`` (a session shown, not one
+        redrawn), or when an older drawing that this one takes over owed it. Drawn at once
+        while the window is hidden (nothing to answer)."""
         self._plot_generation += 1
+        self._shown_pending = self._shown_pending or shown
         generation = self._plot_generation
         steps = self._plot_steps()
+
+        def drawn() -> None:
+            if self._shown_pending:
+                self._shown_pending = False
+                self.session_shown.emit()
 
         def step(i: int) -> None:
             s = self.session
             if generation != self._plot_generation:
-                return  # another session drawn since: its own steps draw it
+                return  # drawn again since: the newer steps draw it
             if s is not None and s.analysis is not None and s.advice is not None:
                 steps[i](s)
             if i + 1 < len(steps):
                 self._later(lambda: step(i + 1))
             else:
-                self.session_shown.emit()
+                drawn()
 
         if self.isVisible():
             self._later(lambda: step(0))
@@ -568,7 +588,7 @@ class PanelWindow(QMainWindow):
         s = self.session
         if s is not None and s.analysis is not None and s.advice is not None:
             self._draw_plots(s)
-        self.session_shown.emit()
+        drawn()
 
     def _later(self, fn: Callable[[], None]) -> None:
         """``fn`` in the event loop's next turn, unless this window is gone by then (a timer of
