@@ -69,6 +69,9 @@ EXPORT_FILTER = ";;".join(f"{s[1:].upper()} (*{s})" for s in WRITE_SUFFIXES)
 NONE = "—"
 #: Lines of "Leave it" verdicts shown without scrolling.
 LEAVE_LINES = 8
+#: The busy spinner's frames, and how long each is shown.
+BUSY_FRAMES = ("●○○", "○●○", "○○●", "○●○")
+BUSY_FRAME_MS = 250
 
 
 class PanelWindow(QMainWindow):
@@ -165,10 +168,21 @@ class PanelWindow(QMainWindow):
         outer.addWidget(split, 1)
         outer.addWidget(self._audition_bar())
         self.setCentralWidget(central)
-        self.progress = QProgressBar()
+        self.progress = QProgressBar()  # a job that says how far it is
         self.progress.setMaximumWidth(220)
         self.progress.hide()
         self.statusBar().addPermanentWidget(self.progress)
+        # any other job: a spinner that moves a few times a second; Qt's busy (indeterminate)
+        # progress bar repainted itself 60 times a second, 1-13 ms each on the GUI thread
+        self.busy_label = QLabel("")
+        self.busy_label.setObjectName("meterName")
+        self.busy_label.setMinimumWidth(self.busy_label.fontMetrics().horizontalAdvance("working " + BUSY_FRAMES[0]))
+        self.busy_label.hide()
+        self.statusBar().addPermanentWidget(self.busy_label)
+        self._busy_frame = 0
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setInterval(BUSY_FRAME_MS)
+        self._busy_timer.timeout.connect(self._busy_turn)
         self.jobs.busy.connect(self._busy)
         self.help_overlay = HelpOverlay(central)
         self.key_actions: dict[str, QAction] = {}
@@ -949,14 +963,28 @@ class PanelWindow(QMainWindow):
     # -- status -----------------------------------------------------------------------------
 
     def _busy(self, busy: bool) -> None:
-        self.progress.setVisible(busy)
+        """Jobs running (the spinner, until a job reports progress) or none (nothing shown)."""
+        self.progress.hide()
+        self.busy_label.setVisible(busy)
         if busy:
-            self.progress.setRange(0, 0)  # until a job reports progress
+            self._busy_frame = 0
+            self.busy_label.setText("working " + BUSY_FRAMES[0])
+            self._busy_timer.start()
+        else:
+            self._busy_timer.stop()
+
+    def _busy_turn(self) -> None:
+        self._busy_frame = (self._busy_frame + 1) % len(BUSY_FRAMES)
+        self.busy_label.setText("working " + BUSY_FRAMES[self._busy_frame])
 
     def _progress(self, done: int, total: int) -> None:
-        if total > 0:
+        """A job's progress: the bar instead of the spinner while jobs run."""
+        if total > 0 and self.jobs.running:
+            self._busy_timer.stop()
+            self.busy_label.hide()
             self.progress.setRange(0, total)
             self.progress.setValue(done)
+            self.progress.show()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.stop_playback()
