@@ -2,8 +2,9 @@
 
 Layout, top to bottom: the context bar (the source, role, genre, destination, intent words,
 reference), then two columns — left the meters, the spectrum with the accepted EQ's
-response, and what to leave alone; right the suggestion cards — then the audition bar
-(region, A/B, play, plugins, export) and the status bar with a progress bar for long work.
+response, and what to leave alone (a fixed height, scrolled); right the suggestion cards —
+then the audition bar (region, A/B, play, plugins, export) and the status bar with a spinner
+for long work (a progress bar for work that says how far it is).
 
 Every intent goes to the controller (Qt-free: sessions, decisions and their undo history,
 the chain, A/B, export, presets, the watched folder); the window draws what the controller
