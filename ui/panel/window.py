@@ -328,11 +328,14 @@ class PanelWindow(QMainWindow):
         self.leave_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.leave_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # a fixed height, scrolled when the verdicts need more: a label that grew with them
-        # shrank both plots above it, and a new session's first paint painted both again
+        # shrank both plots above it, and a new session's first paint painted both again;
+        # the scroll bar always there, so that more verdicts do not narrow and re-wrap the
+        # label (and paint a scroll bar for the first time) in the turn that draws a session
         leave = QScrollArea()
         leave.setWidgetResizable(True)
         leave.setFrameShape(QFrame.Shape.NoFrame)
         leave.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        leave.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         leave.setWidget(self.leave_label)
         leave.setFixedHeight(LEAVE_LINES * self.leave_label.fontMetrics().lineSpacing() + 4)
         col.addWidget(leave)
