@@ -118,13 +118,31 @@ class SuggestionCard(QFrame):
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.summary.setToolTip(s.why)
         outer.addWidget(self.summary)
-        self.details = QWidget()
+        self.details = QWidget()  # filled the first time it is needed (_fill_details)
         self.details.setStyleSheet("background: transparent;")
         body = QVBoxLayout(self.details)
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(4)
         outer.addWidget(self.details)
-        outer = body
+        self._editors: dict[str, QDoubleSpinBox] = {}
+        self._buttons: dict[str, QPushButton] = {}
+        self._filled = False
+        self._move = s.move  # the values the editors show
+        self._heard: str | None = None
+        self._updating = False
+        self.expanded = True
+        self.set_expanded(False)
+
+    def _fill_details(self) -> None:
+        """Build the expanded part — why, the prediction, the editors and the buttons — once,
+        when the card is first expanded or one of them is asked for: a collapsed card is
+        built as its two lines (its editors and buttons were most of a card's 3-6 ms on the
+        GUI thread, paid for every card of a session drawn)."""
+        if self._filled:
+            return
+        self._filled = True
+        s = self.suggestion
+        outer = self.details.layout()
         why = QLabel(s.why)
         why.setObjectName("why")
         why.setWordWrap(True)
@@ -145,7 +163,6 @@ class SuggestionCard(QFrame):
         grid = QGridLayout()
         grid.setHorizontalSpacing(6)
         grid.setVerticalSpacing(4)
-        self.editors: dict[str, QDoubleSpinBox] = {}
         shown = [n for n in KINDS[s.move.kind] if n != "channel"]
         for i, name in enumerate(shown):
             spec = KINDS[s.move.kind][name]
@@ -156,7 +173,7 @@ class SuggestionCard(QFrame):
             if name == "freq_hz":
                 box.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
             box.setSuffix(unit_suffix(name))
-            box.setValue(float(s.move.params[name]))
+            box.setValue(float(self._move.params[name]))
             box.setKeyboardTracking(False)
             box.setToolTip(f"{name}: {spec.low:g}…{spec.high:g}" + (f" ({spec.doc})" if spec.doc else ""))
             box.setObjectName(f"edit_{name}")
@@ -166,42 +183,69 @@ class SuggestionCard(QFrame):
             r, c = divmod(i, 3)
             grid.addWidget(label, r, 2 * c)
             grid.addWidget(box, r, 2 * c + 1)
-            self.editors[name] = box
+            self._editors[name] = box
         grid.setColumnStretch(6, 1)
         outer.addLayout(grid)
         row = QHBoxLayout()
         row.addStretch(1)
-        self.accept_button = QPushButton("Accept")
-        self.accept_button.setObjectName("accept")
-        self.accept_button.setToolTip("accept the move as it stands (A)")
-        self.accept_button.clicked.connect(lambda: self.accept_clicked.emit(s.id))
-        self.reject_button = QPushButton("Reject")
-        self.reject_button.setObjectName("reject")
-        self.reject_button.setToolTip("reject the move (R)")
-        self.reject_button.clicked.connect(lambda: self.reject_clicked.emit(s.id))
-        self.reset_button = QPushButton("Reset")
-        self.reset_button.setToolTip("back to the proposed values, undecided")
-        self.reset_button.clicked.connect(lambda: self.reset_clicked.emit(s.id))
-        self.solo_button = QPushButton("Solo")
-        self.solo_button.setToolTip("hear this move alone, loudness-matched with A and B (S)")
-        self.solo_button.clicked.connect(lambda: self.solo_clicked.emit(s.id))
-        self.bypass_button = QPushButton("Bypass")
-        self.bypass_button.setToolTip("hear the accepted moves without this one, loudness-matched (B)")
-        self.bypass_button.clicked.connect(lambda: self.bypass_clicked.emit(s.id))
-        for b in (self.bypass_button, self.solo_button):
-            b.setCheckable(True)
-            row.insertWidget(0, b)
-        for b in (self.reset_button, self.reject_button, self.accept_button):
-            row.addWidget(b)
+        for name, text, tip, signal in (
+                ("accept", "Accept", "accept the move as it stands (A)", self.accept_clicked),
+                ("reject", "Reject", "reject the move (R)", self.reject_clicked),
+                ("reset", "Reset", "back to the proposed values, undecided", self.reset_clicked),
+                ("solo", "Solo", "hear this move alone, loudness-matched with A and B (S)", self.solo_clicked),
+                ("bypass", "Bypass", "hear the accepted moves without this one, loudness-matched (B)",
+                 self.bypass_clicked)):  # fmt: skip
+            b = QPushButton(text)
+            if name in ("accept", "reject"):
+                b.setObjectName(name)
+            b.setToolTip(tip)
+            b.clicked.connect(lambda _checked=False, sig=signal: sig.emit(s.id))
+            self._buttons[name] = b
+        for name in ("bypass", "solo"):
+            self._buttons[name].setCheckable(True)
+            row.insertWidget(0, self._buttons[name])
+        for name in ("reset", "reject", "accept"):
+            row.addWidget(self._buttons[name])
         outer.addLayout(row)
-        self._updating = False
-        self.expanded = True
-        self.set_expanded(False)
+        self.set_heard(self._heard)
+
+    @property
+    def editors(self) -> dict[str, QDoubleSpinBox]:
+        """One editor per parameter of the move, by name."""
+        self._fill_details()
+        return self._editors
+
+    @property
+    def accept_button(self) -> QPushButton:
+        self._fill_details()
+        return self._buttons["accept"]
+
+    @property
+    def reject_button(self) -> QPushButton:
+        self._fill_details()
+        return self._buttons["reject"]
+
+    @property
+    def reset_button(self) -> QPushButton:
+        self._fill_details()
+        return self._buttons["reset"]
+
+    @property
+    def solo_button(self) -> QPushButton:
+        self._fill_details()
+        return self._buttons["solo"]
+
+    @property
+    def bypass_button(self) -> QPushButton:
+        self._fill_details()
+        return self._buttons["bypass"]
 
     def set_expanded(self, expanded: bool) -> None:
         """Expanded: why, the prediction, the editors and the buttons; collapsed: two lines."""
         if expanded == self.expanded:
             return
+        if expanded:
+            self._fill_details()
         self.expanded = expanded
         self.details.setVisible(expanded)
         self.summary.setVisible(not expanded)
@@ -211,8 +255,10 @@ class SuggestionCard(QFrame):
 
     def set_heard(self, side: str | None) -> None:
         """Which of this card's sides is heard now: ``"solo"``, ``"bypass"`` or None."""
-        self.solo_button.setChecked(side == "solo")
-        self.bypass_button.setChecked(side == "bypass")
+        self._heard = side
+        if self._filled:
+            self._buttons["solo"].setChecked(side == "solo")
+            self._buttons["bypass"].setChecked(side == "bypass")
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
@@ -226,7 +272,7 @@ class SuggestionCard(QFrame):
     def _edited(self, _name: str) -> None:
         if self._updating:
             return
-        values = {n: box.value() for n, box in self.editors.items()}
+        values = {n: box.value() for n, box in self._editors.items()}
         self.tweaked.emit(self.suggestion.id, values)
 
     def focusInEvent(self, event) -> None:  # noqa: N802 - Qt's name
@@ -248,9 +294,10 @@ class SuggestionCard(QFrame):
         self.status_label.setStyleSheet(f"background: transparent; color: {colour.get(status, COLOURS['muted'])};"
                                         "font-weight: bold;")  # fmt: skip
         m = move or self.suggestion.move
+        self._move = m
         self._updating = True
         try:
-            for name, box in self.editors.items():
+            for name, box in self._editors.items():  # none yet while the details are not built
                 box.setValue(float(m.params[name]))
         finally:
             self._updating = False

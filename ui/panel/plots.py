@@ -77,12 +77,15 @@ def _few_points(p: pg.PlotItem) -> None:
 def _cheap_axes(p: pg.PlotItem) -> None:
     """Axes (and the grid they draw) that repaint cheaply: ticks and grid lines at the major
     and minor levels only — pyqtgraph's third level adds dozens of faint grid lines and made
-    a plot's repaint 3 times as long (15 ms against 5 here) — and each axis kept drawn as a
+    a plot's repaint 3 times as long (15 ms against 5 here) — each axis kept drawn as a
     pixmap (Qt's item cache), drawn again only when it changes rather than replayed on every
-    repaint of its plot."""
+    repaint of its plot, and the room for tick labels kept (grown when a label needs more,
+    never shrunk): otherwise the first paint of new ticks resized the axis by a fraction of
+    a pixel, and the plot was laid out and painted whole again (two to three paints of
+    10-20 ms in a row for every new range)."""
     for name in ("left", "bottom", "right", "top"):
         axis = p.getAxis(name)
-        axis.setStyle(maxTickLevel=1)
+        axis.setStyle(maxTickLevel=1, autoReduceTextSpace=False)
         axis.setCacheMode(pg.QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 

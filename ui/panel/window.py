@@ -2,8 +2,9 @@
 
 Layout, top to bottom: the context bar (the source, role, genre, destination, intent words,
 reference), then two columns — left the meters, the spectrum with the accepted EQ's
-response, and what to leave alone; right the suggestion cards — then the audition bar
-(region, A/B, play, plugins, export) and the status bar with a progress bar for long work.
+response, and what to leave alone (a fixed height, scrolled); right the suggestion cards —
+then the audition bar (region, A/B, play, plugins, export) and the status bar with a spinner
+for long work (a progress bar for work that says how far it is).
 
 Every intent goes to the controller (Qt-free: sessions, decisions and their undo history,
 the chain, A/B, export, presets, the watched folder); the window draws what the controller
@@ -67,6 +68,11 @@ AUDIO_FILTER = f"Audio ({' '.join('*' + s for s in sorted(AUDIO_SUFFIXES))});;Al
 #: The export dialog's filter: the formats the bridge writes.
 EXPORT_FILTER = ";;".join(f"{s[1:].upper()} (*{s})" for s in WRITE_SUFFIXES)
 NONE = "—"
+#: Lines of "Leave it" verdicts shown without scrolling.
+LEAVE_LINES = 8
+#: The busy spinner's frames, and how long each is shown.
+BUSY_FRAMES = ("●○○", "○●○", "○○●", "○●○")
+BUSY_FRAME_MS = 250
 
 
 class PanelWindow(QMainWindow):
@@ -107,7 +113,8 @@ class PanelWindow(QMainWindow):
         self.player: ABPlayer | None = None
         self.osc_server: BridgeServer | None = None
         self._focused: str | None = None
-        self._plot_generation = 0  # draw_session's staged plot drawing: steps of an older one stop
+        self._plot_generation = 0  # the staged plot drawing: steps of an older one stop
+        self._shown_pending = False  # session_shown is owed when the staged plot drawing ends
         self._build()
         # PyQt6 makes QStyle's Python enums the first time a style is handed out: 40-50 ms
         # once, which a card's re-polish otherwise pays when the first file's cards are drawn
@@ -162,10 +169,21 @@ class PanelWindow(QMainWindow):
         outer.addWidget(split, 1)
         outer.addWidget(self._audition_bar())
         self.setCentralWidget(central)
-        self.progress = QProgressBar()
+        self.progress = QProgressBar()  # a job that says how far it is
         self.progress.setMaximumWidth(220)
         self.progress.hide()
         self.statusBar().addPermanentWidget(self.progress)
+        # any other job: a spinner that moves a few times a second; Qt's busy (indeterminate)
+        # progress bar repainted itself 60 times a second, 1-13 ms each on the GUI thread
+        self.busy_label = QLabel("")
+        self.busy_label.setObjectName("meterName")
+        self.busy_label.setMinimumWidth(self.busy_label.fontMetrics().horizontalAdvance("working " + BUSY_FRAMES[0]))
+        self.busy_label.hide()
+        self.statusBar().addPermanentWidget(self.busy_label)
+        self._busy_frame = 0
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setInterval(BUSY_FRAME_MS)
+        self._busy_timer.timeout.connect(self._busy_turn)
         self.jobs.busy.connect(self._busy)
         self.help_overlay = HelpOverlay(central)
         self.key_actions: dict[str, QAction] = {}
@@ -307,8 +325,20 @@ class PanelWindow(QMainWindow):
         self.leave_label = QLabel("")
         self.leave_label.setWordWrap(True)
         self.leave_label.setObjectName("why")
+        self.leave_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.leave_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        col.addWidget(self.leave_label)
+        # a fixed height, scrolled when the verdicts need more: a label that grew with them
+        # shrank both plots above it, and a new session's first paint painted both again;
+        # the scroll bar always there, so that more verdicts do not narrow and re-wrap the
+        # label (and paint a scroll bar for the first time) in the turn that draws a session
+        leave = QScrollArea()
+        leave.setWidgetResizable(True)
+        leave.setFrameShape(QFrame.Shape.NoFrame)
+        leave.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        leave.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        leave.setWidget(self.leave_label)
+        leave.setFixedHeight(LEAVE_LINES * self.leave_label.fontMetrics().lineSpacing() + 4)
+        col.addWidget(leave)
         return w
 
     def _right_column(self) -> QWidget:
@@ -441,7 +471,7 @@ class PanelWindow(QMainWindow):
         self._show_context(session)
         self._draw_cards(session)
         self._history_changed()
-        self._draw_plots_staged()
+        self._draw_plots_staged(shown=True)
 
     def card_changed(self, suggestion_id: str) -> None:
         s = self.session
@@ -535,32 +565,40 @@ class PanelWindow(QMainWindow):
         self.reference_label.setText(f"ref: {short_name(d['reference'])}" if d["reference"] else "no reference")
 
     def refresh(self) -> None:
-        """Redraw meters, spectrum, cards and notes from the session."""
+        """Redraw meters, cards and notes from the session, then its plots (each in an
+        event-loop turn of its own while the window is shown, as for a session shown)."""
         s = self.session
         if s is None or s.analysis is None or s.advice is None:
             return
-        self._draw_plots(s)
         self._draw_cards(s)
+        self._draw_plots_staged(shown=False)
 
-    def _draw_plots_staged(self) -> None:
+    def _draw_plots_staged(self, *, shown: bool) -> None:
         """The plots of the session shown, each in an event-loop turn of its own (the spectrum,
         then the loudness over time, then the A/B's curves), so that the window answers
-        between them; ``session_shown`` once they are drawn. Drawn at once while the window
-        is hidden (nothing to answer)."""
+        between them; then ``session_shown`` when ``shown`` (a session shown, not one
+        redrawn), or when an older drawing that this one takes over owed it. Drawn at once
+        while the window is hidden (nothing to answer)."""
         self._plot_generation += 1
+        self._shown_pending = self._shown_pending or shown
         generation = self._plot_generation
         steps = self._plot_steps()
+
+        def drawn() -> None:
+            if self._shown_pending:
+                self._shown_pending = False
+                self.session_shown.emit()
 
         def step(i: int) -> None:
             s = self.session
             if generation != self._plot_generation:
-                return  # another session drawn since: its own steps draw it
+                return  # drawn again since: the newer steps draw it
             if s is not None and s.analysis is not None and s.advice is not None:
                 steps[i](s)
             if i + 1 < len(steps):
                 self._later(lambda: step(i + 1))
             else:
-                self.session_shown.emit()
+                drawn()
 
         if self.isVisible():
             self._later(lambda: step(0))
@@ -568,7 +606,7 @@ class PanelWindow(QMainWindow):
         s = self.session
         if s is not None and s.analysis is not None and s.advice is not None:
             self._draw_plots(s)
-        self.session_shown.emit()
+        drawn()
 
     def _later(self, fn: Callable[[], None]) -> None:
         """``fn`` in the event loop's next turn, unless this window is gone by then (a timer of
@@ -929,14 +967,28 @@ class PanelWindow(QMainWindow):
     # -- status -----------------------------------------------------------------------------
 
     def _busy(self, busy: bool) -> None:
-        self.progress.setVisible(busy)
+        """Jobs running (the spinner, until a job reports progress) or none (nothing shown)."""
+        self.progress.hide()
+        self.busy_label.setVisible(busy)
         if busy:
-            self.progress.setRange(0, 0)  # until a job reports progress
+            self._busy_frame = 0
+            self.busy_label.setText("working " + BUSY_FRAMES[0])
+            self._busy_timer.start()
+        else:
+            self._busy_timer.stop()
+
+    def _busy_turn(self) -> None:
+        self._busy_frame = (self._busy_frame + 1) % len(BUSY_FRAMES)
+        self.busy_label.setText("working " + BUSY_FRAMES[self._busy_frame])
 
     def _progress(self, done: int, total: int) -> None:
-        if total > 0:
+        """A job's progress: the bar instead of the spinner while jobs run."""
+        if total > 0 and self.jobs.running:
+            self._busy_timer.stop()
+            self.busy_label.hide()
             self.progress.setRange(0, total)
             self.progress.setValue(done)
+            self.progress.show()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.stop_playback()
