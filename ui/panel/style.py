@@ -48,6 +48,11 @@ QPushButton#reject {{ border-color: {COLOURS['reject']}; }}
 QLineEdit, QComboBox, QDoubleSpinBox, QSpinBox {{
     background: #15181b; border: 1px solid #4a525c; border-radius: 3px; padding: 2px 4px; }}
 QScrollArea {{ border: none; }}
+QScrollBar:vertical {{ background: transparent; width: 8px; margin: 0; }}
+QScrollBar::handle:vertical {{ background: #4a525c; min-height: 24px; border-radius: 4px; }}
+QScrollBar::handle:vertical:disabled {{ background: transparent; }}
+QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0; }}
+QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical {{ background: none; }}
 QProgressBar {{ border: 1px solid #4a525c; border-radius: 3px; text-align: center; max-height: 14px; }}
 QProgressBar::chunk {{ background: #2f5d86; }}
 """
