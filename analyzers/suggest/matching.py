@@ -15,7 +15,8 @@ differs is what was done to it (a bell, a boost), and that can be undone where i
   bells: at the largest deviation from the difference's median, a bell (centre within
   ±1/12 octave of it on a 1/96-octave grid, Q from 0.5 to 5.6) is fitted by least squares
   with a free offset, against the filter's real response (:mod:`analyzers.eq_response`),
-  over ±1.5 octaves; the counter-bell is kept when its gain is :data:`MATCH_MIN_DB` or more
+  over ±1.5 octaves (up to :data:`MAX_TRIES` deviations in turn: one that is no bell, a lone
+  point or a knee, is passed over); the counter-bell is kept when its gain is :data:`MATCH_MIN_DB` or more
   and it stands :data:`MATCH_ROUGH_X` times the difference's own roughness (the median
   departure from its median), fits (:data:`MATCH_MISFIT`) and is seen to fall back to
   half on both sides (a roll-off or a tilt never does);
@@ -50,6 +51,8 @@ MATCH_ROUGH_X = 4.0
 MATCH_MISFIT = 0.25
 #: At most this many matching bells.
 MAX_MATCH_MOVES = 3
+#: Deviations tried in turn, largest first, before the rest is taken for roughness.
+MAX_TRIES = 6
 #: A matching bell's gain is capped here (dB): the same source is restored, not redesigned.
 MATCH_CAP_DB = 12.0
 _QS = (0.5, 0.7, 1.0, 1.4, 2.0, 2.8, 4.0, 5.6)
@@ -83,11 +86,10 @@ class Match:
 
 def fine_structure_r(analysis: Analysis, reference: Analysis) -> float | None:
     """Correlation of the two fine spectra, each less its broad trend, 100 Hz–10 kHz."""
-    f, a = fine(analysis)
-    g, b = fine(reference)
-    if f.size == 0 or g.size != f.size:
+    f, a, b = _common_fine(analysis, reference)
+    if f.size == 0:
         return None
-    ra, rb = a - trend(f, a), b - trend(g, b)
+    ra, rb = a - trend(f, a), b - trend(f, b)
     m = np.isfinite(ra) & np.isfinite(rb) & (f >= SAME_SOURCE_SPAN_HZ[0]) & (f <= SAME_SOURCE_SPAN_HZ[1])
     if m.sum() < 24 or np.std(ra[m]) == 0 or np.std(rb[m]) == 0:
         return None
@@ -100,32 +102,45 @@ def match(analysis: Analysis, reference: Analysis) -> Match | None:
     r = fine_structure_r(analysis, reference)
     if r is None:
         return None
-    f, a = fine(analysis)
-    _, b = fine(reference)
-    lo_hz, hi_hz = content_band(f, b, analysis.sample_rate_hz)
+    f, a, b = _common_fine(analysis, reference)
+    lo_hz, hi_hz = content_band(f, b, min(analysis.sample_rate_hz, reference.sample_rate_hz))
     zone = np.isfinite(a) & np.isfinite(b) & (f >= lo_hz) & (f <= hi_hz)
     if zone.sum() < 24:
         return None
     d = np.where(zone, a - b, np.nan)
     rough = _roughness(d)
     bells: list[MatchBell] = []
-    if r >= SAME_SOURCE_R:
-        for _ in range(MAX_MATCH_MOVES):
-            fitted = _fit_bell(f, d, analysis.sample_rate_hz)
-            if fitted is None:
-                break
-            move, deviation, misfit, offset = fitted
-            gain = -move.params["gain_db"]
-            if abs(gain) < MATCH_MIN_DB or abs(deviation) < MATCH_ROUGH_X * rough or misfit > MATCH_MISFIT * abs(gain):
-                break
-            half = _half_gain_span(move, analysis.sample_rate_hz)
-            if not _falls_back(f, d - offset, half, deviation):
-                break  # one side never comes back: a roll-off or a tilt, not a bell
-            bells.append(MatchBell(move=move, deviation_db=round(deviation, 2), lo_hz=half[0], hi_hz=half[1]))
-            d = d + move_response_db(move, f, analysis.sample_rate_hz)
-            rough = _roughness(d)
+    # the largest deviations in turn; one that is no bell (a lone point, a knee) is passed over
+    passed = np.zeros(f.size, dtype=bool)
+    for _ in range(MAX_TRIES if r >= SAME_SOURCE_R else 0):
+        fitted = _fit_bell(f, np.where(passed, np.nan, d), d, analysis.sample_rate_hz)
+        if fitted is None or len(bells) >= MAX_MATCH_MOVES:
+            break
+        move, deviation, misfit, offset = fitted
+        gain = -move.params["gain_db"]
+        if abs(deviation) < MATCH_ROUGH_X * rough or abs(gain) < MATCH_MIN_DB / 2:
+            break  # what is left is the difference's own roughness
+        half = _half_gain_span(move, analysis.sample_rate_hz)
+        bell_like = misfit <= MATCH_MISFIT * abs(gain) and _falls_back(f, d - offset, half, deviation)
+        if abs(gain) < MATCH_MIN_DB or not bell_like:
+            passed |= np.abs(np.log2(f / move.params["freq_hz"])) <= 1 / 6  # no bell: a roll-off, a tilt, a lone point
+            continue
+        bells.append(MatchBell(move=move, deviation_db=round(deviation, 2), lo_hz=half[0], hi_hz=half[1]))
+        d = d + move_response_db(move, f, analysis.sample_rate_hz)
+        rough = _roughness(d)
     left = float(np.nanmax(np.abs(d - np.nanmedian(d))))
     return Match(r=round(r, 3), roughness_db=round(rough, 2), bells=tuple(bells), left_db=round(left, 2))
+
+
+def _common_fine(analysis: Analysis, reference: Analysis) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The two fine spectra on the points they share (both grids start at 20 Hz with the same
+    step; a lower rate ends sooner): frequencies, the track's levels, the reference's."""
+    f, a = fine(analysis)
+    g, b = fine(reference)
+    n = min(f.size, g.size)
+    if n == 0 or not np.allclose(f[:n], g[:n]):
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+    return f[:n], a[:n], b[:n]
 
 
 def content_band(f: np.ndarray, level: np.ndarray, sample_rate_hz: float) -> tuple[float, float]:
@@ -142,12 +157,12 @@ def _roughness(d: np.ndarray) -> float:
     return float(np.nanmedian(np.abs(d - np.nanmedian(d))))
 
 
-def _fit_bell(f: np.ndarray, d: np.ndarray, rate: float) -> tuple[Move, float, float, float] | None:
-    """The counter-bell for the largest deviation of ``d`` from its median: (move, the
-    deviation at the centre over the fitted offset, the RMS misfit in dB, the offset), least
-    squares over ±1.5 octaves."""
+def _fit_bell(f: np.ndarray, seek: np.ndarray, d: np.ndarray, rate: float) -> tuple[Move, float, float, float] | None:
+    """The counter-bell for the largest deviation of ``seek`` (``d`` with the points passed
+    over left out) from ``d``'s median: (move, the deviation at the centre over the fitted
+    offset, the RMS misfit in dB, the offset), least squares on ``d`` over ±1.5 octaves."""
     med = float(np.nanmedian(d))
-    dev = np.abs(d - med)
+    dev = np.abs(seek - med)
     if not np.isfinite(dev).any():
         return None
     i = int(np.nanargmax(dev))
@@ -208,9 +223,9 @@ def match_suggestions(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion
         fc = b.move.params["freq_hz"]
         way = "above" if b.deviation_db > 0 else "below"
         why = (f"{hz(b.lo_hz)}–{hz(b.hi_hz)} stands {abs(b.deviation_db):.1f} dB {way} the reference, peaking at "
-               f"{hz(fc)}; the reference is this same source (the fine shapes of the two spectra correlate, r {m.r:.2f}), "
-               f"so the difference is what was done to it: a "
-               f"{b.move.params['gain_db']:+.1f} dB bell at {hz(fc)}, Q {b.move.params['q']:g}, matches it")  # fmt: skip
+               f"{hz(fc)}; the reference is this same source (the fine shapes of the two spectra correlate, "
+               f"r {m.r:.2f}), so the difference is what was done to it: a {b.move.params['gain_db']:+.1f} dB "
+               f"bell at {hz(fc)}, Q {b.move.params['q']:g}, matches it")  # fmt: skip
         out.append(Suggestion(
             id=f"match-{'cut' if b.move.params['gain_db'] < 0 else 'boost'}-{freq_label(fc)}", move=b.move, why=why,
             confidence=confidence(abs(b.deviation_db) - MATCH_MIN_DB, 4.0, base=0.5, top=0.85),

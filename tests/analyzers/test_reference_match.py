@@ -100,3 +100,16 @@ def test_a_low_passed_take_is_no_bell_at_its_knee(song):
     dull = _eq(x, pb.LowpassFilter(cutoff_frequency_hz=3000.0))
     advice = suggest(analyze(dull, RATE), make_context(role_name="mix", reference=clean, reference_name="clean"))
     assert not _matches(advice), [s.why for s in _matches(advice)]
+
+
+def test_a_clean_version_at_another_rate_is_still_the_same_source(song):
+    # the clean bounce at 44.1 kHz: the fine spectra share their points up to the lower rate's top
+    from scipy.signal import resample_poly
+
+    x, _ = song
+    ref = analyze(resample_poly(x, 147, 160, axis=1).astype(np.float32), 44100)
+    damaged = _eq(x, pb.PeakFilter(cutoff_frequency_hz=560.0, gain_db=6.0, q=1.4))
+    advice = suggest(analyze(damaged, RATE), make_context(role_name="mix", reference=ref, reference_name="44.1k"))
+    found = _matches(advice)
+    # (its pure tones fall between other bins at 44.1 kHz: a few lone points differ, which are passed over)
+    assert len(found) == 1 and abs(math.log2(found[0].move.params["freq_hz"] / 560.0)) <= 1 / 12, found
