@@ -178,20 +178,23 @@ def _fit_bell(f: np.ndarray, seek: np.ndarray, d: np.ndarray, rate: float) -> tu
             # the bell's shape at unit gain (its dB response is all but proportional to the gain)
             probe = 6.0 * math.copysign(1.0, d[i] - med)
             s = move_response_db(Move("peak", {"freq_hz": centre, "gain_db": probe, "q": q}), f[w], rate) / probe
-            x = np.vstack([np.ones(y.size), s]).T
-            (offset, gain), *_ = np.linalg.lstsq(x, y, rcond=None)
-            gain = float(np.clip(gain, -MATCH_CAP_DB, MATCH_CAP_DB))
-            if abs(gain) < 0.1:
+            # least squares for y ≈ offset + gain · s, in closed form
+            ds = s - s.mean()
+            var = float(np.dot(ds, ds))
+            if var <= 0:
                 continue
-            bell = Move("peak", {"freq_hz": centre, "gain_db": gain, "q": q})
-            err = float(np.mean((y - offset - move_response_db(bell, f[w], rate)) ** 2))
-            if best is None or err < best[0]:
-                best = (err, centre, q, gain, float(offset))
+            gain = float(np.clip(np.dot(ds, y - y.mean()) / var, -MATCH_CAP_DB, MATCH_CAP_DB))
+            offset = float(y.mean() - gain * s.mean())
+            err = float(np.mean((y - offset - gain * s) ** 2))
+            if abs(gain) >= 0.1 and (best is None or err < best[0]):
+                best = (err, centre, q, gain, offset, w)
     if best is None:
         return None
-    err, centre, q, gain, offset = best
+    _, centre, q, gain, offset, w = best
+    bell = Move("peak", {"freq_hz": centre, "gain_db": gain, "q": q})
+    misfit = math.sqrt(float(np.mean((d[w] - offset - move_response_db(bell, f[w], rate)) ** 2)))  # the real response's
     move = Move("peak", {"freq_hz": round(centre, 1), "gain_db": round(-gain, 1), "q": q})
-    return move, float(d[i] - offset), math.sqrt(err), offset
+    return move, float(d[i] - offset), misfit, offset
 
 
 def _falls_back(f: np.ndarray, deviation: np.ndarray, span_hz: tuple[float, float], peak_db: float) -> bool:
