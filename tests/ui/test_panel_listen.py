@@ -119,8 +119,12 @@ def test_the_daws_bounce_and_its_words_are_worked_out_in_workers_as_in_place(pan
     assert summary.params[1] == pytest.approx(here.analysis.loudness.integrated_lufs, abs=1e-3)
     moves = [(i, c.suggestion.move) for i, c in s.cards.items()]
     assert moves == [(i, c.suggestion.move) for i, c in here.cards.items()]
+    # the summary's suggestions follow it: all of them in before the next request, whose
+    # reply would otherwise be counted among them (and a later reply taken for the next one's)
+    qtbot.waitUntil(lambda: len(inbox.poll()) >= 1 + summary.params[3])
 
     (ok,) = _ask(qtbot, inbox, address, msg("/secondear/accept", "hpf"), 1)
+    assert ok.address == "/secondear/ok", ok
     copy = pickle.loads(pickle.dumps(s))  # the same session, to take the same turn in this thread
     copy.open_conversation()
     turn, _ = copy.ask("brighter")
