@@ -70,6 +70,20 @@ def predicted_text(predicted: Mapping[str, float]) -> str:
     return " · ".join(parts[:4])
 
 
+class _DetailButton:
+    """A button of a card's expanded part, built with that part on first access
+    (:meth:`SuggestionCard._fill_details`)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, card: SuggestionCard | None, owner: type) -> QPushButton:
+        if card is None:
+            return self  # type: ignore[return-value]
+        card._fill_details()
+        return card._buttons[self.name]
+
+
 class SuggestionCard(QFrame):
     """One suggestion; signals carry its id."""
 
@@ -215,30 +229,11 @@ class SuggestionCard(QFrame):
         self._fill_details()
         return self._editors
 
-    @property
-    def accept_button(self) -> QPushButton:
-        self._fill_details()
-        return self._buttons["accept"]
-
-    @property
-    def reject_button(self) -> QPushButton:
-        self._fill_details()
-        return self._buttons["reject"]
-
-    @property
-    def reset_button(self) -> QPushButton:
-        self._fill_details()
-        return self._buttons["reset"]
-
-    @property
-    def solo_button(self) -> QPushButton:
-        self._fill_details()
-        return self._buttons["solo"]
-
-    @property
-    def bypass_button(self) -> QPushButton:
-        self._fill_details()
-        return self._buttons["bypass"]
+    accept_button = _DetailButton("accept")
+    reject_button = _DetailButton("reject")
+    reset_button = _DetailButton("reset")
+    solo_button = _DetailButton("solo")
+    bypass_button = _DetailButton("bypass")
 
     def set_expanded(self, expanded: bool) -> None:
         """Expanded: why, the prediction, the editors and the buttons; collapsed: two lines."""
