@@ -156,7 +156,7 @@ def _evidence(s: Suggestion, analysis: Analysis) -> Suggestion:
     return s if s.confidence <= cap else replace(s, confidence=round(cap, 2))
 
 
-def _tonal(analysis: Analysis, ctx: Context, matched: list[Move] = (), same: Match | None = None,
+def _tonal(analysis: Analysis, ctx: Context, matched: tuple[Move, ...] | list[Move] = (), same: Match | None = None,
            ) -> tuple[list[Suggestion], list[LeaveAlone]]:  # fmt: skip
     """Broad moves towards the reference or the genre target; what the ``matched`` bells (a
     same-source reference's, :mod:`.matching`) already undo is left out of the gap."""

@@ -86,7 +86,10 @@ class Match:
 
 def fine_structure_r(analysis: Analysis, reference: Analysis) -> float | None:
     """Correlation of the two fine spectra, each less its broad trend, 100 Hz–10 kHz."""
-    f, a, b = _common_fine(analysis, reference)
+    return _structure_r(*_common_fine(analysis, reference))
+
+
+def _structure_r(f: np.ndarray, a: np.ndarray, b: np.ndarray) -> float | None:
     if f.size == 0:
         return None
     ra, rb = a - trend(f, a), b - trend(f, b)
@@ -99,10 +102,10 @@ def fine_structure_r(analysis: Analysis, reference: Analysis) -> float | None:
 def match(analysis: Analysis, reference: Analysis) -> Match | None:
     """The fine match against ``reference``; None when either has no fine spectrum or the two
     share too little band. Bells are fitted only when the reference is the same source."""
-    r = fine_structure_r(analysis, reference)
+    f, a, b = _common_fine(analysis, reference)
+    r = _structure_r(f, a, b)
     if r is None:
         return None
-    f, a, b = _common_fine(analysis, reference)
     lo_hz, hi_hz = content_band(f, b, min(analysis.sample_rate_hz, reference.sample_rate_hz))
     zone = np.isfinite(a) & np.isfinite(b) & (f >= lo_hz) & (f <= hi_hz)
     if zone.sum() < 24:
