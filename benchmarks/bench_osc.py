@@ -11,7 +11,9 @@ Measured in one run, round-robin, with liblo's ``oscsend`` and ``oscdump`` (Debi
   ``oscdump`` (``/secondear/reply_to``).
 * **oscsend**, one process per message: ``oscsend`` → ``oscdump`` (the peer) and ``oscsend`` →
   our server → ``oscdump``, timed from spawn to the printed line; the process's own cost
-  (spawn to exit) is reported apart.
+  (spawn to exit) is reported apart. ``oscsend`` sends each message from a new port, so no
+  ``/secondear/reply_to`` can name its replies' port (that is kept per sender address and
+  port): a second server answers it, started as ``secondear daw serve --reply-port`` would be.
 * **One-way throughput**: one python-osc sender process blasts N pre-built ``/secondear/ping``
   datagrams as fast as it can, to ``oscdump`` (counted as lines on its stdout) and to our
   server (counted by its ``stats()``); received / sent gives the loss.
@@ -20,7 +22,10 @@ Measured in one run, round-robin, with liblo's ``oscsend`` and ``oscdump`` (Debi
 whole measurement runs in a user and network namespace (``unshare -rn``) whose only
 interface is loopback; our server runs in its own process there too, as ``secondear daw
 serve`` would. Without ``unshare`` the rows that need ``oscdump`` are left out, and without
-liblo-tools the section is skipped, each with a message. Nothing is asserted.
+liblo-tools the section is skipped, each with a message. A path that loses
+``GIVE_UP_AFTER_LOST`` messages in a row (warm-up included) is given up for the rest of the
+run and marked so in its row, so a broken path costs a few timeouts, not one per message.
+Nothing is asserted.
 
 Run alone: ``.venv/bin/python benchmarks/bench_osc.py [--repeat N]``.
 """
@@ -44,6 +49,7 @@ import common as c
 TITLE = "## OSC link on loopback (issue 5)"
 HOST = "127.0.0.1"
 SERVER_RCVBUF_BYTES = 1 << 20  # what BridgeServer asks for (SO_RCVBUF)
+GIVE_UP_AFTER_LOST = 3  # consecutive unanswered messages after which a path is given up
 
 
 # ================================================================ parent: run and format
@@ -91,6 +97,9 @@ def run(*, repeat: int = c.DEFAULT_REPEAT, quick: bool = False, **_) -> str:
     if r.returncode != 0 or not r.stdout.strip():
         tail = "\n".join(r.stderr.strip().splitlines()[-15:])
         raise RuntimeError(f"the OSC measurement failed (exit {r.returncode}):\n{tail}")
+    for line in r.stderr.splitlines():  # its warnings (a path given up), which the table marks too
+        if line.startswith("!!"):
+            c.log(line)
     data = json.loads(r.stdout.strip().splitlines()[-1])
     return _format(data, params, problem)
 
@@ -120,13 +129,24 @@ def _format(d: dict, params: dict, problem: str | None) -> str:
         s = e["samples"]
         return (statistics.median(s) if s else None), _pct(s, 0.99), e["sent"], e["sent"] - len(s)
 
+    def lost_cell(name: str, lost: int) -> str:
+        where = lat[name].get("gave_up")
+        if where == "warm-up":
+            return f"gave up: {GIVE_UP_AFTER_LOST} in a row in warm-up"
+        return f"{lost}, gave up: {GIVE_UP_AFTER_LOST} in a row" if where else str(lost)
+
     rows = []
     specs = [
         ("py_dump", "**peer**: python-osc → `oscdump`, its line read back from the pipe", None, _us),
         ("py_ours", "python-osc → our server `/secondear/ping` → `/secondear/pong` to python-osc", "py_dump", _us),
         ("py_ours_dump", "python-osc → our server → pong to `oscdump` (`reply_to`), line read back", "py_dump", _us),
         ("send_dump", "**peer**: `oscsend` → `oscdump` (a process per message), line read back", None, _ms),
-        ("send_ours_dump", "`oscsend` → our server → pong to `oscdump`, line read back", "send_dump", _ms),
+        (
+            "send_ours_dump",
+            "`oscsend` → our server (`--reply-port`) → pong to `oscdump`, line read back",
+            "send_dump",
+            _ms,
+        ),
     ]
     for key, label, ref, unit in specs:
         if key not in lat:
@@ -135,7 +155,7 @@ def _format(d: dict, params: dict, problem: str | None) -> str:
         med, p99, sent, lost = stats(key)
         rmed, rp99, _, _ = stats(ref) if ref else (None, None, 0, 0)
         u = "µs" if unit is _us else "ms"
-        rows.append([label, sent, lost, f"{unit(med)} {u}", f"{unit(p99)} {u}",
+        rows.append([label, sent, lost_cell(key, lost), f"{unit(med)} {u}", f"{unit(p99)} {u}",
                      c.ratio(med, rmed) if ref else "reference", c.ratio(p99, rp99) if ref else "reference"])  # fmt: skip
     lat_table = c.md_table(["round trip", "sent", "lost", "median", "p99", "median vs peer", "p99 vs peer"],
                            rows, "lrrrrrr")
@@ -185,9 +205,13 @@ def _format(d: dict, params: dict, problem: str | None) -> str:
         f"{'s' if params['repeat'] > 1 else ''}, pooled (after 50 unmeasured); `oscsend`: {params['spawns']} per "
         "path per round. Each of our paths is interleaved message by message with its peer (a, b, a, b…), so "
         "load from elsewhere falls on both alike; the python-osc → `oscdump` peer runs beside each of our two "
-        "python-osc paths, hence twice the messages. A message with no answer within 1 s counts as lost. Our "
-        "server runs in its own process (receive thread plus two workers, as `secondear daw serve`); "
-        "`oscdump`'s \"answer\" is the line it prints, read from its pipe.",
+        "python-osc paths, hence twice the messages. A message with no answer within 1 s (`oscsend`: 2 s) "
+        f"counts as lost; a path that loses {GIVE_UP_AFTER_LOST} in a row, warm-up included, is given up for the "
+        "rest of the run (\"gave up\" in its lost column). Our server runs in its own process (receive thread "
+        "plus two workers, as `secondear daw serve`); `oscsend`'s messages go to a second one started with "
+        "`--reply-port` set to `oscdump`'s port (`oscsend` sends each message from a new port, and "
+        "`/secondear/reply_to` holds for one sender address and port only). `oscdump`'s \"answer\" is the line "
+        "it prints, read from its pipe.",
         f"Throughput: {params['blast']} pre-built python-osc `/secondear/ping` datagrams per round from a separate "
         "process, unpaced; received /s = received ÷ (last arrival − first send; our server's count is sampled "
         "every 0.5 ms in its process). Our server also answers each ping it queues (its quick queue holds "
@@ -212,8 +236,9 @@ def _lo_up() -> None:
             fcntl.ioctl(s, 0x8914, struct.pack("16sH14s", b"lo", flags | 1, b""))  # SIOCSIFFLAGS, IFF_UP
 
 
-def _serve() -> int:
-    """Child: our BridgeServer on 127.0.0.1 (a free port), driven by lines on stdin."""
+def _serve(reply_port: int | None) -> int:
+    """Child: our BridgeServer on 127.0.0.1 (a free port), driven by lines on stdin; every reply
+    goes to ``reply_port`` when it is given (``secondear daw serve --reply-port``)."""
     import threading
 
     from bridge.osc.dispatch import BridgeSession
@@ -229,7 +254,7 @@ def _serve() -> int:
                 last["n"], last["t"] = n, time.monotonic()
             time.sleep(0.0005)
 
-    with BridgeServer(BridgeSession(version="bench"), host=HOST, port=0) as srv:
+    with BridgeServer(BridgeSession(version="bench"), host=HOST, port=0, reply_port=reply_port) as srv:
         print(json.dumps({"port": srv.address[1]}), flush=True)
         thread = None
         for line in sys.stdin:
@@ -367,7 +392,7 @@ def _inner(params: dict) -> int:
     lat = out["latency"]
 
     server = _Child([sys.executable, me, "--serve"], log_path)
-    dump = None
+    dump = send_server = None
     try:
         port = json.loads(server.out.wait_line(30) or b"{}")["port"]
         dump_port = _free_port()
@@ -375,6 +400,8 @@ def _inner(params: dict) -> int:
             dump = subprocess.Popen(["oscdump", "-L", str(dump_port)], stdout=subprocess.PIPE,
                                     stderr=open(log_path, "ab"))  # fmt: skip
             dump_lines = _Lines(dump.stdout)
+            send_server = _Child([sys.executable, me, "--serve", str(dump_port)], log_path)
+            send_port = json.loads(send_server.out.wait_line(30) or b"{}")["port"]
         client = SimpleUDPClient(HOST, port)  # to our server
         to_dump = SimpleUDPClient(HOST, dump_port)
         ping = OscMessageBuilder("/secondear/ping").build()
@@ -422,20 +449,42 @@ def _inner(params: dict) -> int:
 
         warming = {"on": False}
 
+        def lost_one(key: str, e: dict, where: str) -> None:
+            """Count an unanswered message; ``GIVE_UP_AFTER_LOST`` in a row give the path up."""
+            e["lost_in_a_row"] += 1
+            if e["lost_in_a_row"] >= GIVE_UP_AFTER_LOST:
+                e["gave_up"] = where
+                c.log(f"!! {key}: {GIVE_UP_AFTER_LOST} messages in a row unanswered ({where}): given up "
+                      "for the rest of the run")  # fmt: skip
+
         def measure(paths: dict, n: int, warm: int = 50) -> None:
             """``n`` messages on each path, interleaved (a, b, a, b…) so that load from elsewhere
-            on the machine falls on the paths alike; ``warm`` unmeasured ones first, once."""
+            on the machine falls on the paths alike; ``warm`` unmeasured ones first, once. A path
+            given up (``lost_one``) is skipped."""
             warming["on"] = True
             for key, fn in paths.items():
-                for _ in range(warm if key not in lat else 0):
-                    fn()
+                if key in lat:
+                    continue
+                e = lat[key] = {"sent": 0, "samples": [], "lost_in_a_row": 0, "gave_up": None}
+                for _ in range(warm):
+                    if fn() is None:
+                        lost_one(key, e, "warm-up")
+                        if e["gave_up"]:
+                            break
+                    else:
+                        e["lost_in_a_row"] = 0
             warming["on"] = False
             for _ in range(n):
                 for key, fn in paths.items():
-                    e = lat.setdefault(key, {"sent": 0, "samples": []})
+                    e = lat[key]
+                    if e["gave_up"]:
+                        continue
                     e["sent"] += 1
                     v = fn()
-                    if v is not None:
+                    if v is None:
+                        lost_one(key, e, "measured")
+                    else:
+                        e["lost_in_a_row"] = 0
                         e["samples"].append(v)
             if use_dump:
                 dump_lines.drain()
@@ -508,7 +557,7 @@ def _inner(params: dict) -> int:
                 reply_to(dump_port)  # our server's pongs now go to oscdump
                 measure({"py_dump": py_dump, "py_ours_dump": py_ours_dump}, params["pings"])
                 measure({"send_dump": lambda: oscsend(dump_port, dump_line),
-                         "send_ours_dump": lambda: oscsend(port, dump_line)}, params["spawns"], warm=5)  # fmt: skip
+                         "send_ours_dump": lambda: oscsend(send_port, dump_line)}, params["spawns"], warm=5)  # fmt: skip
                 reply_to(0)
                 blast("dump")
             blast("ours")
@@ -522,6 +571,8 @@ def _inner(params: dict) -> int:
             except subprocess.TimeoutExpired:
                 dump.kill()
                 dump.wait()
+        if send_server is not None:
+            send_server.close()
         server.close()
     print(json.dumps(out))
     return 0
@@ -529,7 +580,7 @@ def _inner(params: dict) -> int:
 
 if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "--serve":
-        sys.exit(_serve())
+        sys.exit(_serve(int(sys.argv[2]) if len(sys.argv) >= 3 else None))
     if len(sys.argv) >= 4 and sys.argv[1] == "--blast":
         sys.exit(_blast(int(sys.argv[2]), int(sys.argv[3])))
     if len(sys.argv) >= 3 and sys.argv[1] == "--inner":
