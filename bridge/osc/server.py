@@ -239,7 +239,8 @@ class BridgeServer:
 
     def _set_reply_port(self, sender: tuple[str, int], port: int) -> None:
         """Later replies to ``sender`` (its address and port: one client, not every client on
-        its host) go to ``port``; 0 sends them back to the sender's port again."""
+        its host) go to ``port``; 0 sends them back where they went before: the server's
+        ``reply_port`` if it has one, else the sender's own port."""
         key = (sender[0], sender[1])
         with self._counts_lock:
             if port == 0:

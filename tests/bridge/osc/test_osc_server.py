@@ -89,6 +89,34 @@ def test_reply_to_redirects_replies_for_that_sender_only(server, client):
     listener.close()
 
 
+def test_reply_port_catches_senders_that_use_a_new_port_per_message():
+    """``reply_port`` (``daw serve --reply-port``) is for tools that send each message from a new
+    port (liblo's ``oscsend``): no ``reply_to`` can name their port, since it holds for one
+    sender address and port. A sender's own ``reply_to`` still wins; 0 hands it back to ``reply_port``."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.settimeout(5.0)
+    with BridgeServer(BridgeSession(version="9.9.9"), port=0, reply_port=listener.getsockname()[1]) as srv:
+        senders = [Client(srv) for _ in range(3)]  # one socket per message, as oscsend
+        for c in senders:
+            c.send(msg("/secondear/ping"))
+            assert OscMessage(listener.recvfrom(65536)[0]).address == "/secondear/pong"
+            assert c.recv(0.2) is None
+        own = senders[0]
+        (ok,) = own.ask(msg("/secondear/reply_to", own.sock.getsockname()[1]))
+        assert ok.address == "/secondear/ok"
+        (m,) = own.ask(msg("/secondear/ping"))
+        assert m.address == "/secondear/pong"
+        own.send(msg("/secondear/reply_to", 0))  # its ok and later replies go to reply_port again
+        own.send(msg("/secondear/ping"))
+        back = [OscMessage(listener.recvfrom(65536)[0]) for _ in range(2)]
+        assert [(m.address, m.params) for m in back] == [("/secondear/ok", ["reply_to"]), ("/secondear/pong", ["9.9.9"])]
+        assert own.recv(0.2) is None
+        for c in senders:
+            c.close()
+    listener.close()
+
+
 def test_analysis_runs_off_the_receive_thread():
     release = threading.Event()
 
