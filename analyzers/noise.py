@@ -1,8 +1,9 @@
 """Background noise: the floor in the pauses, its spectrum, and the signal-to-noise ratio.
 
 :class:`NoiseMeter` keeps, per frame of about 46 ms (2048 samples at 44.1–48 kHz), the
-mean square of all channels and its power in ten octave bands (31.5 Hz–16 kHz): eleven
-float32 numbers per frame, 1 MB per hour, never the audio. :func:`measure_noise` then:
+mean square of all channels less each frame's mean (a DC offset is no noise, nor is what
+lies under the frame's lowest bin, 21 Hz at 48 kHz) and its power in ten octave bands
+(31.5 Hz–16 kHz): eleven float32 numbers per frame, 1 MB per hour, never the audio. :func:`measure_noise` then:
 
 * leaves out digital silence (below −120 dBFS) and takes as the floor candidate the
   median of the quietest 10 % of the frames; the *pauses* are the runs of at least
@@ -13,7 +14,8 @@ float32 numbers per frame, 1 MB per hour, never the audio. :func:`measure_noise`
   :data:`MIN_PAUSE_SHARE` of the frames, and the active parts at least a fifth: a song
   that never stops has no pauses to measure (its quietest passage is music);
 * names the floor's spectrum (hiss, hum, rumble, broadband) from the octave powers of the
-  pauses, and measures how the level falls from the active parts to the floor
+  pauses, measures how much those powers move from frame to frame (``spread_db``: a noise
+  floor is steady, the quietest passage of a piece of music is not), and measures how the level falls from the active parts to the floor
   (``decay_ms``): speech stops within ~100 ms, a piano note or a reverb tail takes
   seconds — a gate would chop those tails, spectral noise reduction would not.
 """
@@ -40,6 +42,14 @@ MIN_PAUSE_SHARE = 0.03
 #: A pause is a run of at least this many frames (~185 ms) near the floor: quiet frames
 #: between syllables are isolated, a pause is not.
 MIN_RUN = 4
+#: ``spread_db`` is read in the octaves from this centre (Hz) up: below, an octave holds too
+#: few of a frame's bins for a steady noise to read steady.
+SPREAD_FROM_HZ = 500.0
+#: … in those that hold this share of the floor's power (a rumble's empty top says nothing).
+SPREAD_SHARE = 0.05
+#: A noise floor holds this steady (``spread_db``, dB): hiss and room tone read 0.3–1.5 dB, the
+#: quiet passage of an orchestral piece 2.5 (on a whole mix, suggest takes no more for noise).
+STEADY_SPREAD_DB = 2.0
 _DIGITAL_SILENCE_DB = -120.0
 _FRAME_S = 0.046
 
@@ -75,6 +85,9 @@ class NoiseMeter:
         m = buf.shape[1] // self._n
         if m:
             frames = buf[:, : m * self._n].reshape(buf.shape[0], m, self._n)
+            # a DC offset is no noise (it has its own move), nor is what lies under a frame's
+            # lowest bin (21 Hz at 48 kHz): each frame's mean is left out
+            frames = frames - frames.mean(axis=2, keepdims=True)
             level = (frames**2).mean(axis=(0, 2))
             spec = np.fft.rfft(frames * self._window, axis=-1)
             power = (spec.real**2 + spec.imag**2).mean(axis=0)  # (m, bins)
@@ -130,6 +143,7 @@ def measure_noise(level: np.ndarray, bands: np.ndarray, frame_s: float, band_val
     )
     share = floor_bands / total if total > 0 else np.zeros_like(floor_bands)
     centres = np.array(BAND_HZ)
+    spread_db = _spread_db(bands[pause], band_valid & (centres >= SPREAD_FROM_HZ) & (share >= SPREAD_SHARE))
     hum_power = sum(10 ** (ln.level_dbfs / 10) for ln in hum.lines if ln.level_dbfs is not None) if hum else 0.0
     if hum_power >= 0.5 * 10 ** (floor / 10):  # the mains lines carry half the floor or more
         shape = "hum"
@@ -142,8 +156,18 @@ def measure_noise(level: np.ndarray, bands: np.ndarray, frame_s: float, band_val
     return NoiseResult(
         has_pauses=True, floor_dbfs=round(floor, 2), pause_s=round(pause_s, 2), active_dbfs=round(active_db, 2),
         quietest_active_dbfs=round(quietest, 2), snr_db=round(active_db - floor, 2), shape=shape, band_hz=BAND_HZ,
-        band_db=band_db, decay_ms=_decay_ms(db, floor, frame_s), silence_s=silence_s,
+        band_db=band_db, decay_ms=_decay_ms(db, floor, frame_s), silence_s=silence_s, spread_db=spread_db,
     )  # fmt: skip
+
+
+def _spread_db(pause_bands: np.ndarray, use: np.ndarray) -> float | None:
+    """Median over the ``use`` octaves of the standard deviation (dB) of the pause frames'
+    power there (None when no octave is used): hiss or room tone reads 0.3–1.5 dB, a soft
+    passage of music 2.5 or more."""
+    if not use.any() or pause_bands.shape[0] < MIN_RUN:
+        return None
+    level_db = 10 * np.log10(np.maximum(pause_bands[:, use], 1e-30))
+    return round(float(np.median(level_db.std(axis=0))), 2)
 
 
 def _runs(mask: np.ndarray, min_run: int) -> np.ndarray:

@@ -212,6 +212,9 @@ class NoiseResult:
     ``has_pauses`` says whether there are pauses at all (enough of them, and the active parts
     at least :data:`analyzers.noise.ACTIVE_OVER_DB` above): without, the other figures are None.
     ``silence_s`` is the time in digital silence (below −120 dBFS), which is not noise.
+    ``spread_db`` is how much the pauses' octave powers (500 Hz up) move from frame to frame
+    (the median of their standard deviations, in the octaves that hold 5 % of the floor; None
+    without one): a noise floor is steady, music is not.
     """
 
     has_pauses: bool
@@ -225,6 +228,7 @@ class NoiseResult:
     band_db: tuple[float | None, ...]
     decay_ms: float | None
     silence_s: float = 0.0  # digital silence (below −120 dBFS), left out of the floor
+    spread_db: float | None = None  # frame-to-frame spread of the pauses' octave powers
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

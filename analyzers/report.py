@@ -106,6 +106,7 @@ def _noise(analysis: Analysis) -> dict[str, Any] | None:
         "snr_db": nr.snr_db,
         "shape": nr.shape,
         "decay_ms": nr.decay_ms,
+        "spread_db": nr.spread_db,
         "octaves": [{"hz": _num(f), "db": db} for f, db in zip(nr.band_hz, nr.band_db)],
     }
 

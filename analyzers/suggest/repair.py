@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from ..context import Context
 from ..moves import Move, harmonic_mask
+from ..noise import STEADY_SPREAD_DB
 from ..records import Analysis
 from .common import CENTRES, confidence, severity
 from .records import LeaveAlone, Suggestion
@@ -41,6 +42,7 @@ TARGET_FLOOR_DBFS = -80.0
 #: still loses 20 dB).
 DEHUM_WIDTH_HZ = 2.0
 _NR_ROLES = ("mix", "master")
+
 
 
 def hum(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[LeaveAlone]]:
@@ -119,6 +121,11 @@ def noise(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
             "clean enough"))]  # fmt: skip
     if nr.shape == "hum" and analysis.hum is not None and analysis.hum.found:
         return [], [LeaveAlone(aspect="noise", why=f"{what}: the floor is the hum, which the dehum move answers")]
+    if ctx.role.name in _NR_ROLES and nr.spread_db is not None and nr.spread_db > STEADY_SPREAD_DB:
+        return [], [LeaveAlone(aspect="noise", why=(
+            f"the quietest passages ({nr.floor_dbfs:.1f} dBFS, {nr.pause_s:.1f} s) move {nr.spread_db:.1f} dB from "
+            f"moment to moment in their octaves, where a noise floor holds within {STEADY_SPREAD_DB:g} dB: on a whole "
+            "mix that is music, not noise to reduce"))]  # fmt: skip
     floor, quietest = nr.floor_dbfs, nr.quietest_active_dbfs
     room = quietest - floor
     excess = floor - NOISE_FLOOR_DBFS

@@ -1,7 +1,7 @@
 """Background noise: real recordings with pauses and a noise floor added, and clean controls.
 
 Each source (its first 24 s) is cut into 3 s phrases with 1.2 s pauses between them (20 ms
-fades), as a take with pauses would be. Damaged: hiss (white) or room tone (pink) at
+fades), as a take with pauses would be. Damaged: hiss (white) or room tone (pink, from 20 Hz up) at
 −60, −55, −50 or −45 dBFS RMS over everything (seeded): at or above ACX's −60 dB limit. Control: the same cut with
 −96 dBFS of white noise (16-bit dither) in place of the noise. Detected: a ``gate`` or
 ``noise_reduction`` move; named: its reason says "in the pauses" with a floor within 3 dB
@@ -33,12 +33,14 @@ def _with_pauses(x: np.ndarray, rate: float) -> np.ndarray:
     return np.concatenate(parts, axis=1)
 
 
-def _noise(rng: np.random.Generator, shape: tuple[int, int], colour: str) -> np.ndarray:
+def _noise(rng: np.random.Generator, shape: tuple[int, int], colour: str, rate: float) -> np.ndarray:
+    """White, or pink from 20 Hz up (as a recording chain passes it: a pink spectrum down to
+    the file's lowest bin would put half its power below 20 Hz, where nobody hears a floor)."""
     w = rng.standard_normal(shape)
     if colour == "pink":
         n = shape[1]
-        f = np.fft.rfftfreq(n)
-        w = np.fft.irfft(np.fft.rfft(w, axis=1) / np.sqrt(np.maximum(f, f[1])), n, axis=1)
+        f = np.fft.rfftfreq(n, 1.0 / rate)
+        w = np.fft.irfft(np.fft.rfft(w, axis=1) * np.where(f >= 20.0, 1 / np.sqrt(np.maximum(f, 20.0)), 0.0), n, axis=1)
     return w / np.sqrt(np.mean(w**2))
 
 
@@ -50,7 +52,7 @@ def cases(sources: list[Source], *, quick: bool) -> list[Case]:
         x = _with_pauses(s.audio[:, : int(MAX_S * s.sample_rate_hz)].astype(np.float64), s.sample_rate_hz)
         level = LEVELS_DBFS[i % len(LEVELS_DBFS)]
         colour = "white" if i % 2 == 0 else "pink"
-        noisy = x + 10 ** (level / 20) * _noise(rng, x.shape, colour)
+        noisy = x + 10 ** (level / 20) * _noise(rng, x.shape, colour, s.sample_rate_hz)
         out.append(Case(PROBLEM, f"{s.name} + {colour} noise {level:.0f} dBFS", s.name, noisy.astype(np.float32),
                         s.sample_rate_hz, s.role, False, {"floor_dbfs": level}))  # fmt: skip
         dither = x + 10 ** (-96 / 20) * rng.standard_normal(x.shape)

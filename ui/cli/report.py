@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from analyzers.noise import STEADY_SPREAD_DB
+
 
 def _f(value: Any, unit: str = "", digits: int = 1, signed: bool = False) -> str:
     if value is None:
@@ -90,7 +92,11 @@ def noise_line(n: dict[str, Any] | None) -> str:
         return "—"
     if not n["has_pauses"]:
         return "pauses are digital silence" if n["silence_s"] >= 0.5 else "no pauses to measure (none of 185 ms near the quietest level)"
-    return f"{n['shape']} at {n['floor_dbfs']:.1f} dBFS ({n['pause_s']:.1f} s), SNR {n['snr_db']:.0f} dB"
+    line = f"{n['shape']} at {n['floor_dbfs']:.1f} dBFS ({n['pause_s']:.1f} s), SNR {n['snr_db']:.0f} dB"
+    spread = n.get("spread_db")
+    if spread is not None and spread > STEADY_SPREAD_DB:
+        line += f"; unsteady ({spread:.1f} dB from moment to moment, noise holds within {STEADY_SPREAD_DB:g}): music?"
+    return line
 
 
 def _tempo_line(d: dict[str, Any]) -> str:
