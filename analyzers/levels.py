@@ -14,6 +14,10 @@ import numpy as np
 
 #: A sample at or above this level counts towards a clipping run (−0.01 dBFS ≈ 0.99885).
 CLIP_LEVEL_DBFS = -0.01
+#: Beyond full scale means above this: a decoder that scales fixed point by 1/32767 reads the
+#: most negative 16-bit sample as −1.0000305 (24-bit: −1.0000001), which is at full scale,
+#: not beyond it. Only a float file holds samples further out.
+OVER_FULL_SCALE = 1.0 + 2.0**-12
 #: Consecutive samples at the clip level that make a run (three: two equal neighbours of a
 #: peak happen in clean audio, three in a row at full scale rarely do).
 CLIP_RUN_MIN = 3
@@ -64,14 +68,16 @@ class LevelMeter:
         self.peak = np.maximum(self.peak, mag.max(axis=1))
         self.sum += x.sum(axis=1, dtype=np.float64)
         self.sum_sq += np.einsum("ij,ij->i", x, x, dtype=np.float64)
-        self.over_full_scale += int(np.count_nonzero(mag > 1.0))
+        over = mag > OVER_FULL_SCALE
+        self.over_full_scale += int(np.count_nonzero(over))
         loud = np.flatnonzero((mag > self._silence_lin).any(axis=0))
         if loud.size:
             if self.first_loud is None:
                 self.first_loud = self.samples + int(loud[0])
             self.last_loud = self.samples + int(loud[-1])
         for ch in range(x.shape[0]):
-            self._clip_runs(mag[ch] >= self._clip_lin, ch)
+            # beyond full scale is no clip: a float file still holds those samples whole
+            self._clip_runs((mag[ch] >= self._clip_lin) & ~over[ch], ch)
             self._flat_runs(mag[ch], ch)
         self.samples += n
 

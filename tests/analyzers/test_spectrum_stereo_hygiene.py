@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from analyzers import Analyzer, analyze
-from analyzers.levels import LevelMeter
+from analyzers.levels import OVER_FULL_SCALE, LevelMeter
 from analyzers.spectrum import NOMINAL_CENTRES_HZ
 from signals import pink_noise, sine
 
@@ -203,10 +203,14 @@ def test_no_clipping_on_a_clean_loud_sine():
     assert not any("clipped" in w for w in a.warnings)
 
 
-def test_float_overs_are_counted():
+def test_float_overs_are_counted_and_are_no_clip():
     x = sine(100.0, 0.0, 0.5, RATE) * np.float32(1.5)
     a = analyze(x, RATE)
-    assert a.hygiene.over_full_scale_samples == int(np.count_nonzero(np.abs(x) > 1.0))
+    assert a.hygiene.over_full_scale_samples == int(np.count_nonzero(np.abs(x) > OVER_FULL_SCALE))
+    assert a.hygiene.over_full_scale_samples > 0.2 * x.size  # a third of a sine at 1.5 lies beyond 1
+    # the float file still holds those samples: nothing is clipped (no flat tops either)
+    assert (a.hygiene.clipped_samples, a.hygiene.clip_runs) == (0, 0)
+
 
 
 # --- silence at the ends, noise floor -----------------------------------------------------
