@@ -117,7 +117,7 @@ def checks_for(chosen: Sequence[Suggestion], before: Analysis, after: Analysis,
             if key.startswith("band_") and b is not None and m is not None:
                 m = m - b  # a band's measured change
                 b = 0.0
-            out.append(Check(s.id, key, b, float(predicted), m, own=own is not None,
+            out.append(Check(s.id, key, b, float(predicted), m, own=own is not None and m is not None,
                              missed=misses(key, float(predicted), m)))  # fmt: skip
     return out
 

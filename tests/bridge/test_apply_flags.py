@@ -106,3 +106,15 @@ def test_a_harmonic_mask_is_a_whole_number():
     with pytest.raises(ParameterError, match="whole number"):
         Move("dehum", {"freq_hz": 50.0, "harmonic_mask": 2.5, "width_hz": 2.0})
     assert Move("dehum", {"freq_hz": 50.0, "harmonic_mask": 5, "width_hz": 2.0}).params["harmonic_mask"] == 5.0
+
+
+def test_a_figure_measured_elsewhere_is_not_called_its_own_effect(voice):
+    from analyzers.suggest import Suggestion
+    from bridge.checks import checks_for
+
+    before = analyze(voice, RATE)
+    move = Move("peak", {"freq_hz": 1000.0, "gain_db": -3.0, "q": 1.0})
+    s = Suggestion(id="mask-1k", move=move, why="", confidence=0.5, severity="low", aspect="masking",
+                   predicted={"focus_to_masker_db": 2.0})  # fmt: skip
+    (c,) = checks_for([s], before, before, {"mask-1k": analyze(render_move(voice, RATE, move), RATE)})
+    assert c.measured is None and not c.own and not c.missed  # a cross-track figure: not measured on one file
