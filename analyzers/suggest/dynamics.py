@@ -5,8 +5,9 @@ Compressor times follow Giannoulis, Massberg & Reiss (2013, JAES 61(10)): attack
 release scale with 1/C², the squared crest factor, so peakier material gets faster times.
 The role's default times (``roles.json``) anchor the formula at the middle of the role's
 crest range; the style then bounds them (drums keep their attack, vocals ride smoothly,
-bus glue stays slow). The threshold is placed for the gain reduction needed to bring the
-crest factor into the role's range; ratios stay low by default.
+bus glue stays slow). The threshold is placed where pedalboard's compressor, as measured
+(:func:`compressor_crest_drop_db`), brings the crest factor into the role's range, or as far
+as it can at the attack; ratios stay low by default.
 """
 
 from __future__ import annotations
