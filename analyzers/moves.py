@@ -148,7 +148,8 @@ AMOUNT_PARAMS: Mapping[str, tuple[str, float]] = MappingProxyType({
     "compressor": ("ratio", 1.0), "expander": ("ratio", 1.0),
 })  # fmt: skip
 
-_INTEGER_PARAMS = {"channel", "delay_samples", "harmonic_mask"}
+#: Parameters that take whole numbers only (a channel, a count of samples, a bit mask).
+INTEGER_PARAMS = frozenset({"channel", "delay_samples", "harmonic_mask"})
 _SLOPES = (6.0, 12.0, 18.0, 24.0)
 
 
@@ -189,8 +190,8 @@ class Move:
             p = spec[name]
             if not math.isfinite(v) or not p.low <= v <= p.high:
                 raise ParameterError(f"{self.kind} {name}={value!r} is outside {p.low:g}…{p.high:g}")
-            if name in _INTEGER_PARAMS:
-                v = float(round(v))
+            if name in INTEGER_PARAMS and v != round(v):
+                raise ParameterError(f"{self.kind} {name}={value!r} must be a whole number")
             if name == "slope_db_oct" and v not in _SLOPES:
                 raise ParameterError(f"{self.kind} slope_db_oct={value!r} must be one of 6, 12, 18, 24")
             values[name] = v
@@ -214,7 +215,7 @@ class Move:
         ``"curve": [[time_s, gain_db], …]`` for a ride."""
         out: dict = {
             "kind": self.kind,
-            "params": {k: (int(v) if k in _INTEGER_PARAMS else round(v, 3)) for k, v in self.params.items()},
+            "params": {k: (int(v) if k in INTEGER_PARAMS else round(v, 3)) for k, v in self.params.items()},
         }
         if self.curve:
             out["curve"] = [[round(t, 4), round(g, 3)] for t, g in self.curve]

@@ -22,13 +22,14 @@ from analyzers import Analysis, Analyzer, analyze
 from analyzers.context import Context, Destination
 from analyzers.convert import amplitude_to_db
 from analyzers.loudness_meter import LoudnessPeakMeter, integrated_lufs
-from analyzers.moves import EQ_KINDS, Move
+from analyzers.moves import Move
 from analyzers.suggest import Advice, Suggestion
+from analyzers.suggest.predict import repredict
 from analyzers.suggest.taste import preferred_destination
 
 from .advise import advise, album_context
 from .audio_io import AudioInfo, iter_blocks, open_audio_output, read_audio, write_audio
-from .checks import BAND_TOLERANCE_DB, Check, checks_for
+from .checks import Check, checks_for, misses
 from .errors import BridgeError
 from .files import check_output
 from .measure import analyze_file
@@ -84,8 +85,11 @@ def select(advice: Advice, accept: str, *, strict: bool = True) -> list[Suggesti
 
 
 def tweaked(advice: Advice, chosen: Sequence[Suggestion], tweaks: Mapping[str, Mapping[str, float]], *,
-            strict: bool = True) -> list[Suggestion]:  # fmt: skip
-    """``chosen`` with the tweaked suggestions' moves changed (and added when not chosen yet).
+            analysis: Analysis, strict: bool = True) -> list[Suggestion]:  # fmt: skip
+    """``chosen`` with the tweaked suggestions' moves changed (and added when not chosen yet),
+    their predicted figures recomputed for the new parameters on the input's ``analysis``
+    (:func:`analyzers.suggest.predict.repredict`; a figure with no model is dropped and the
+    why says so). The loudness move keeps its figures: its closed loop aims at its goal.
 
     Raises
     ------
@@ -107,6 +111,11 @@ def tweaked(advice: Advice, chosen: Sequence[Suggestion], tweaks: Mapping[str, M
             raise ApplyError(f"{sid} is a {s.move.kind} move: it has no {', '.join(unknown)} "
                              f"(its parameters: {', '.join(s.move.params)})")  # fmt: skip
         new = replace(s, move=Move(s.move.kind, {**s.move.params, **params}, s.move.curve))
+        if new.id != "loudness":
+            new, dropped = repredict(new, analysis)
+            if dropped:
+                new = replace(new, why=f"{new.why} (tweaked: no prediction of {', '.join(dropped)} "
+                                       "for the new parameters)")  # fmt: skip
         where = next((i for i, c in enumerate(out) if c.id == sid), None)
         if where is None:
             out.append(new)
@@ -214,7 +223,7 @@ def run_apply(
     polarity, delay, width, one limiter at the chain's end, and the loudness move, gain or
     limiter) and none is a section move, the render streams too, in passes
     (:func:`_apply_streamed`: the closed loop of the loudness move measures each drive it
-    tries over the whole file), and so does each EQ move's own-effect check (a pass through
+    tries over the whole file), and so does each move's own-effect check (a pass through
     the move alone), so memory does not grow with the file. Otherwise (an expander, a
     repair move, a section) the audio is rendered whole in memory.
 
@@ -244,12 +253,12 @@ def run_apply(
     advice = advise(before, ctx, taste=taste)
     if extra:
         advice = replace(advice, suggestions=advice.suggestions + tuple(extra))
-    chosen = tweaked(advice, select(advice, accept, strict=strict), tweaks or {}, strict=strict)
+    chosen = tweaked(advice, select(advice, accept, strict=strict), tweaks or {}, analysis=before, strict=strict)
     aimed = preferred_destination(ctx, taste)[0]  # where this engineer finishes for the destination
-    # an EQ move's own effect is measured on the input rendered with it alone (EQ is linear,
-    # so its effect in the chain is the same; a later gain or limiter then does not count as its)
-    own = [s for s in chosen
-           if s.move.kind in EQ_KINDS and s.region_s is None and any(k.startswith("band_") for k in s.predicted)]  # fmt: skip
+    # each move's own effect is measured on the input rendered with it alone (render with and
+    # without it: a later gain or limiter then does not count as its); the loudness move is
+    # the last stage, measured on the whole result, and a section move on its section
+    own = [s for s in chosen if s.id != "loudness" and s.region_s is None and s.predicted]
     warnings = _apply_streamed(info, chosen, aimed.destination, out_path)
     if warnings is not None:
         _, after = analyze_file(out_path)
@@ -271,8 +280,9 @@ def run_apply(
         if c.figure == "section_lufs":
             s = next(s for s in chosen if s.id == c.suggestion_id)
             a, b = (int(t * rate) for t in s.region_s)
-            c = Check(c.suggestion_id, c.figure, integrated_lufs(audio[:, a:b], rate), c.predicted,
-                      integrated_lufs(written[:, a:b], rate))  # fmt: skip
+            m = integrated_lufs(written[:, a:b], rate)
+            c = Check(c.suggestion_id, c.figure, integrated_lufs(audio[:, a:b], rate), c.predicted, m,
+                      missed=misses(c.figure, c.predicted, m))  # fmt: skip
         final.append(c)
     warnings += _missed(final)
     report = ApplyReport(output=str(out_path), accepted=tuple(s.id for s in chosen), checks=tuple(final),
@@ -281,10 +291,18 @@ def run_apply(
 
 
 def _missed(checks: Sequence[Check]) -> tuple[str, ...]:
-    """A warning for each EQ move whose own effect misses its prediction."""
-    return tuple(f"[{c.suggestion_id}] {c.figure}: its own effect {c.measured:+.2f} dB misses the "
-                 f"prediction {c.predicted:+.2f} dB by more than {BAND_TOLERANCE_DB:g} dB"
-                 for c in checks if c.missed)  # fmt: skip
+    """A warning for each figure whose measurement misses its prediction by more than its
+    tolerance (:func:`bridge.checks.tolerance_for`)."""
+    out = []
+    for c in checks:
+        if not c.missed:
+            continue
+        d = c.to_dict()
+        unit = f" {d['unit']}" if d["unit"] else ""
+        whose = "its own effect" if c.own else "the result"
+        out.append(f"[{c.suggestion_id}] {c.figure}: {whose} {d['measured']} misses the prediction "
+                   f"{d['predicted']} by more than {d['tolerance']:g}{unit}")  # fmt: skip
+    return tuple(out)
 
 
 def _analysis_through(info: AudioInfo, moves: Sequence[Move]) -> Analysis:

@@ -23,6 +23,7 @@ from ..moves import Move
 from ..records import Analysis
 from ..spectrum import NOMINAL_CENTRES_HZ
 from .common import CENTRES, band_key, band_levels, hz, trend
+from .dynamics import compressor_crest_drop_db
 from .records import Suggestion
 
 #: A cut-only wish ("less muddy") whose region stands less than this (dB) above its
@@ -299,7 +300,8 @@ def _compressor(w: Wish, e: dict, analysis: Analysis) -> Suggestion:
         why=f"'{w.words}': {move.describe()}, about {reduction:g} dB of gain reduction on the loudest passages "
             f"(short-term max {s_max:.1f} LUFS, crest {crest:.1f} dB)",
         confidence=0.6, severity="low", aspect=f"intent:{w.descriptor}",
-        predicted={"crest_db": round(crest - 0.5 * reduction, 1)},
+        predicted={"crest_db": round(crest - compressor_crest_drop_db(
+            analysis.levels.sample_peak_dbfs or 0.0, move.params["threshold_db"], move.params["attack_ms"]), 1)},
         source=f"intents.json: {w.descriptor} — {e['source']}",
     )
 

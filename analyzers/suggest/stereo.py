@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..context import Context
+from ..eq_response import band_response_db
 from ..moves import Move
 from ..records import Analysis
 from .common import CENTRES, NOMINAL, band_key, confidence, hz, severity
@@ -18,6 +19,23 @@ TOO_WIDE = 0.45
 #: Side share of the energy under which a stereo file is mono in two channels, or near-mono.
 NEAR_MONO = 0.001
 NARROW = 0.03
+
+
+def mono_below_change_db(mono_loss_db: float, move: Move, centre_hz: float, sample_rate_hz: float) -> float:
+    """A band's level change (dB, per channel) when a ``width`` move removes the side below
+    its ``mono_below_hz`` (a 4th-order Butterworth high-pass on the side) and scales it by its
+    ``side_gain_db``.
+
+    The band's power is mid plus side; ``mono_loss_db`` is the mid's share of it
+    (:attr:`analyzers.records.SpectrumResult.mono_loss_db`). The side that is left is the
+    high-pass's power response over the band, so the band falls towards the mono level:
+    10·log10(m + (1 − m)·|H|²), with m the mid's share — the level the band has in mono,
+    never louder than it was.
+    """
+    mid_share = 10.0 ** (mono_loss_db / 10.0)
+    side_hp = Move("highpass", {"freq_hz": move.params["mono_below_hz"], "slope_db_oct": 24.0})
+    side_db = band_response_db(side_hp, centre_hz, sample_rate_hz) + move.params["side_gain_db"]
+    return round(float(10.0 * np.log10(mid_share + (1.0 - mid_share) * 10.0 ** (side_db / 10.0))), 2)
 
 
 def stereo(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[LeaveAlone]]:
@@ -47,9 +65,11 @@ def stereo(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Lea
     if audible.any() and np.nanmin(loss[audible]) < MONO_BASS_LOSS_DB:
         worst = int(np.flatnonzero(audible)[np.nanargmin(loss[audible])])
         cross = float(min(MONO_BASS_BELOW_HZ, max(80.0, CENTRES[worst] * 1.6)))
-        predicted = {band_key(j): float(-loss[j]) for j in np.flatnonzero(audible) if loss[j] < -0.5}
+        move = Move("width", {"side_gain_db": 0.0, "mono_below_hz": round(cross)})
+        predicted = {band_key(j): mono_below_change_db(float(loss[j]), move, float(CENTRES[j]), analysis.sample_rate_hz)
+                     for j in np.flatnonzero(audible) if loss[j] < -0.5}  # fmt: skip
         out.append(Suggestion(
-            id="mono-bass", move=Move("width", {"side_gain_db": 0.0, "mono_below_hz": round(cross)}),
+            id="mono-bass", move=move,
             why=f"the {hz(NOMINAL[worst])} band loses {-loss[worst]:.1f} dB when summed to mono: the lows are "
                 f"wide or out of phase. Mono below {hz(cross)} keeps them whole on a club system or a phone",
             confidence=confidence(loss[worst] - MONO_BASS_LOSS_DB, 4.0, base=0.5),

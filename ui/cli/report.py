@@ -175,6 +175,14 @@ def render_question(q: dict[str, Any]) -> list[str]:
             f"    answer with {q['flag']} {'|'.join(q['choices'])}"]  # fmt: skip
 
 
+def _figure(v: float | int, figure: str) -> str:
+    """A checked figure: a count (an int) as a whole number, a DC offset to 4 decimals, else
+    signed to 2."""
+    if isinstance(v, int):
+        return str(v)
+    return f"{v:.4f}" if figure == "dc_offset" else f"{v:+.2f}"
+
+
 def render_apply(r: dict[str, Any]) -> str:
     """The readable form of one ``apply`` result: predicted against measured."""
     if "error" in r:
@@ -183,11 +191,12 @@ def render_apply(r: dict[str, Any]) -> str:
     if r["checks"]:
         lines.append("  predicted against measured")
         for c in r["checks"]:
-            before = "" if c["before"] is None else f"{c['before']:+.2f} → "
-            meas = "—" if c["measured"] is None else f"{c['measured']:+.2f}"
+            before = "" if c["before"] is None else f"{_figure(c['before'], c['figure'])} → "
+            meas = "—" if c["measured"] is None else _figure(c["measured"], c["figure"])
             whose = " (its own effect)" if c.get("own") else ""
-            flag = "  ⚠ misses by more than 1 dB" if c.get("missed") else ""
-            lines.append(f"    [{c['id']}] {c['figure']:<28} {before}predicted {c['predicted']:+.2f}, "
+            unit = f" {c['unit']}" if c.get("unit") else ""
+            flag = f"  ⚠ misses by more than {c.get('tolerance', 1.0):g}{unit}" if c.get("missed") else ""
+            lines.append(f"    [{c['id']}] {c['figure']:<28} {before}predicted {_figure(c['predicted'], c['figure'])}, "
                          f"measured {meas}{whose}{flag}")
     after = r["after"]
     lines.append(

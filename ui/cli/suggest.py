@@ -35,6 +35,7 @@ from bridge.advise import advise_file, measure_album, resolve_context
 from bridge.apply import ApplyError, run_apply
 from bridge.errors import AudioReadError, BridgeError
 from bridge.chain import ChainError
+from bridge.checks import misses
 from bridge.stems import measure_alignment
 from presets import PresetError
 
@@ -284,6 +285,7 @@ def _fill_alignment(results: list[dict[str, Any]]) -> None:
         for c in r["checks"]:
             if c["figure"] == "sum_gain_db":
                 c["measured"] = round(gain_db, 2)
+                c["missed"] = misses(c["figure"], c["predicted"], gain_db)
 
 
 def _ids_found_nowhere(accept: str, results: list[dict[str, Any]]) -> dict[str, Any] | None:

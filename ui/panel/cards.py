@@ -27,7 +27,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from analyzers.moves import KINDS, Move
+from analyzers.moves import INTEGER_PARAMS, KINDS, Move
 from analyzers.suggest import Suggestion
 
 from .style import COLOURS, SEVERITY_LABEL
@@ -182,7 +182,7 @@ class SuggestionCard(QFrame):
             spec = KINDS[s.move.kind][name]
             box = QDoubleSpinBox()
             box.setRange(spec.low, spec.high)
-            box.setDecimals(0 if name in ("delay_samples", "slope_db_oct") else (2 if name == "q" else 1))
+            box.setDecimals(0 if name in INTEGER_PARAMS or name == "slope_db_oct" else (2 if name == "q" else 1))
             box.setSingleStep(_step(name))
             if name == "freq_hz":
                 box.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
