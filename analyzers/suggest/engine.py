@@ -235,10 +235,10 @@ def _tonal(analysis: Analysis, ctx: Context, matched: tuple[Move, ...] | list[Mo
                 out.append(trial_tm)
                 total = trial
                 break
-    # a move the others undo at its own centre (it closes under a fifth of its gap once they
+    # a move the others undo at its own centre (it closes under a tenth of its gap once they
     # are in) does nothing there the rest does not: left out
     net = [_share(total, valid, d0, tm.centre_index) for tm in out]
-    kept = [tm for tm, x in zip(out, net) if x >= 0.2] if len(out) > 1 else out
+    kept = [tm for tm, x in zip(out, net) if x >= 0.1] if len(out) > 1 else out
     for tm in out:
         if not any(k is tm for k in kept):
             total = total - tm.band_change_db
