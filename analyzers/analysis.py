@@ -353,6 +353,10 @@ class Analyzer:
         worst_dc = max((abs(v) for v in dc), default=0.0)
         if worst_dc > DC_WARN:
             warnings.append(f"DC offset of {worst_dc:.4f} ({amplitude_to_db(worst_dc):.1f} dBFS): a high-pass would remove it")
+        if levels.true_peak_dbtp is not None and levels.true_peak_dbtp > 0.0:
+            # the same line suggest draws: over 0 dBTP it clips in a converter or a codec
+            tp_text = f"{levels.true_peak_dbtp:+.2f}" if levels.true_peak_dbtp < 0.05 else f"{levels.true_peak_dbtp:+.1f}"
+            warnings.append(f"true peak {tp_text} dBTP is above 0 dBTP: it clips when converted or encoded")
         return Analysis(
             sample_rate_hz=rate,
             num_channels=nch,

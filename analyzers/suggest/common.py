@@ -34,6 +34,13 @@ def trend(level: np.ndarray, valid: np.ndarray, *, half_width: int = 4, gap: int
     return out
 
 
+def db(value: float, *, signed: bool = False) -> str:
+    """A level to 0.1 dB as the text prints it: ``-3.2``, ``+0.4`` with ``signed``, and 0.0
+    (never ``-0.0``) for what rounds to nothing."""
+    text = f"{value:+.1f}" if signed else f"{value:.1f}"
+    return text.replace("-", "+" if signed else "", 1) if float(text) == 0 else text
+
+
 def hz(f: float) -> str:
     """``315 Hz``, ``3.15 kHz``."""
     return f"{f / 1000:.3g} kHz" if f >= 1000 else f"{f:.0f} Hz"

@@ -76,6 +76,11 @@ RUMBLE_VS_BASS_DB = -3.0
 RUMBLE_OVER_REF_DB = 4.0
 #: The high-pass that removes a DC offset when there is no rumble to answer (Hz, 12 dB/oct).
 DC_HIGHPASS_HZ = 15.0
+#: A DC offset this far (dB) over analyze's warning level (0.001, −60 dBFS) is a medium fault
+#: (−40 dBFS: 1 % of full scale, a headroom and clipping matter) …
+DC_MEDIUM_DB = 20.0
+#: … and this far a high one (−30 dBFS, 3 %).
+DC_HIGH_DB = 30.0
 _SUB_BASS_ROLES = ("mix", "master", "bass", "kick", "drums", "keys", "synth", "other")
 
 REGIONS = (  # (low Hz, high Hz, name, what it sounds like)
@@ -117,23 +122,28 @@ def rumble(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Lea
     found_j: int | None = None
     why = ""
     amount = 0.0
-    if ctx.reference is not None:
-        rl, rv = band_levels(ctx.reference)
+    # a reference whose own bottom is missing (a narrowband voice, a high-passed stem) says
+    # nothing about how much sub-bass is intended: the tests without one decide
+    ref = ctx.reference
+    if ref is not None and (limits(*fine(ref)).low_hz or 0.0) > 2 * 35.0:
+        ref = None
+    if ref is not None:
+        rl, rv = band_levels(ref)
         rshare = np.where(rv, 10 ** (np.where(rv, rl, -200) / 10), 0.0)
         ours = share[sub].sum() + _infra(analysis)
-        theirs = rshare[sub & rv].sum() + _infra(ctx.reference)
+        theirs = rshare[sub & rv].sum() + _infra(ref)
         excess = _db(ours) - _db(theirs)
         if excess > RUMBLE_OVER_REF_DB and _db(ours) > -40:
             found_j = int(np.flatnonzero(sub)[np.argmax(level[sub] - np.where(rv[sub], rl[sub], -120))])
             why = f"below 35 Hz there is {excess:.1f} dB more energy than in the reference: rumble"
             amount = excess
     # with a reference, the reference alone says how much sub-bass is intended
-    if found_j is None and ctx.reference is None and below_role.any() and _db(share[below_role].sum()) > RUMBLE_SHARE_DB:
+    if found_j is None and ref is None and below_role.any() and _db(share[below_role].sum()) > RUMBLE_SHARE_DB:
         found_j = int(np.flatnonzero(below_role)[-1])
         amount = _db(share[below_role].sum()) - RUMBLE_SHARE_DB
         why = (f"{_db(share[below_role].sum()):.0f} dB of the energy lies below {hz(hp)}, under a "
                f"{role.name}'s lowest notes: rumble")  # fmt: skip
-    if found_j is None and ctx.reference is None and role.name in _SUB_BASS_ROLES and bass.any() and sub.any():
+    if found_j is None and ref is None and role.name in _SUB_BASS_ROLES and bass.any() and sub.any():
         bass_db = _db(share[bass].sum())
         sub_db = _db(share[sub].sum() + _infra(analysis))
         gap = sub_db - bass_db
@@ -145,9 +155,12 @@ def rumble(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Lea
     dc = max((abs(v) for v in analysis.hygiene.dc_offset), default=0.0)
     if found_j is None and dc > DC_WARN:
         # the same threshold as analyze's warning: a DC offset is answered, never "no high-pass"
-        return [dc_highpass(analysis)], []
+        return [dc_highpass(analysis, ctx)], []
     if found_j is None:
-        measured = f"{_db(share[below_role].sum()):.0f} dB" if below_role.any() and share[below_role].sum() > 0 else "nothing measurable"
+        # the bands wholly under the role's high-pass and, for a high-pass under 25 Hz, the
+        # infrasonic rest (``below_20hz_db``), so that the figure agrees with the spectrum's
+        under = share[below_role].sum() + (_infra(analysis) if hp <= 25.0 else 0.0)
+        measured = f"{_db(under):.0f} dB" if under > 0 else "nothing measurable"
         return [], [LeaveAlone(
             aspect="rumble",
             why=f"below {hz(hp)} there is {measured} of the energy, and no sub-bass band rivals the bass: no high-pass needed",
@@ -169,16 +182,24 @@ def rumble(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Lea
     )], []  # fmt: skip
 
 
-def dc_highpass(analysis: Analysis) -> Suggestion:
-    """A 12 dB/oct high-pass at :data:`DC_HIGHPASS_HZ` for a DC offset over analyze's warning level."""
+def dc_highpass(analysis: Analysis, ctx: Context) -> Suggestion:
+    """A 12 dB/oct high-pass at :data:`DC_HIGHPASS_HZ` for a DC offset over analyze's warning
+    level; its severity grows with the offset (dB over that level: :data:`DC_MEDIUM_DB`,
+    :data:`DC_HIGH_DB`), and so do the words."""
     dc = max((abs(v) for v in analysis.hygiene.dc_offset), default=0.0)
+    dc_db = 20 * math.log10(max(dc, 1e-12))
+    over_db = dc_db - 20 * math.log10(DC_WARN)
     move = Move("highpass", {"freq_hz": DC_HIGHPASS_HZ, "slope_db_oct": 12.0})
+    harm = ("it wastes headroom, clicks at edits and clips asymmetrically" if over_db >= DC_MEDIUM_DB else
+            f"small ({over_db:.0f} dB over the {20 * math.log10(DC_WARN):.0f} dBFS warning level): it costs next "
+            "to no headroom, but a hard edit on it can click")  # fmt: skip
+    what = {"mix": "the music", "master": "the music", "vocal": "the voice", "other": "the sound"}.get(
+        ctx.role.name, f"the {ctx.role.name}")  # fmt: skip
     return Suggestion(
         id="dc-highpass", move=move,
-        why=(f"DC offset of {dc:.4f} ({20 * math.log10(max(dc, 1e-12)):.1f} dBFS): it wastes headroom, clicks at "
-             f"edits and clips asymmetrically; a 12 dB/oct high-pass at {hz(DC_HIGHPASS_HZ)} removes it "
-             "and leaves the music alone"),
-        confidence=0.9, severity=severity(20 * math.log10(max(dc, 1e-12)), -50.0, -30.0), aspect="dc_offset",
+        why=(f"DC offset of {dc:.4f} ({dc_db:.1f} dBFS): {harm}; a 12 dB/oct high-pass at {hz(DC_HIGHPASS_HZ)} "
+             f"removes it and leaves {what} alone"),
+        confidence=0.9, severity=severity(over_db, DC_MEDIUM_DB, DC_HIGH_DB), aspect="dc_offset",
         predicted={"dc_offset": 0.0}, source="analyze: DC offset warning; SOS glossary (HPF under 20 Hz)",
     )  # fmt: skip
 
@@ -418,8 +439,8 @@ def region_name(freq_hz: float, q: float, ctx: Context) -> tuple[str, str]:
     name, sound = (region[2], region[3]) if region else ("resonance", "ringing")
     if name == "sibilance" and ctx.role.name not in ("vocal",):
         name, sound = "brittle top", "splashy, brittle"
-    if q >= 4.0:
-        name, sound = f"{name} resonance" if name != "resonance" else name, "ringing, " + sound
+    if q >= 4.0 and name != "resonance":  # narrow: it rings ("ringing" once, not "ringing, ringing")
+        name, sound = f"{name} resonance", "ringing, " + sound
     return name, sound
 
 

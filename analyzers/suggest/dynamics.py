@@ -18,7 +18,7 @@ from ..context import Context
 from ..moves import KINDS, Move
 from ..records import Analysis
 from ..rhythm import TEMPO_CONFIDENT
-from .common import confidence, severity
+from .common import confidence, db, severity
 from .records import LeaveAlone, Suggestion
 
 _STYLE_BOUNDS_MS = {  # (attack min, attack max, release min, release max)
@@ -224,7 +224,8 @@ def loudness(analysis: Analysis, ctx: Context, *, change_lu: float | None = None
         goal = f"{change_lu:+.1f} LU as asked"
     elif dest is not None:
         target = dest.lufs
-        goal = f"{dest.name}'s {dest.lufs:g} LUFS"
+        # a numeric --target is named by its figure already ("-14 LUFS"): not "-14 LUFS's -14 LUFS"
+        goal = dest.name if dest.name == f"{dest.lufs:g} LUFS" else f"{dest.name}'s {dest.lufs:g} LUFS"
     else:
         return [], []
     need = target - lo
@@ -232,7 +233,7 @@ def loudness(analysis: Analysis, ctx: Context, *, change_lu: float | None = None
         return [], [LeaveAlone(
             aspect="loudness",
             why=f"integrated {lo:.1f} LUFS is within {LOUDNESS_TOLERANCE_LU} LU of {goal} and the "
-                f"true peak {tp:.1f} dBTP is under {ceiling:g} dBTP",
+                f"true peak {db(tp)} dBTP is under {ceiling:g} dBTP",
         )]  # fmt: skip
     note = ""
     if dest is not None and dest.normalises in ("both", "down") and need < 0 and change_lu is None:
@@ -265,13 +266,13 @@ def loudness(analysis: Analysis, ctx: Context, *, change_lu: float | None = None
         )], []  # fmt: skip
     if tp + need <= ceiling - LIMITER_MARGIN_DB:
         move = Move("gain", {"gain_db": round(need, 2)})
-        why = f"integrated {lo:.1f} LUFS; {need:+.1f} dB of gain {reaches} {goal} with the true peak at {tp + need:.1f} dBTP{note}"
+        why = f"integrated {lo:.1f} LUFS; {need:+.1f} dB of gain {reaches} {goal} with the true peak at {db(tp + need)} dBTP{note}"
         predicted = {"integrated_lufs": round(target, 2), "true_peak_dbtp": round(tp + need, 2)}
     else:
         over = tp + need - ceiling
         move = Move("limiter", {"ceiling_dbtp": ceiling, "gain_db": round(need, 2), "release_ms": 100.0})
         why = (
-            f"integrated {lo:.1f} LUFS, true peak {tp:.1f} dBTP: {need:+.1f} dB {reaches} {goal}, "
+            f"integrated {lo:.1f} LUFS, true peak {db(tp)} dBTP: {need:+.1f} dB {reaches} {goal}, "
             f"but the peaks would go {over:.1f} dB over {ceiling:g} dBTP, so a limiter holds them "
             f"(about {over:.1f} dB of peak reduction){note}"
         )
@@ -303,7 +304,7 @@ def peaks(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
     if tp is None or ctx.destination is not None:
         return [], []
     if tp <= -1.0:
-        return [], [LeaveAlone(aspect="true_peak", why=f"true peak {tp:.1f} dBTP leaves headroom under −1 dBTP")]
+        return [], [LeaveAlone(aspect="true_peak", why=f"true peak {db(tp)} dBTP leaves headroom under −1 dBTP")]
     over = analysis.hygiene.over_full_scale_samples
     if tp > 0.0 and over and not analysis.hygiene.clipped_samples:
         gain = -round(tp + 1.0, 1)
@@ -327,7 +328,7 @@ def peaks(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
         )], []  # fmt: skip
     return [], [LeaveAlone(
         aspect="true_peak",
-        why=f"true peak {tp:+.1f} dBTP is above −1 dBTP (under 0): a caution, not a fault; give a --target to "
+        why=f"true peak {db(tp, signed=True)} dBTP is above −1 dBTP (under 0): a caution, not a fault; give a --target to "
             "get a limiter move sized for it",
     )]  # fmt: skip
 

@@ -20,11 +20,11 @@ import numpy as np
 from ..context import Context
 from ..moves import TONAL_EQ_KINDS, Move
 from ..records import Analysis
-from .common import CENTRES, NOMINAL, band_key, band_levels, band_span, confidence, freq_label, severity
+from .common import CENTRES, NOMINAL, band_key, band_levels, band_span, confidence, freq_label, hz, severity
 from .corrective import band_limit_notes, bumps, dc_highpass, has_dc, rumble
 from .deess import sibilance
 from .dynamics import crest, loudness, lra, peaks
-from .fine import fine, limits
+from .fine import fine, judged_span_hz, limits
 from .intent import intent_suggestions
 from .matching import Match, match_suggestions
 from .questions import question
@@ -79,7 +79,7 @@ def suggest(analysis: Analysis, ctx: Context) -> Advice:
             found.remove(x)
             notes.append(f"no {x.move.describe()}: the energy under it is the hum's own lines, which the dehum move notches")
             if has_dc(analysis):  # the high-pass also took the DC offset: that still needs its move
-                found.append(dc_highpass(analysis))
+                found.append(dc_highpass(analysis, ctx))
     if ctx.reference is None:
         s, k = bumps(analysis, ctx)
         if ctx.role.name in ("mix", "master"):
@@ -137,11 +137,23 @@ def suggest(analysis: Analysis, ctx: Context) -> Advice:
         ranked = ranked[:MAX_SUGGESTIONS]
     answered = {s.aspect for s in ranked}
     keep = [k for k in keep if k.aspect not in answered]
+    keep = [_asked_for(k, ranked) for k in keep]
     ranked = [_evidence(s, analysis) for s in ranked]
     notes = list(dict.fromkeys(notes))  # the same note once
     asked = question(analysis, ctx, notes)
     return Advice(suggestions=tuple(ranked), leave_alone=tuple(keep), notes=tuple(notes),
                   questions=() if asked is None else (asked,))  # fmt: skip
+
+
+def _asked_for(k: LeaveAlone, ranked: list[Suggestion]) -> LeaveAlone:
+    """A dynamics verdict beside a compressor the engineer's words asked for ("more glue"):
+    the compressor is there because it was asked for, not because the dynamics need it."""
+    asked = next((s for s in ranked if s.aspect.startswith("intent:") and s.move.kind == "compressor"), None)
+    if asked is None or k.aspect != "dynamics" or "no compression needed" not in k.why:
+        return k
+    words = asked.why.split(":", 1)[0]
+    return replace(k, why=k.why.replace("no compression needed", f"no compression needed for the dynamics; "
+                                        f"{asked.id} is there because {words} asks for it"))  # fmt: skip
 
 
 #: Confidence cap by length: 0.35 for a blip, rising to the full scale at FULL_EVIDENCE_S.
@@ -175,22 +187,29 @@ def _tonal(analysis: Analysis, ctx: Context, matched: tuple[Move, ...] | list[Mo
     level, valid = band_levels(analysis)
     valid = valid & np.isfinite(target)
     # a band beyond a roll-off (a codec's low-pass at 16 kHz, a high-passed bottom) is not a
-    # deficit to boost: the balance is judged where the material has content
-    f, lv = fine(analysis)
-    lim = limits(f, lv)
-    if lim.high_hz is not None:
-        valid &= CENTRES <= lim.high_hz * 2 ** (-1 / 2)
-    if lim.low_hz is not None:
-        valid &= CENTRES >= lim.low_hz * 2 ** (1 / 2)
-    if valid.sum() < 6:
-        return [], []
+    # deficit to boost, nor to cut: the balance is judged where the material and the
+    # reference both have content, and what was left out is said
+    lim = limits(*fine(analysis))
+    edges = [(judged_span_hz(lim), lim, "this file")]
+    if ctx.reference is not None:
+        rlim = limits(*fine(ctx.reference))
+        edges.append((judged_span_hz(rlim), rlim, "the reference"))
+    for (lo_hz, hi_hz), _, _ in edges:
+        valid &= (CENTRES >= lo_hz) & (CENTRES <= hi_hz)
+    in_range = valid & (CENTRES >= TONAL_RANGE_HZ[0]) & (CENTRES <= min(TONAL_RANGE_HZ[1], 0.45 * analysis.sample_rate_hz))
+    if in_range.sum() < 6:
+        return [], [LeaveAlone(aspect="tonal_balance", why=(
+            f"not judged against {name}: {_left_out(edges) or 'too few bands with content in both'}"))]  # fmt: skip
+    judged = np.flatnonzero(in_range)
+    span = f"over {band_span(int(judged[0]), int(judged[-1]))}" + (f" ({_left_out(edges)})" if _left_out(edges) else "")
     for move in matched:  # the level once the matching bells are in
         level = level + band_response(move, band_grid(analysis.sample_rate_hz), analysis.sample_rate_hz)
     diff = np.where(valid, target - level, 0.0)
     if same is not None and same.same_source:
         strength = 1.0  # the same source: what was done to it is undone whole, not nudged
     moves, residual = fit_moves(diff, valid, sample_rate_hz=analysis.sample_rate_hz, tolerance_db=tol,
-                                strength=strength, cap_db=cap, max_moves=4 if ctx.reference is not None else 3)  # fmt: skip
+                                strength=strength, cap_db=cap, max_moves=4 if ctx.reference is not None else 3,
+                                range_hz=TONAL_RANGE_HZ)  # fmt: skip
     out = []
     # the deviation each move answers, before any move: two moves justified by the same
     # region never together close more of it than the cap (strength) allows
@@ -198,17 +217,31 @@ def _tonal(analysis: Analysis, ctx: Context, matched: tuple[Move, ...] | list[Mo
     d0 = np.where(valid, d0 - np.nanmean(np.where(valid, d0, np.nan)), np.nan)
     total = np.zeros(CENTRES.size)
     for tm in moves:
-        j = tm.centre_index
-        trial = total + tm.band_change_db
-        trial_rel = trial - np.nanmean(np.where(valid, trial, np.nan))
-        centres = [x.centre_index for x in moves if any(o is x for o in out) or x is tm]
-        over = [k for k in centres if np.isfinite(d0[k]) and (abs(trial_rel[k]) > strength * abs(d0[k]) + 0.5
-                                                              or np.sign(trial_rel[k]) != np.sign(d0[k]))]  # fmt: skip
-        if over:
-            continue  # it would overshoot a region already answered
-        out.append(tm)
-        total = trial
-    kept = out
+        tm = _within_share(tm, d0, valid, strength, analysis.sample_rate_hz)
+        if tm is None:
+            continue
+        centres = [o.centre_index for o in out] + [tm.centre_index]
+        # scaled down (to 30 % at most) until, with the moves already kept, no region it
+        # touches is closed past the share or pushed the other way
+        for factor in (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3):
+            trial_tm = tm if factor == 1.0 else _scaled_tonal(tm, factor, analysis.sample_rate_hz)
+            if trial_tm is None:
+                break
+            trial = total + trial_tm.band_change_db
+            trial_rel = trial - np.nanmean(np.where(valid, trial, np.nan))
+            over = [k for k in centres if np.isfinite(d0[k]) and (abs(trial_rel[k]) > strength * abs(d0[k]) + 0.5
+                                                                  or np.sign(trial_rel[k]) != np.sign(d0[k]))]  # fmt: skip
+            if not over:
+                out.append(trial_tm)
+                total = trial
+                break
+    # a move the others undo at its own centre (it closes under a tenth of its gap once they
+    # are in) does nothing there the rest does not: left out
+    net = [_share(total, valid, d0, tm.centre_index) for tm in out]
+    kept = [tm for tm, x in zip(out, net) if x >= 0.1] if len(out) > 1 else out
+    for tm in out:
+        if not any(k is tm for k in kept):
+            total = total - tm.band_change_db
     out = []
     for tm in kept:
         j = tm.centre_index
@@ -222,7 +255,8 @@ def _tonal(analysis: Analysis, ctx: Context, matched: tuple[Move, ...] | list[Mo
         where = "above" if smooth < 0 else "below"
         own = float(tm.band_change_db[j] - np.nanmean(np.where(valid, tm.band_change_db, np.nan)))
         share_all = float((total[j] - np.nanmean(np.where(valid, total, np.nan))) / smooth * 100)
-        why = (f"{band_span(lo_j, hi_j)} sits {abs(smooth):.1f} dB {where} {name} (octave-smoothed); "
+        why = (f"{band_span(lo_j, hi_j)} sits {abs(smooth):.1f} dB {where} {name} (octave-smoothed; judged "
+               f"{span}); "
                f"a {tm.move.describe()} closes {own / smooth * 100:.0f} % of it"
                + (f" ({share_all:.0f} % with the other tonal moves)" if len(kept) > 1 and abs(share_all - own / smooth * 100) >= 5 else ""))  # fmt: skip
         predicted = {band_key(k): float(tm.band_change_db[k]) for k in range(lo_j, hi_j + 1)}
@@ -239,10 +273,76 @@ def _tonal(analysis: Analysis, ctx: Context, matched: tuple[Move, ...] | list[Mo
             fine_words = (f"; it is this same source (the fine shapes correlate, r {same.r:.2f}), and "
                           + ("besides the matching bells " if matched else "")
                           + f"no bell-shaped difference stands out: the largest left is {same.left_db:.1f} dB")  # fmt: skip
+        missing = _top_missing(lim, edges, name)
+        if missing:  # the file lacks what the reference has: that is the verdict, not "within"
+            return [], [LeaveAlone(aspect="tonal_balance", why=(
+                f"{missing}; {span} the balance is within ±{tol:g} dB of {name} (octave-smoothed; largest gap "
+                f"{worst:.1f} dB)"))]  # fmt: skip
         return [], [LeaveAlone(aspect="tonal_balance", why=(
-            f"tonal balance is within ±{tol:g} dB of {name} from 40 Hz to 16 kHz (octave-smoothed; "
+            f"tonal balance is within ±{tol:g} dB of {name} {span} (octave-smoothed; "
             f"largest gap {worst:.1f} dB){fine_words}"))]  # fmt: skip
     return out, []
+
+
+#: Where the tonal balance is judged at most (Hz): the 1/3-octave bands from 40 Hz to 16 kHz.
+TONAL_RANGE_HZ = (40.0, 16000.0)
+
+
+def _left_out(edges) -> str:
+    """What the roll-offs of the file or the reference left out of the judged range, in words:
+    on each side, the one that narrows it most."""
+    out = []
+    top = min(edges, key=lambda e: e[0][1])
+    if top[0][1] < TONAL_RANGE_HZ[1]:
+        lim = top[1]
+        kind = "a codec's low-pass" if lim.codec else "a low-pass or a dull source"
+        out.append(f"above it {top[2]}'s top is missing: it falls {lim.high_slope_db_oct:.0f} dB in the octave "
+                   f"above {hz(lim.high_hz)}, {kind}")  # fmt: skip
+    bottom = max(edges, key=lambda e: e[0][0])
+    if bottom[0][0] > TONAL_RANGE_HZ[0]:
+        lim = bottom[1]
+        out.append(f"below it {bottom[2]}'s bottom is missing: it falls {lim.low_slope_db_oct:.0f} dB in the "
+                   f"octave below {hz(lim.low_hz)}")  # fmt: skip
+    return "; ".join(out)
+
+
+def _top_missing(lim, edges, name: str) -> str:
+    """The verdict when this file's top stops an octave or more under the reference's: what
+    is not there, no EQ move brings back."""
+    if len(edges) < 2 or lim.high_hz is None:
+        return ""
+    ref_top = edges[1][1].high_hz or TONAL_RANGE_HZ[1]
+    if ref_top < 2 * lim.high_hz:
+        return ""
+    return (f"the top is missing against {name}: this file falls {lim.high_slope_db_oct:.0f} dB in the octave "
+            f"above {hz(lim.high_hz)}, where {name} carries content up to {hz(ref_top)}; no EQ move brings back "
+            "what is not there (check the filter or the source: export again before the low-pass)")
+
+
+def _share(total: np.ndarray, valid: np.ndarray, d0: np.ndarray, j: int) -> float:
+    """The share of the smoothed deviation at band ``j`` that the moves' ``total`` closes."""
+    rel = total[j] - np.nanmean(np.where(valid, total, np.nan))
+    return float(rel / d0[j]) if np.isfinite(d0[j]) and d0[j] != 0 else 0.0
+
+
+def _scaled_tonal(tm, factor: float, rate: float):
+    """``tm`` with its gain times ``factor``; None when that is under 0.5 dB."""
+    gain = round(tm.move.params["gain_db"] * factor, 1)
+    if abs(gain) < 0.5:
+        return None
+    move = Move(tm.move.kind, {**tm.move.params, "gain_db": gain})
+    return replace(tm, move=move, band_change_db=band_response(move, band_grid(rate), rate))
+
+
+def _within_share(tm, d0: np.ndarray, valid: np.ndarray, strength: float, rate: float):
+    """The move scaled so that alone it closes no more than ``strength`` of the deviation at its
+    centre (the documented cap: 80 % of a reference's gap, half a genre target's); None when
+    what is left is under 0.5 dB."""
+    j = tm.centre_index
+    own = float(tm.band_change_db[j] - np.nanmean(np.where(valid, tm.band_change_db, np.nan)))
+    if not np.isfinite(d0[j]) or d0[j] == 0 or abs(own) <= strength * abs(d0[j]):
+        return tm
+    return _scaled_tonal(tm, strength * abs(d0[j]) / abs(own) - 0.05 / abs(tm.move.params["gain_db"]), rate)
 
 
 def _stereo_requests(analysis: Analysis, wishes) -> list[Suggestion]:

@@ -14,7 +14,8 @@ roll-off as a bump (a low-passed vocal got a cut at its 2 kHz knee). Here:
   the fine points, and a bell (gain, Q) is fitted to the spectrum above the chord between
   the lowest points on each side, against the filter's real response;
 * band limits: the spectrum's top (or bottom) is where it falls away by
-  :data:`LIMIT_FALL_DB` within an octave and never comes back — a low-pass, a codec's
+  :data:`LIMIT_FALL_DB` within an octave (in the grid's last octave, within
+  :data:`TOP_FALL_MIN_OCT`: a brick wall) and never comes back — a low-pass, a codec's
   cut-off, a high-pass or a thin source. Nothing is cut or boosted beyond a limit.
 """
 
@@ -35,6 +36,9 @@ SMOOTH_OCT = 1.0 / 6.0
 TREND_HALF_OCT = 1.0
 #: A band limit: the spectrum falls this far (dB) within one octave and never returns.
 LIMIT_FALL_DB = 20.0
+#: Where less than an octave of the grid is left above a point, a fall of LIMIT_FALL_DB
+#: within this many octaves (a brick wall) is a limit.
+TOP_FALL_MIN_OCT = 0.25
 #: A low-pass this steep (dB/oct over its first octave) above 10 kHz is a codec's cut-off.
 CODEC_SLOPE_DB_OCT = 40.0
 #: Centres tried around the peak of the smoothed residual when the bell is fitted (octaves).
@@ -150,12 +154,16 @@ def limits(f: np.ndarray, level: np.ndarray) -> Limits:
     below = np.maximum.accumulate(lv)
     high = low = None
     high_slope = low_slope = 0.0
-    for i in range(f.size - octave - 1, -1, -1):  # the lowest knee above 1 kHz that holds
+    # near the top of the grid less than an octave is left: there a brick wall will do, the
+    # whole fall within a quarter of an octave (a codec's low-pass at 16 kHz falls 60 dB in an
+    # eighth of an octave, and the grid ends at 20 kHz)
+    quarter = _points(TOP_FALL_MIN_OCT, f)
+    for i in range(f.size - quarter - 1, -1, -1):  # the lowest knee above 1 kHz that holds
         if f[i] < 1000:
             break
         if not finite[i]:
             continue
-        fall = lv[i] - above[i + octave]
+        fall = lv[i] - above[i + octave] if i + octave < f.size else lv[i] - above[i + quarter]
         if lv[i] >= above[i + 1] - 0.5 and fall >= LIMIT_FALL_DB:
             high, high_slope = float(f[i]), float(fall)
     for i in range(octave + 1, f.size):  # the highest knee below 1 kHz that holds
@@ -228,6 +236,27 @@ def bell_width_oct(q: float) -> float:
     """A bell's width in octaves between the points where it reaches half its gain in dB
     (the RBJ bandwidth for ``q``: 2·asinh(1/(2q))/ln 2; Q 0.7 is 1.9 octaves, Q 2 is 0.71)."""
     return 2 * math.asinh(1 / (2 * q)) / math.log(2)
+
+
+def half_gain_span_hz(move: Move, sample_rate_hz: float) -> tuple[float, float]:
+    """Where an EQ move reaches half its gain (dB): a bell's half-gain edges
+    (:func:`bell_width_oct`); a low shelf acts from 0 Hz to its corner, a high shelf from its
+    corner up (an RBJ shelf is at half its gain at the corner)."""
+    fc = float(move.params["freq_hz"])
+    if move.kind == "low_shelf":
+        return 0.0, fc
+    if move.kind == "high_shelf":
+        return fc, 0.5 * sample_rate_hz
+    half = bell_width_oct(float(move.params["q"])) / 2
+    return fc * 2**-half, min(fc * 2**half, 0.499 * sample_rate_hz)
+
+
+def judged_span_hz(lim: Limits) -> tuple[float, float]:
+    """Where a band's level is judged against a neutral curve or a target: half an octave
+    inside the knees of any roll-off (beyond them the content is missing, not low)."""
+    lo = lim.low_hz * 2 ** (1 / 2) if lim.low_hz is not None else 0.0
+    hi = lim.high_hz * 2 ** (-1 / 2) if lim.high_hz is not None else math.inf
+    return lo, hi
 
 
 def _feature(f, level, resid, i, sign, rate) -> Feature | None:

@@ -7,6 +7,12 @@ nearest matches. :func:`intent_suggestions` maps each wanted descriptor to its m
 the analysis shows is already there: a region already above the neutral curve by d dB
 gets d dB less boost, down to none. A refused descriptor ("not muddy") protects its region:
 no boost lands there, and if the region is already high it gets its own cut.
+
+The neutral curve and every region are judged only where the material has content
+(:func:`.fine.limits`, half an octave inside a roll-off, as the tonal rules): a region
+beyond a low-pass or a high-pass is answered in words ("the top is missing"), never cut or
+boosted. Two wishes whose bells would work against each other (their half-gain spans
+overlap, :func:`.fine.half_gain_span_hz`) make one curve: the boost moves beside the cut.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from ..records import Analysis
 from ..spectrum import NOMINAL_CENTRES_HZ
 from .common import CENTRES, band_key, band_levels, hz, trend
 from .dynamics import compressor_crest_drop_db
+from .fine import Limits, fine, half_gain_span_hz, judged_span_hz, limits
 from .records import Suggestion
 
 #: A cut-only wish ("less muddy") whose region stands less than this (dB) above its
@@ -100,6 +107,9 @@ def intent_suggestions(
     wishes = parse_intent(ctx.intent)
     table = load_data("intents")["descriptors"]
     level, valid = band_levels(analysis)
+    lim = limits(*fine(analysis))
+    span_lo, span_hi = judged_span_hz(lim)
+    valid = valid & (CENTRES >= span_lo) & (CENTRES <= span_hi)  # empty bands pull no curve down
     if neutral_db is None:
         neutral_db = trend(level, valid, half_width=6, gap=2)
     above = np.where(valid, level - neutral_db, 0.0)
@@ -113,7 +123,7 @@ def intent_suggestions(
     for w in wishes:
         e = table[w.descriptor]
         if vague is not None and w is wishes[0]:
-            out += _alternatives(w, vague, analysis, level, valid, above, notes)
+            out += _alternatives(w, vague, analysis, level, valid, above, notes, lim)
             continue
         if not w.wanted:
             lo, hi = e.get("region_hz", (0, 0))
@@ -121,9 +131,13 @@ def intent_suggestions(
             if w.descriptor.startswith("less ") or e.get("cut_only"):
                 # "but not muddy": protect, and cut if the region is already high
                 region = valid & (CENTRES >= lo) & (CENTRES <= hi)
+                if not region.any():
+                    notes.append(missing_note(w.words, lo, hi, lim, cut=True))
+                    continue
                 excess = float(above[region].max()) if region.any() else 0.0
                 if excess >= 1.5:
-                    out += _eq_moves(w, e, analysis, level, valid, above, scale=min(1.0, excess / 3.0))
+                    out += _eq_moves(w, e, analysis, level, valid, above, scale=min(1.0, excess / 3.0), lim=lim,
+                                     missing=notes)
                 else:
                     notes.append(f"'{w.words}': {hz(lo)}–{hz(hi)} is not above its neutral level ({excess:+.1f} dB): "
                                  "kept out of every boost, no cut needed")  # fmt: skip
@@ -140,6 +154,9 @@ def intent_suggestions(
         if "eq" in e:
             lo, hi = e.get("region_hz", (0, 0))
             region = valid & (CENTRES >= lo) & (CENTRES <= hi)
+            if e.get("cut_only") and not region.any():
+                notes.append(missing_note(w.words, lo, hi, lim, cut=True))
+                continue
             excess = float(above[region].max()) if region.any() else 0.0
             if e.get("cut_only") and excess < ALREADY_THERE_DB:
                 # "less muddy" on lean low-mids: nothing stands out to take away
@@ -147,11 +164,17 @@ def intent_suggestions(
                              f"neutral level (the highest band {excess:+.1f} dB against the spectrum's own "
                              "trend), so no cut")  # fmt: skip
                 continue
-            moves = _eq_moves(w, e, analysis, level, valid, above, scale=None)
-            if not moves:
-                notes.append(f"'{w.words}': already there — {hz(lo)}–{hz(hi)} sits {excess:+.1f} dB above its "
-                             "neutral level, so no move")  # fmt: skip
+            missing: list[str] = []
+            moves = _eq_moves(w, e, analysis, level, valid, above, scale=None, lim=lim, missing=missing)
+            notes += missing
+            if not moves and not missing:
+                # the figure the move is scaled by (the region's mean), beside its highest band
+                mean = float(above[region].mean()) if region.any() else 0.0
+                notes.append(f"'{w.words}': already there — {hz(lo)}–{hz(hi)} sits {mean:+.1f} dB on average "
+                             f"against its neutral level (its highest band {excess:+.1f} dB), which leaves under "
+                             "0.5 dB to move: no move")  # fmt: skip
             out += moves
+    out = _one_curve(out, rate, notes)
     # keep boosts out of protected regions
     kept = []
     for s in out:
@@ -196,7 +219,8 @@ def readings_of(wishes: list[Wish]) -> dict | None:
     return None
 
 
-def _alternatives(w: Wish, vague: dict, analysis: Analysis, level, valid, above, notes: list[str]) -> list[Suggestion]:
+def _alternatives(w: Wish, vague: dict, analysis: Analysis, level, valid, above, notes: list[str], lim: Limits,
+                  ) -> list[Suggestion]:  # fmt: skip
     """One card per reading of a vague word, each named, to audition against each other."""
     e = load_data("intents")["descriptors"][w.descriptor]
     slug = vague["words"][0].replace(" ", "-")
@@ -206,8 +230,11 @@ def _alternatives(w: Wish, vague: dict, analysis: Analysis, level, valid, above,
         name = f"reading '{r['name']}'"
         source = f"intents.json: readings of {w.words} — {r['source']}"
         if "eq" in r:
-            moves = _eq_moves(w, {**e, "eq": r["eq"], "source": r["source"]}, analysis, level, valid, above, scale=None)
-            if not moves:
+            missing: list[str] = []
+            moves = _eq_moves(w, {**e, "eq": r["eq"], "source": r["source"]}, analysis, level, valid, above,
+                              scale=None, lim=lim, missing=missing)  # fmt: skip
+            notes += [f"'{w.words}', {name}: {m.split(': ', 1)[1]}" for m in missing]
+            if not moves and not missing:
                 lo, hi = r["eq"][0]["range_hz"]
                 region = valid & (CENTRES >= lo) & (CENTRES <= hi)
                 x = float(above[region].mean()) if region.any() else 0.0
@@ -243,18 +270,24 @@ def _alternatives(w: Wish, vague: dict, analysis: Analysis, level, valid, above,
             ))  # fmt: skip
     if out:
         listed = ", ".join(f"{s.why.split(':', 1)[0].removeprefix('reading ')} ({s.id})" for s in out)
-        notes.append(f"'{w.words}' has {len({s.why.split(':', 1)[0] for s in out})} standard readings, each its own card "
-                     f"to audition against the others: {listed}" + (f"; {vague['unrendered']}" if vague.get("unrendered") else ""))  # fmt: skip
+        n = len({s.why.split(':', 1)[0] for s in out})
+        each = (f"{n} standard readings, each its own card to audition against the others" if n > 1 else
+                "one standard reading this material leaves room for")  # fmt: skip
+        notes.append(f"'{w.words}' has {each}: {listed}" + (f"; {vague['unrendered']}" if vague.get("unrendered") else ""))  # fmt: skip
     return out
 
 
-def _eq_moves(w: Wish, e: dict, analysis: Analysis, level, valid, above, *, scale: float | None) -> list[Suggestion]:
+def _eq_moves(w: Wish, e: dict, analysis: Analysis, level, valid, above, *, scale: float | None, lim: Limits,
+              missing: list[str]) -> list[Suggestion]:  # fmt: skip
+    """The descriptor's EQ moves, each scaled by what its region holds already; a region
+    beyond a roll-off (no judged band in it) gets a note in ``missing`` instead."""
     out = []
     rate = analysis.sample_rate_hz
     for i, spec in enumerate(e["eq"]):
         lo, hi = spec["range_hz"]
         region = valid & (CENTRES >= lo) & (CENTRES <= hi)
         if not region.any():
+            missing.append(missing_note(w.words, lo, hi, lim, cut=float(spec["gain_db"]) < 0))
             continue
         if spec.get("seek") == "max":
             j = int(np.flatnonzero(region)[np.argmax(above[region])])
@@ -281,6 +314,51 @@ def _eq_moves(w: Wish, e: dict, analysis: Analysis, level, valid, above, *, scal
             move=move, why=why, confidence=0.6, severity="low", aspect=f"intent:{w.descriptor}",
             predicted=predicted, source=f"intents.json: {w.descriptor} — {e['source']}",
         ))  # fmt: skip
+    return out
+
+
+def missing_note(words: str, lo_hz: float, hi_hz: float, lim: Limits, *, cut: bool) -> str:
+    """``'more air': the top is missing — …``: a wish whose region lies beyond a roll-off."""
+    top = lim.high_hz is not None and hi_hz > judged_span_hz(lim)[1]
+    if top:
+        why = "a lossy codec's low-pass" if lim.codec else "a low-pass filter or a dull source"
+        where = (f"the top is missing: the spectrum falls {lim.high_slope_db_oct:.0f} dB in the octave above "
+                 f"{hz(lim.high_hz)} ({why})")  # fmt: skip
+    else:
+        low = lim.low_hz or 0.0
+        where = (f"the bottom is missing: the spectrum falls {lim.low_slope_db_oct:.0f} dB in the octave below "
+                 f"{hz(low)} (a high-pass filter or a thin source)")  # fmt: skip
+    return f"'{words}': {where}, so {hz(lo_hz)}–{hz(hi_hz)} has nothing there to {'cut' if cut else 'boost'}: no move"
+
+
+def _one_curve(moves: list[Suggestion], rate: float, notes: list[str]) -> list[Suggestion]:
+    """Wishes whose bells work against each other (a boost and a cut whose half-gain spans
+    overlap: "warmer, less muddy" asks +2.5 dB at 250 Hz and a cut at 150–400 Hz) make one
+    curve: the cut stays where it was asked, the boost becomes a shelf beside it — a bell or a
+    low shelf goes under the cut's lower half-gain edge (warmth under the mud), a high shelf
+    over its upper one (air over the harshness) — adding at most 0.25 dB at that edge; when
+    no such shelf fits, the boost is left out."""
+    eq = ("peak", "low_shelf", "high_shelf")
+    out = list(moves)
+    for c in [m for m in moves if m.move.kind in eq and m.move.params["gain_db"] < 0]:
+        c_lo, c_hi = half_gain_span_hz(c.move, rate)
+        for b in [m for m in out if m.move.kind in eq and m.move.params["gain_db"] > 0 and m.aspect != c.aspect]:
+            b_lo, b_hi = half_gain_span_hz(b.move, rate)
+            if b_hi <= c_lo or b_lo >= c_hi:
+                continue
+            g = b.move.params["gain_db"]
+            below = b.move.kind != "high_shelf"
+            new = _shelf_below(c_lo, g * 0.7, rate) if below else _shelf_above(c_hi, g * 0.7, rate)
+            clash = (f"{b.move.describe()} (acting {hz(b_lo)}–{hz(b_hi)} at half its gain or more) would work "
+                     f"against {c.move.describe()} ({hz(c_lo)}–{hz(c_hi)}, {c.id})")  # fmt: skip
+            words = b.aspect.split(":", 1)[-1]
+            if new is None:
+                notes.append(f"'{words}': left out {clash}; no shelf {'under' if below else 'over'} it keeps clear")
+                out.remove(b)
+                continue
+            side = f"under {hz(c_lo)}" if below else f"over {hz(c_hi)}"
+            out[out.index(b)] = _replace_move(b, new, rate, f"moved {side}, one curve with the cut")
+            notes.append(f"'{words}': {clash}: one curve instead, {new.describe()} {side}")
     return out
 
 
@@ -314,6 +392,17 @@ def _shelf_below(edge_hz: float, gain_db: float, rate: float) -> Move | None:
         if float(move_response_db(m, np.array([edge_hz]), rate)[0]) <= 0.25:
             return m
         freq /= 1.12
+    return None
+
+
+def _shelf_above(edge_hz: float, gain_db: float, rate: float) -> Move | None:
+    """A high shelf as low as possible over ``edge_hz`` that adds ≤ 0.25 dB at the edge."""
+    freq = max(500.0, edge_hz * 1.5)  # a high shelf's lowest corner (moves.KINDS)
+    while freq <= min(16000.0, 0.45 * rate):
+        m = Move("high_shelf", {"freq_hz": round(freq), "gain_db": round(gain_db, 1), "q": 0.707})
+        if float(move_response_db(m, np.array([edge_hz]), rate)[0]) <= 0.25:
+            return m
+        freq *= 1.12
     return None
 
 

@@ -35,7 +35,7 @@ from ..eq_response import move_response_db
 from ..moves import Move
 from ..records import Analysis
 from .common import confidence, freq_label, hz, predicted_bands, severity
-from .fine import bell_width_oct, fine, limits, trend
+from .fine import fine, half_gain_span_hz, limits, trend
 from .records import Suggestion
 
 #: Two fine spectra, each less its broad trend, correlating this much are the same source.
@@ -123,7 +123,7 @@ def match(analysis: Analysis, reference: Analysis) -> Match | None:
         gain = -move.params["gain_db"]
         if abs(deviation) < MATCH_ROUGH_X * rough or abs(gain) < MATCH_MIN_DB / 2:
             break  # what is left is the difference's own roughness
-        half = _half_gain_span(move, analysis.sample_rate_hz)
+        half = half_gain_span_hz(move, analysis.sample_rate_hz)
         bell_like = misfit <= MATCH_MISFIT * abs(gain) and _falls_back(f, d - offset, half, deviation)
         if abs(gain) < MATCH_MIN_DB or not bell_like:
             passed |= np.abs(np.log2(f / move.params["freq_hz"])) <= 1 / 6  # no bell: a roll-off, a tilt, a lone point
@@ -208,12 +208,6 @@ def _falls_back(f: np.ndarray, deviation: np.ndarray, span_hz: tuple[float, floa
         if not w.any() or np.min(np.abs(deviation[w])) >= 0.5 * abs(peak_db):
             return False
     return True
-
-
-def _half_gain_span(move: Move, rate: float) -> tuple[float, float]:
-    """Where the bell's response falls to half its gain (dB) on each side of its centre."""
-    fc, half = move.params["freq_hz"], bell_width_oct(move.params["q"]) / 2
-    return float(fc * 2**-half), float(min(fc * 2**half, 0.499 * rate))
 
 
 def match_suggestions(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Move], Match | None]:

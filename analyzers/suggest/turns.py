@@ -134,6 +134,12 @@ class Turn:
     after: tuple[Suggestion, ...] | None = None
     figures: Mapping[str, float] = field(default_factory=dict)
 
+    @property
+    def label(self) -> str:
+        """How a reply names the turn: its words quoted, or the opening suggestions (the
+        first turn has no words of its own)."""
+        return f"'{self.words}'" if self.words.strip() else "the opening suggestions"
+
     def changed(self) -> list[tuple[Suggestion | None, Suggestion | None]]:
         """(before, after) of every move this turn added, replaced or removed."""
         if self.after is None:
@@ -385,10 +391,10 @@ def _scale(request: Request, state: Sequence[Suggestion], turns: Sequence[Turn],
     word = "more" if request.factor > 1 else "less"
     for prev, cur in last.changed():
         if cur is None:
-            notes.append(f"'{last.words}' removed {prev.move.describe()}: say 'undo that' to bring it back")
+            notes.append(f"{last.label} removed {prev.move.describe()}: say 'undo that' to bring it back")
             continue
         if cur.id not in now or now[cur.id].move != cur.move:
-            notes.append(f"{cur.id} changed since '{last.words}': left as it is")
+            notes.append(f"{cur.id} changed since {last.label}: left as it is")
             continue
         if cur.id == "loudness":
             notes.append("the loudness move is set to reach its target: change the target instead")
@@ -398,11 +404,11 @@ def _scale(request: Request, state: Sequence[Suggestion], turns: Sequence[Turn],
             notes.append(f"{cur.move.describe()} has no amount to scale: left as it is")
             continue
         new = _unique(replace(cur, move=move, why=f"'{request.text}': {move.describe()} — the change of "
-                              f"'{last.words}' ({cur.move.describe()}) × {request.factor:g}"), taken)  # fmt: skip
+                              f"{last.label} ({cur.move.describe()}) × {request.factor:g}"), taken)  # fmt: skip
         proposals.append(new)
         replaces[new.id] = cur.id
     if not proposals and not notes:
-        notes.append(f"'{last.words}' changed nothing that can be {word}")
+        notes.append(f"{last.label} changed nothing that can be {word}")
     return Reply("scale", proposals=tuple(proposals), replaces=replaces, notes=tuple(notes))
 
 
@@ -464,15 +470,15 @@ def _back(request: Request, state: Sequence[Suggestion], turns: Sequence[Turn]) 
         if not decided:
             return Reply("undo", notes=("nothing to undo: no turn has changed anything yet",))
         t = decided[-1]
-        return Reply("undo", restore=t.before, notes=(f"undone: '{t.words}'",))
+        return Reply("undo", restore=t.before, notes=(f"undone: {t.label}",))
     target = request.target
     descriptor = _names().get(target) or _names().get(target.removeprefix("more ").removeprefix("less "))
     for t in reversed(decided):
         said = _clean(t.words)
         about = {w.descriptor for w in _safe_wishes(t.words)}
         if target in said or (descriptor is not None and descriptor in about):
-            return Reply("back", restore=t.before, notes=(f"back to before '{t.words}'",))
-    said = "; ".join(f"'{t.words}'" for t in decided) or "none"
+            return Reply("back", restore=t.before, notes=(f"back to before {t.label}",))
+    said = "; ".join(f"{t.label}" for t in decided) or "none"
     return Reply("back", notes=(f"no turn was about {target!r}; the turns that changed something: {said}",))
 
 

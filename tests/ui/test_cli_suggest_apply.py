@@ -280,6 +280,27 @@ def test_album_mode_keeps_the_track_to_track_difference(capsys, album, tmp_path)
     assert album_lufs == pytest.approx(-14.0, abs=0.5), after
 
 
+def test_album_songs_get_no_cross_track_moves(capsys, tmp_path):
+    """An album's songs never play together: no masking cut between them.
+    The same two files as stems get a masking cut (the control)."""
+    rng = np.random.default_rng(5)
+    n = 6 * RATE
+    f = np.fft.rfftfreq(n, 1 / RATE)
+    for name, lo, hi, rms in (("song1", 1000, 4000, 0.1), ("song2", 2000, 3000, 0.3)):
+        spec = np.fft.rfft(rng.standard_normal(n)) * ((f >= lo) & (f <= hi))
+        x = np.fft.irfft(spec, n)
+        write_float_wav(tmp_path / f"{name}.wav", (x * rms / x.std())[None, :].astype(np.float32), RATE)
+    songs = [tmp_path / "song1.wav", tmp_path / "song2.wav"]
+    code, stems, err = run_json(capsys, "suggest", *songs)
+    assert code == 0, err
+    assert [s["id"] for r in stems for s in r["suggestions"] if s["id"].startswith("mask-")], "the control masks"
+    code, results, err = run_json(capsys, "apply", *songs, "-o", tmp_path / "m", "--album", "--target", "spotify")
+    assert code == 0, err
+    cross = [i for r in results for i in [s["id"] for s in r["suggestions"]] + list(r["accepted"])
+             if i.startswith("mask-")]  # fmt: skip
+    assert not cross, cross
+
+
 def test_album_needs_a_target(capsys, album, tmp_path):
     code, _, err = run(capsys, "apply", album / "a.wav", album / "b.wav", "-o", tmp_path / "m", "--album")
     assert code == 2 and "--target" in err

@@ -13,6 +13,8 @@ def _f(value: Any, unit: str = "", digits: int = 1, signed: bool = False) -> str
     if isinstance(value, bool):
         return "yes" if value else "no"
     text = f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+    if float(text) == 0:  # -0.04 dBTP is printed 0.0, never -0.0
+        text = text.replace("-", "+" if signed else "", 1)
     return f"{text} {unit}".rstrip()
 
 
@@ -158,8 +160,8 @@ def render_advice(r: dict[str, Any]) -> str:
                 lines.append(f"        curve={pts}" + (f"… ({n} points; --json has them all)" if n > 24 else ""))
             if s.get("region_s"):
                 lines.append(f"        only {s['region_s'][0]:.1f}–{s['region_s'][1]:.1f} s")
-    else:
-        lines.append("  No moves: leave it.")
+    else:  # "leave it" only when nothing else is said: a note may be a fault no move fixes
+        lines.append("  No moves: leave it." if not r.get("notes") else "  No moves (read the notes).")
     if r["leave_alone"]:
         lines += ["", "  Leave alone"] + [f"    · {k['aspect']}: {k['why']}" for k in r["leave_alone"]]
     if r.get("notes"):

@@ -242,7 +242,9 @@ def run_apply_command(args: argparse.Namespace) -> int:
         outs = [args.output]
     album_lufs = measure_album(files) if args.album else None
     extras: list[tuple[Suggestion, ...]] = [()] * len(files)
-    if len(files) > 1:  # the cross-track moves, as suggest finds them with the same files
+    # the cross-track moves, as suggest finds them with the same files; an album's songs never
+    # play together, so between them there is no masking, polarity or delay to answer
+    if len(files) > 1 and not args.album:
         found = map_files(suggest_one, [(f, context, taste) for f in files], progress=progress)
         add_cross_track(files, found, focus=args.focus)
         extras = [tuple(Suggestion.from_dict(d) for d in r.get("suggestions", []) if d.get("cross_track"))
