@@ -163,8 +163,15 @@ def test_a_true_peak_over_0_dbtp_is_a_problem_with_a_move_not_leave_it():
     a = analyze(x, RATE)
     assert a.levels.true_peak_dbtp > 0
     advice = suggest(a, make_context())
-    assert advice.by_id("true-peak-limit").move.params["ceiling_dbtp"] <= -1.0
+    # the overs are still in this float file: plain gain brings them under −1 dBTP whole
+    gain = advice.by_id("float-over-gain")
+    assert abs(gain.move.params["gain_db"] - -(a.levels.true_peak_dbtp + 1.0)) < 0.06
+    assert gain.predicted["true_peak_dbtp"] == -1.0
     assert not [k for k in advice.leave_alone if k.aspect == "true_peak"]
+    # the same peaks cut at full scale (as a fixed-point file holds them): a limiter answers the true peak
+    c = analyze(np.clip(x, -1.0, 1.0), RATE)
+    assert c.levels.true_peak_dbtp > 0 and c.hygiene.over_full_scale_samples == 0
+    assert suggest(c, make_context()).by_id("true-peak-limit").move.params["ceiling_dbtp"] <= -1.0
     quiet = suggest(analyze(x * np.float32(0.5), RATE), make_context())
     assert not [s for s in quiet.suggestions if s.aspect == "true_peak"]
 
