@@ -282,10 +282,8 @@ class AudioWriter:
             self.peak = max(self.peak, float(np.abs(x).max()))
         try:
             self._f.write(x)
-        except OSError as exc:
-            raise OutputError(f"cannot write {self._path}: {why(exc)}; {_kept(self._path)}") from exc
-        except (ValueError, RuntimeError) as exc:
-            raise OutputError(f"cannot write {self._path}: {_reason(exc)}; {_kept(self._path)}") from exc
+        except (OSError, ValueError, RuntimeError, SystemError) as exc:
+            raise _write_failure(self._path, exc) from exc
         self.frames += x.shape[1]
 
 
@@ -316,12 +314,16 @@ def open_audio_output(path: str | os.PathLike[str], sample_rate_hz: float, num_c
             raise OutputError(f"cannot write {p}: {_reason(exc)}") from exc
         try:
             yield AudioWriter(f, p)
-        finally:
-            try:
+        except BaseException:
+            try:  # the failure under way is the one to report, not the writer's flush onto a full disk
                 f.close()
-            except (OSError, ValueError, RuntimeError) as exc:
-                raise OutputError(f"cannot write {p}: {why(exc) if isinstance(exc, OSError) else _reason(exc)}; "
-                                  f"{_kept(p)}") from exc
+            except (OSError, ValueError, RuntimeError, SystemError):
+                pass
+            raise
+        try:
+            f.close()
+        except (OSError, ValueError, RuntimeError, SystemError) as exc:
+            raise _write_failure(p, exc) from exc
 
 
 def write_audio(path: str | os.PathLike[str], audio: np.ndarray, sample_rate_hz: float) -> None:
@@ -329,6 +331,17 @@ def write_audio(path: str | os.PathLike[str], audio: np.ndarray, sample_rate_hz:
     (:func:`open_audio_output`)."""
     with open_audio_output(path, sample_rate_hz, audio.shape[0]) as w:
         w.write(audio)
+
+
+def _write_failure(p: Path, exc: BaseException) -> OutputError:
+    """One line for a failed write or close. pedalboard's writer passes on the file object's
+    OSError (a full disk: ENOSPC) as it is, or wrapped in a SystemError ("returned a result
+    with an exception set"): the OSError in the chain is the reason said."""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, OSError):
+        cause = cause.__cause__ or cause.__context__
+    reason = why(cause) if isinstance(cause, OSError) else _reason(exc)
+    return OutputError(f"cannot write {p}: {reason}; {_kept(p)}")
 
 
 def _kept(p: Path) -> str:

@@ -9,6 +9,7 @@ write are removed once old; a hard link of the input given as the output is refu
 from __future__ import annotations
 
 import errno
+import io
 import multiprocessing as mp
 import os
 import time
@@ -81,6 +82,89 @@ def test_failed_write_leaves_existing_output_untouched(tmp_path, monkeypatch):
         write_audio(out, np.zeros((2, RATE * 3), dtype=np.float32), RATE)
     assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mix.wav"]
+
+
+class _TinyDisk(io.RawIOBase):
+    """A new file on a disk with ``room`` bytes left, as a small tmpfs: bytes written past the
+    file's end take room; a write that finds none raises ENOSPC (a short write first when some
+    is left); rewriting bytes already there (a WAV header at close) takes none."""
+
+    def __init__(self, fd: int, room: int) -> None:
+        self.fd, self.room, self.end = fd, room, os.fstat(fd).st_size
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        return os.lseek(self.fd, pos, whence)
+
+    def tell(self) -> int:
+        return os.lseek(self.fd, 0, os.SEEK_CUR)
+
+    def write(self, b) -> int:
+        pos = self.tell()
+        n = min(len(b), max(0, self.end + self.room - pos))
+        if n == 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        os.write(self.fd, bytes(b[:n]))
+        grown = max(0, pos + n - self.end)
+        self.room -= grown
+        self.end += grown
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self.fd)
+        super().close()
+
+
+def _disk_with_room(monkeypatch, room: int) -> None:
+    """Outputs written through :func:`bridge.files.atomic_output` land on a disk with ``room``
+    bytes left."""
+    real = os.fdopen
+    monkeypatch.setattr(files.os, "fdopen", lambda fd, mode="r", *a, **k:
+                        io.BufferedWriter(_TinyDisk(fd, room)) if mode == "wb" else real(fd, mode, *a, **k))  # fmt: skip
+
+
+#: 2 s of mono at 48 kHz in a 24-bit WAV as pedalboard writes it: 288 000 bytes of samples, a
+#: 104-byte header.
+_WAV_BYTES = 2 * RATE * 3 + 104
+
+
+@pytest.mark.parametrize("room", [0, 4096, 16384, 28672, 53248, _WAV_BYTES - 200, _WAV_BYTES - 1])
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_full_disk_at_any_point_is_one_output_error(tmp_path, monkeypatch, room, streamed):
+    """The disk fills at the first byte, mid-file (4, 16, 28, 52 kB left: a 64 kB tmpfs part
+    filled), or in the last bytes, which reach the disk only when the writer closes (it
+    flushes its buffer and rewrites the header): always the one OutputError saying so, the
+    old output byte for byte, no temporary file. (With the last bytes the writer's close
+    raised a SystemError around the OSError, and closing the temporary file raised ENOSPC
+    again over it: a traceback of four exceptions.)"""
+    from bridge.audio_io import open_audio_output
+
+    out = tmp_path / "mix.wav"
+    soundfile.write(out, np.full((RATE, 1), 0.1, dtype=np.float32), RATE, subtype="PCM_24")
+    before = out.read_bytes()
+    audio = (np.random.default_rng(0).standard_normal((1, 2 * RATE)) * 0.1).astype(np.float32)
+    _disk_with_room(monkeypatch, room)
+    with pytest.raises(OutputError, match="^cannot write .*mix.wav: the disk is full; the previous file is unchanged$"):
+        if streamed:
+            with open_audio_output(out, RATE, 1) as w:
+                for i in range(0, audio.shape[1], 4096):
+                    w.write(audio[:, i : i + 4096])
+        else:
+            write_audio(out, audio, RATE)
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mix.wav"]
+    monkeypatch.undo()
+    write_audio(out, audio, RATE)  # with the room, the same write goes through: the fake holds what a disk holds
+    assert len(out.read_bytes()) == _WAV_BYTES
 
 
 def test_text_outputs_share_the_atomic_write(tmp_path, monkeypatch):
