@@ -18,7 +18,6 @@ written, 2 a usage error (an unknown role, genre, target or intent word included
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -39,8 +38,8 @@ from bridge.checks import misses
 from bridge.stems import measure_alignment
 from presets import PresetError
 
-from .context import (add_context_args, context_request, expand, fail, files_progress, log_decisions, parse_tweaks, say,
-                      show_progress, taste_summary)  # fmt: skip
+from .context import (add_context_args, context_request, expand, fail, files_progress, log_decisions, parse_tweaks,
+                      print_results, show_progress, taste_summary)  # fmt: skip
 from .session import run_session_apply, run_session_suggest
 from .keep import keep_problem, kept_moves, kept_to_dict, save_kept
 from .report import render_advice, render_apply
@@ -185,19 +184,6 @@ def _prepare(args: argparse.Namespace, verb: str) -> tuple[Context, list[str]] |
     return context, files
 
 
-def _print_results(results: list[dict[str, Any]], args: argparse.Namespace,
-                   render: Callable[[dict[str, Any]], str]) -> int:  # fmt: skip
-    """Print JSON or text, report errors on stderr; the exit status."""
-    if args.json:
-        print(json.dumps(results[0] if len(results) == 1 else results, indent=2, ensure_ascii=False, allow_nan=False))
-    else:
-        print("\n\n".join(render(r) for r in results))
-    for r in results:
-        if "error" in r:
-            say(r["error"])
-    return 1 if any("error" in r for r in results) else 0
-
-
 def run_suggest_command(args: argparse.Namespace) -> int:
     if args.session:
         return run_session_suggest(args)
@@ -209,7 +195,7 @@ def run_suggest_command(args: argparse.Namespace) -> int:
     results = map_files(suggest_one, [(f, context, taste) for f in files], progress=show_progress(args))
     if len(files) > 1:
         add_cross_track(files, results, focus=args.focus)
-    return _print_results(results, args, render_advice)
+    return print_results(results, as_json=args.json, render=render_advice)
 
 
 def run_apply_command(args: argparse.Namespace) -> int:
@@ -270,7 +256,7 @@ def run_apply_command(args: argparse.Namespace) -> int:
         missing = _ids_found_nowhere(accept, results)
         if missing:
             results.append(missing)
-    return _print_results(results, args, render_apply)
+    return print_results(results, as_json=args.json, render=render_apply)
 
 
 def _fill_alignment(results: list[dict[str, Any]]) -> None:
