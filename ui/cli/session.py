@@ -197,7 +197,7 @@ def run_session_apply(args: argparse.Namespace) -> int:
     problem = keep_problem(args.save_preset, args.save_chain, force=args.force,
                            own_paths=[path, args.output, args.session])  # fmt: skip
     if problem:
-        return fail(problem, 2)
+        return fail(*problem)
     accept = (args.accept or "").strip()
     ids = session.latest_pending() if accept.lower() in ("all", "*") else [t.strip() for t in accept.split(",") if t.strip()]
     rejects = [t.strip() for t in args.reject.split(",") if t.strip()]

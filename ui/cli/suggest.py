@@ -218,7 +218,7 @@ def run_apply_command(args: argparse.Namespace) -> int:
         return fail("--save-preset and --save-chain keep one file's accepted moves: give one file", 2)
     problem = keep_problem(args.save_preset, args.save_chain, force=args.force, own_paths=[files[0], args.output])
     if problem:
-        return fail(problem, 2)
+        return fail(*problem)
     taste = taste_summary(args)
     progress = show_progress(args)
     if len(files) > 1 or os.path.isdir(args.output):
@@ -238,6 +238,7 @@ def run_apply_command(args: argparse.Namespace) -> int:
             for f, o, x in zip(files, outs, extras)]  # fmt: skip
     results = map_files(apply_one, jobs, progress=progress)
     log_decisions([Decision.from_dict(d) for r in results for d in r.pop("decisions", [])])
+    not_kept = None  # the render stands and is reported even if keeping its moves then fails
     if keeping and "error" not in results[0]:
         r = results[0]
         accepted = [Suggestion.from_dict(d) for d in r["suggestions"] if d["id"] in r["accepted"]]
@@ -247,7 +248,7 @@ def run_apply_command(args: argparse.Namespace) -> int:
         try:
             lines = save_kept(kept, preset=args.save_preset, chain_path=args.save_chain, overwrite=args.force)
         except (PresetError, ChainError) as exc:
-            r["error"] = str(exc)
+            not_kept = str(exc)
         else:
             r["kept"] = {**kept_to_dict(kept), "preset": args.save_preset, "chain_file": args.save_chain,
                          "said": lines}  # fmt: skip
@@ -256,7 +257,8 @@ def run_apply_command(args: argparse.Namespace) -> int:
         missing = _ids_found_nowhere(accept, results)
         if missing:
             results.append(missing)
-    return print_results(results, as_json=args.json, render=render_apply)
+    status = print_results(results, as_json=args.json, render=render_apply)
+    return status if not_kept is None else fail(not_kept, 1)
 
 
 def _fill_alignment(results: list[dict[str, Any]]) -> None:
