@@ -13,7 +13,7 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
@@ -81,6 +81,19 @@ def parse_tweaks(items: Sequence[str]) -> dict[str, dict[str, float]]:
                 raise ValueError(f"--tweak {item!r}: {pair.strip()!r} is not PARAM=NUMBER")
             params[name.strip()] = number
     return out
+
+
+def conflicting_decisions(accept: str | None, tweaks: Mapping[str, Any], reject: str) -> str | None:
+    """A usage error when an id is both taken (``--accept ID`` or ``--tweak ID:…``) and turned
+    down (``--reject ID``): which of the two was meant cannot be known. None when every id is
+    decided once (``--accept all`` names no id)."""
+    ids = lambda text: {t.strip() for t in (text or "").split(",") if t.strip()}  # noqa: E731
+    taken = {i for i in ids(accept) if i.lower() not in ("all", "*", "none")}
+    both = sorted((taken | set(tweaks)) & ids(reject))
+    if not both:
+        return None
+    how = ", ".join(w for w, named in (("--accept", taken & set(both)), ("--tweak", set(tweaks) & set(both))) if named)
+    return f"{', '.join(both)}: accepted ({how}) and rejected (--reject) at once: decide each suggestion once"
 
 
 def log_decisions(decisions: Sequence[Decision]) -> None:

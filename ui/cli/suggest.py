@@ -38,8 +38,8 @@ from bridge.checks import misses
 from bridge.stems import measure_alignment
 from presets import PresetError
 
-from .context import (add_context_args, context_request, expand, fail, files_progress, log_decisions, parse_tweaks,
-                      print_results, show_progress, taste_summary)  # fmt: skip
+from .context import (add_context_args, conflicting_decisions, context_request, expand, fail, files_progress,
+                      log_decisions, parse_tweaks, print_results, show_progress, taste_summary)  # fmt: skip
 from .session import run_session_apply, run_session_suggest
 from .keep import keep_problem, kept_moves, kept_to_dict, save_kept
 from .report import render_advice, render_apply
@@ -205,6 +205,9 @@ def run_apply_command(args: argparse.Namespace) -> int:
         tweaks = parse_tweaks(args.tweak)
     except ValueError as exc:
         return fail(str(exc), 2)
+    conflict = conflicting_decisions(args.accept, tweaks, args.reject)
+    if conflict:
+        return fail(conflict, 2)
     log = args.accept is not None or bool(tweaks) or bool(args.reject.strip())
     accept = args.accept if args.accept is not None else ("none" if tweaks else "all")
     prepared = _prepare(args, "apply to")
