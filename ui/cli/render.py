@@ -51,6 +51,7 @@ from bridge.session import Session
 from bridge.plugins import PluginNotFoundError, load_index, plugin_named
 from bridge.plugins.mapping import MappingError, map_for
 from bridge.plugins.placement import place_on_plugin
+from bridge.render import silenced_note
 from presets import PresetError
 
 from .context import add_context_args, context_request, fail, taste_summary
@@ -158,6 +159,8 @@ def run_render_command(args: argparse.Namespace) -> int:
             return fail(str(exc), 1)
     peak = float(abs(y).max()) if y.size else 0.0
     warnings = list(notes)
+    if before.hygiene.nonfinite_samples:
+        warnings.insert(0, silenced_note(before.hygiene.nonfinite_samples))
     if peak > 1.0:
 
         warnings.append(f"the result peaks at {20 * math.log10(peak):+.1f} dBFS and was clipped in the fixed-point file")
