@@ -25,6 +25,7 @@ import soundfile
 from pedalboard.io import AudioFile
 
 from analyzers.analysis import MAX_CHANNELS, MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ
+from analyzers.convert import amplitude_to_db
 
 from .errors import AudioReadError
 from .files import OutputError, atomic_output, why
@@ -36,6 +37,8 @@ WRITE_FORMATS = {".wav": "wav", ".wave": "wav", ".flac": "flac", ".aif": "aiff",
                  ".ogg": "ogg", ".mp3": "mp3"}  # fmt: skip
 #: File name suffixes of the formats Second Ear writes (24-bit), in the order offered.
 WRITE_SUFFIXES = (".wav", ".flac", ".aiff", ".aif")
+#: Bits per sample of the fixed-point formats written (WAV, FLAC, AIFF).
+WRITE_BIT_DEPTH = 24
 #: Frames read at a time: 2^16 (1.4 s at 48 kHz), 512 KiB per stereo block.
 BLOCK_FRAMES = 1 << 16
 
@@ -291,6 +294,10 @@ class AudioWriter:
 def open_audio_output(path: str | os.PathLike[str], sample_rate_hz: float, num_channels: int) -> Iterator[AudioWriter]:
     """Write audio to ``path`` block by block (24-bit for WAV/FLAC/AIFF), atomically.
 
+    A fixed-point file (WAV, FLAC, AIFF) is never written clipped: when a sample passed
+    full scale (±1.0) the whole output is refused once written (``path`` as it was), since
+    the figures measured on it would not be those of the render.
+
     The samples go into a unique temporary file in the same folder
     (:func:`bridge.files.atomic_output`), which replaces ``path`` only once complete and
     fsynced: a failed or interrupted run, or a full disk, leaves an existing ``path`` as it
@@ -299,21 +306,28 @@ def open_audio_output(path: str | os.PathLike[str], sample_rate_hz: float, num_c
     Raises
     ------
     bridge.files.OutputError
-        An unknown suffix, an unwritable folder, a full disk.
+        An unknown suffix, an unwritable folder, a full disk, a fixed-point output that
+        would clip.
     """
     p = Path(path)
     fmt = WRITE_FORMATS.get(p.suffix.lower())
     if fmt is None:
         raise OutputError(f"cannot write {p}: unknown audio format {p.suffix or '(no suffix)'!r}; use one of "
                           + ", ".join(sorted({k for k in WRITE_FORMATS if k != ".wave"})))
-    kwargs = {"bit_depth": 24} if fmt in ("wav", "flac", "aiff") else {}
+    fixed_point = fmt in ("wav", "flac", "aiff")
+    kwargs = {"bit_depth": WRITE_BIT_DEPTH} if fixed_point else {}
     with atomic_output(p) as fh:
         try:
             f = AudioFile(fh, "w", float(sample_rate_hz), int(num_channels), format=fmt, **kwargs)
         except (ValueError, RuntimeError) as exc:
             raise OutputError(f"cannot write {p}: {_reason(exc)}") from exc
+        writer = AudioWriter(f, p)
         try:
-            yield AudioWriter(f, p)
+            yield writer
+            if fixed_point and writer.peak > 1.0:
+                raise OutputError(f"cannot write {p}: the result peaks at {amplitude_to_db(writer.peak):+.1f} dBFS, over "
+                                  f"full scale: the {WRITE_BIT_DEPTH}-bit file would clip; {_kept(p)}. End the chain "
+                                  "with a limiter (apply: a --target and its loudness move) or lower the gain")  # fmt: skip
         except BaseException:
             try:  # the failure under way is the one to report, not the writer's flush onto a full disk
                 f.close()

@@ -234,3 +234,68 @@ def test_two_writes_in_progress_have_their_own_temporary_files(tmp_path):
     y, _ = read_audio(out)
     assert y.shape == (2, RATE * 2) and np.allclose(y, 0.25, atol=1e-6)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.wav"]
+
+
+@pytest.mark.parametrize("suffix", [".wav", ".flac", ".aiff"])
+def test_a_fixed_point_output_that_would_clip_is_refused(tmp_path, suffix):
+    """A render peaking at +1.0 dBFS was written to 24 bits clipped (analyze of it: samples in
+    runs at full scale, clipped) while apply printed the true peak of the clipped file: the
+    write is refused in one line, the old output stays; a peak of exactly full scale is
+    written, and the same over-full-scale render goes to a lossy file unrefused."""
+    from bridge.audio_io import open_audio_output
+
+    out = tmp_path / f"mix{suffix}"
+    write_audio(out, np.full((1, RATE), 0.1, dtype=np.float32), RATE)
+    before = out.read_bytes()
+    t = np.arange(RATE) / RATE
+    hot = (1.122 * np.sin(2 * np.pi * 440 * t))[None, :].astype(np.float32)  # +1.0 dBFS
+    with pytest.raises(OutputError, match=r"^cannot write .*: the result peaks at \+1\.0 dBFS, over full scale: "
+                                          r"the 24-bit file would clip; the previous file is unchanged\. "):  # fmt: skip
+        write_audio(out, hot, RATE)
+    with pytest.raises(OutputError, match="would clip"):
+        with open_audio_output(out, RATE, 1) as w:
+            for i in range(0, RATE, 4096):
+                w.write(hot[:, i : i + 4096])
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]
+    write_audio(out, hot / np.abs(hot).max(), RATE)  # full scale itself is no clip
+    assert float(np.abs(read_audio(out)[0]).max()) == pytest.approx(1.0, abs=2.0**-22)
+    write_audio(tmp_path / "mix.ogg", hot, RATE)
+
+
+@pytest.mark.parametrize("streamed", [True, False])
+def test_apply_refuses_a_result_that_would_clip_and_reports_the_written_file(tmp_path, streamed):
+    """apply of a +3 dB gain on a sine peaking at −1 dBFS: refused with the clip named (the
+    result, +2.0 dBFS, would be clipped in the 24-bit file), the old output untouched,
+    streamed and in memory (a gate beside it). At +0.5 dB the result passes: the true peak
+    apply reports is the written file's."""
+    from analyzers.context import make_context
+    from analyzers.moves import Move
+    from analyzers.suggest import Suggestion
+    from bridge.apply import run_apply
+    from bridge.measure import analyze_file
+    from signals import write_float_wav
+
+    def sug(sid, kind, params):
+        return Suggestion(id=sid, move=Move(kind, params), why="test", confidence=0.5, severity="low", aspect=sid)
+
+    t = np.arange(3 * RATE) / RATE
+    src = tmp_path / "in.wav"
+    write_float_wav(src, np.stack([0.891 * np.sin(2 * np.pi * 440 * t)] * 2).astype(np.float32), RATE)
+    out = tmp_path / "out.wav"
+    out.write_bytes(b"previous result")
+    gate = sug("gate", "gate", {"threshold_db": -60.0, "ratio": 2.0, "range_db": 10.0, "attack_ms": 1.0,
+                                "hold_ms": 20.0, "release_ms": 100.0, "hysteresis_db": 4.0})  # fmt: skip
+    for gain_db, clips in ((3.0, True), (0.5, False)):
+        extra = [sug("up", "gain", {"gain_db": gain_db})] + ([] if streamed else [gate])
+        accept = ",".join(s.id for s in extra)
+        if clips:
+            with pytest.raises(OutputError, match=r"the result peaks at \+2\.0 dBFS, over full scale: the 24-bit file "
+                                                  r"would clip; the previous file is unchanged"):  # fmt: skip
+                run_apply(src, out, make_context(role_name="mix"), accept=accept, extra=extra)
+            assert out.read_bytes() == b"previous result"
+            assert sorted(p.name for p in tmp_path.iterdir()) == ["in.wav", "out.wav"]
+        else:
+            _, report = run_apply(src, out, make_context(role_name="mix"), accept=accept, extra=extra)
+            assert report.after.levels.true_peak_dbtp == analyze_file(out)[1].levels.true_peak_dbtp
+            assert -0.6 < report.after.levels.true_peak_dbtp < -0.4

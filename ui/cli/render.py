@@ -161,9 +161,8 @@ def run_render_command(args: argparse.Namespace) -> int:
     warnings = list(notes)
     if before.hygiene.nonfinite_samples:
         warnings.insert(0, silenced_note(before.hygiene.nonfinite_samples))
-    if peak > 1.0:
-
-        warnings.append(f"the result peaks at {20 * math.log10(peak):+.1f} dBFS and was clipped in the fixed-point file")
+    if peak > 1.0:  # only a lossy output (a fixed-point one that would clip is refused when written)
+        warnings.append(f"the result peaks at {20 * math.log10(peak):+.1f} dBFS: it clips on a fixed-point export")
     payload = {
         "input": args.file, "output": args.output, "sample_rate_hz": rate, "channels": int(audio.shape[0]),
         "input_samples": int(n), "output_samples": int(y.shape[1]),
