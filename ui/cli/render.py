@@ -306,14 +306,16 @@ def _ab_finish(args: argparse.Namespace, render: Any, rate: float, label: str) -
             payload["play_message"] = f"played {args.play.upper()}"
         except PlaybackUnavailable as exc:
             payload["play_message"] = f"{exc}: nothing played"
+    unplayed = args.play and payload["played"] is None
     if args.json:
         print(json.dumps(payload, indent=2, allow_nan=False, ensure_ascii=False))
     else:
         if not payload.pop("_printed", False):
             print(_ab_text(payload))
-        if payload["play_message"]:
+        if payload["play_message"] and not unplayed:
             print(payload["play_message"])
-    return 0
+    # --play asked for sound: none is a failure (exit 1), said on stderr; the A/B stands above
+    return fail(payload["play_message"], 1) if unplayed else 0
 
 
 def _ab_text(p: dict[str, Any]) -> str:
