@@ -40,6 +40,7 @@ from .render import (
     render_chain,
     render_move,
     render_region,
+    silenced_note,
     true_peak_dbtp,
 )
 
@@ -131,9 +132,11 @@ def apply_suggestions(
     """Render ``chosen`` onto ``audio``; returns the result and warnings.
 
     ``destination`` (its loudness in LUFS and true-peak ceiling in dBTP) makes the loudness
-    move closed-loop; without one, the loudness move's own gain is the goal.
+    move closed-loop; without one, the loudness move's own gain is the goal. NaN/Inf samples
+    (``before`` counts them) are rendered as silence (:func:`bridge.render.finite`), and a
+    warning says so.
     """
-    warnings: list[str] = []
+    warnings = _silenced(before)
     whole = [s for s in chosen if s.region_s is None and s.id != "loudness"]
     y = render_chain(audio, sample_rate_hz, [s.move for s in whole])
     regions: dict[tuple[float, float], list[Move]] = {}
@@ -150,6 +153,12 @@ def apply_suggestions(
         warnings.append(f"the result peaks at {20 * math.log10(peak):+.1f} dBFS: accept a limiter (--target) "
                         "or lower the gain before a fixed-point export")  # fmt: skip
     return y, warnings
+
+
+def _silenced(before: Analysis) -> list[str]:
+    """The warning that the input's NaN/Inf samples were rendered as silence (none without)."""
+    n = before.hygiene.nonfinite_samples
+    return [silenced_note(n)] if n else []
 
 
 def settled_loudness_move(audio: np.ndarray, sample_rate_hz: float, chosen: Sequence[Suggestion], *,
@@ -265,7 +274,8 @@ def run_apply(
         alone = {s.id: _analysis_through(info, [s.move]) for s in own}
         checks = checks_for(chosen, before, after, alone)
         report = ApplyReport(output=str(out_path), accepted=tuple(s.id for s in chosen), checks=tuple(checks),
-                             after=after, warnings=tuple(info.warnings) + tuple(warnings) + _missed(checks),
+                             after=after, warnings=tuple(info.warnings) + tuple(_silenced(before)) + tuple(warnings)
+                             + _missed(checks),
                              before=before)  # fmt: skip
         return advice, report
     audio, rate = read_audio(path)

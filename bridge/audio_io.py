@@ -25,6 +25,7 @@ import soundfile
 from pedalboard.io import AudioFile
 
 from analyzers.analysis import MAX_CHANNELS, MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ
+from analyzers.convert import amplitude_to_db
 
 from .errors import AudioReadError
 from .files import OutputError, atomic_output, why
@@ -36,6 +37,8 @@ WRITE_FORMATS = {".wav": "wav", ".wave": "wav", ".flac": "flac", ".aif": "aiff",
                  ".ogg": "ogg", ".mp3": "mp3"}  # fmt: skip
 #: File name suffixes of the formats Second Ear writes (24-bit), in the order offered.
 WRITE_SUFFIXES = (".wav", ".flac", ".aiff", ".aif")
+#: Bits per sample of the fixed-point formats written (WAV, FLAC, AIFF).
+WRITE_BIT_DEPTH = 24
 #: Frames read at a time: 2^16 (1.4 s at 48 kHz), 512 KiB per stereo block.
 BLOCK_FRAMES = 1 << 16
 
@@ -282,16 +285,18 @@ class AudioWriter:
             self.peak = max(self.peak, float(np.abs(x).max()))
         try:
             self._f.write(x)
-        except OSError as exc:
-            raise OutputError(f"cannot write {self._path}: {why(exc)}; {_kept(self._path)}") from exc
-        except (ValueError, RuntimeError) as exc:
-            raise OutputError(f"cannot write {self._path}: {_reason(exc)}; {_kept(self._path)}") from exc
+        except (OSError, ValueError, RuntimeError, SystemError) as exc:
+            raise _write_failure(self._path, exc) from exc
         self.frames += x.shape[1]
 
 
 @contextmanager
 def open_audio_output(path: str | os.PathLike[str], sample_rate_hz: float, num_channels: int) -> Iterator[AudioWriter]:
     """Write audio to ``path`` block by block (24-bit for WAV/FLAC/AIFF), atomically.
+
+    A fixed-point file (WAV, FLAC, AIFF) is never written clipped: when a sample passed
+    full scale (±1.0) the whole output is refused once written (``path`` as it was), since
+    the figures measured on it would not be those of the render.
 
     The samples go into a unique temporary file in the same folder
     (:func:`bridge.files.atomic_output`), which replaces ``path`` only once complete and
@@ -301,27 +306,38 @@ def open_audio_output(path: str | os.PathLike[str], sample_rate_hz: float, num_c
     Raises
     ------
     bridge.files.OutputError
-        An unknown suffix, an unwritable folder, a full disk.
+        An unknown suffix, an unwritable folder, a full disk, a fixed-point output that
+        would clip.
     """
     p = Path(path)
     fmt = WRITE_FORMATS.get(p.suffix.lower())
     if fmt is None:
         raise OutputError(f"cannot write {p}: unknown audio format {p.suffix or '(no suffix)'!r}; use one of "
                           + ", ".join(sorted({k for k in WRITE_FORMATS if k != ".wave"})))
-    kwargs = {"bit_depth": 24} if fmt in ("wav", "flac", "aiff") else {}
+    fixed_point = fmt in ("wav", "flac", "aiff")
+    kwargs = {"bit_depth": WRITE_BIT_DEPTH} if fixed_point else {}
     with atomic_output(p) as fh:
         try:
             f = AudioFile(fh, "w", float(sample_rate_hz), int(num_channels), format=fmt, **kwargs)
         except (ValueError, RuntimeError) as exc:
             raise OutputError(f"cannot write {p}: {_reason(exc)}") from exc
+        writer = AudioWriter(f, p)
         try:
-            yield AudioWriter(f, p)
-        finally:
-            try:
+            yield writer
+            if fixed_point and writer.peak > 1.0:
+                raise OutputError(f"cannot write {p}: the result peaks at {amplitude_to_db(writer.peak):+.1f} dBFS, over "
+                                  f"full scale: the {WRITE_BIT_DEPTH}-bit file would clip; {_kept(p)}. End the chain "
+                                  "with a limiter (apply: a --target and its loudness move) or lower the gain")  # fmt: skip
+        except BaseException:
+            try:  # the failure under way is the one to report, not the writer's flush onto a full disk
                 f.close()
-            except (OSError, ValueError, RuntimeError) as exc:
-                raise OutputError(f"cannot write {p}: {why(exc) if isinstance(exc, OSError) else _reason(exc)}; "
-                                  f"{_kept(p)}") from exc
+            except (OSError, ValueError, RuntimeError, SystemError):
+                pass
+            raise
+        try:
+            f.close()
+        except (OSError, ValueError, RuntimeError, SystemError) as exc:
+            raise _write_failure(p, exc) from exc
 
 
 def write_audio(path: str | os.PathLike[str], audio: np.ndarray, sample_rate_hz: float) -> None:
@@ -329,6 +345,17 @@ def write_audio(path: str | os.PathLike[str], audio: np.ndarray, sample_rate_hz:
     (:func:`open_audio_output`)."""
     with open_audio_output(path, sample_rate_hz, audio.shape[0]) as w:
         w.write(audio)
+
+
+def _write_failure(p: Path, exc: BaseException) -> OutputError:
+    """One line for a failed write or close. pedalboard's writer passes on the file object's
+    OSError (a full disk: ENOSPC) as it is, or wrapped in a SystemError ("returned a result
+    with an exception set"): the OSError in the chain is the reason said."""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, OSError):
+        cause = cause.__cause__ or cause.__context__
+    reason = why(cause) if isinstance(cause, OSError) else _reason(exc)
+    return OutputError(f"cannot write {p}: {reason}; {_kept(p)}")
 
 
 def _kept(p: Path) -> str:

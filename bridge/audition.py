@@ -35,6 +35,7 @@ import numpy as np
 from analyzers.loudness_meter import integrated_lufs
 
 from .errors import BridgeError
+from .render import finite, silenced_note
 from .slots import render_slots
 
 #: Seconds of audio before a region rendered with it (then cut off).
@@ -159,6 +160,10 @@ def audition_variants(audio: np.ndarray, sample_rate_hz: float, slots: Sequence[
     n = x.shape[1]
     duration = n / rate
     warnings: list[str] = []
+    damaged = int(x.size - np.count_nonzero(np.isfinite(x)))
+    if damaged:  # A plays them as silence too, as the renders of B take them
+        x = finite(x)
+        warnings.append(silenced_note(damaged))
     if region_s is None:
         a0, a1 = 0, n
     else:

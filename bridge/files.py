@@ -167,13 +167,17 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         except OSError:
             mode = _MODE
         os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
+        fh = os.fdopen(fd, "wb")
+        try:
             yield fh
             try:
                 fh.flush()
                 os.fsync(fh.fileno())
+                fh.close()
             except OSError as exc:
                 raise OutputError(f"cannot write {p}: {why(exc)}; {_kept(p)}") from exc
+        finally:
+            _close_quietly(fh)
         try:
             os.replace(tmp, p)
         except OSError as exc:
@@ -184,6 +188,16 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         except OSError:
             pass
         raise
+
+
+def _close_quietly(fh: BinaryIO) -> None:
+    """Close ``fh`` after a failure, dropping what its buffer still holds: flushing it onto a
+    full disk would raise again and hide the error that is being reported (the descriptor is
+    closed all the same)."""
+    try:
+        fh.close()
+    except OSError:
+        pass
 
 
 def _kept(p: Path) -> str:

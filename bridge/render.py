@@ -67,6 +67,24 @@ class RenderError(BridgeError):
     """A move could not be rendered."""
 
 
+def finite(audio: np.ndarray) -> np.ndarray:
+    """``audio`` as float32 ``(channels, samples)`` with every NaN and ±Inf sample set to 0:
+    silence, as the meters measure them (:meth:`analyzers.Analyzer.push`). Every render
+    entry (:func:`render_move`, :func:`render_in_order`, :func:`render_region`,
+    :class:`BlockRenderer`, :func:`bridge.slots.render_slots`) passes its input through it
+    before any stage: one such sample fed to a filter, a compressor or a plugin turns all that
+    follows into NaN (written as digital zero). ``audio`` itself when every sample is finite."""
+    x = np.ascontiguousarray(audio, dtype=np.float32)
+    ok = np.isfinite(x)
+    return x if ok.all() else np.where(ok, x, np.float32(0.0))
+
+
+def silenced_note(count: int) -> str:
+    """The one line that says ``count`` NaN/Inf samples of an input were rendered as silence."""
+    return (f"{count} NaN/Inf sample{'s' if count != 1 else ''} of the input were rendered as silence, as analyze "
+            "measures them: the file is damaged")
+
+
 def order_moves(moves: Sequence[Move]) -> list[Move]:
     """Moves in chain order (stable within a kind)."""
     return sorted(moves, key=lambda m: CHAIN_ORDER.index(m.kind))
@@ -95,8 +113,12 @@ def _pedalboard_plugins(move: Move, rate: float) -> list[pb.Plugin] | None:
 
 
 def render_move(audio: np.ndarray, sample_rate_hz: float, move: Move) -> np.ndarray:
-    """Apply one move to ``audio`` (float32 ``(channels, samples)``); returns a new array."""
-    x = np.ascontiguousarray(audio, dtype=np.float32)
+    """Apply one move to ``audio`` (float32 ``(channels, samples)``, NaN/Inf samples as
+    silence: :func:`finite`); returns a new array."""
+    return _render_move(finite(audio), sample_rate_hz, move)
+
+
+def _render_move(x: np.ndarray, sample_rate_hz: float, move: Move) -> np.ndarray:
     p = move.params
     k = move.kind
     rate = float(sample_rate_hz)
@@ -160,7 +182,7 @@ def render_in_order(audio: np.ndarray, sample_rate_hz: float, moves: Sequence[Mo
     filters and most of the limiter's numpy work release the GIL): 1.6–1.9× on two cores
     for several tracks (``benchmarks/bench_render.py``), the same samples as one at a time.
     """
-    y = np.ascontiguousarray(audio, dtype=np.float32)
+    y = finite(audio)
     rate = float(sample_rate_hz)
     pending: list[pb.Plugin] = []
     for move in moves:
@@ -170,13 +192,14 @@ def render_in_order(audio: np.ndarray, sample_rate_hz: float, moves: Sequence[Mo
             continue
         if pending:
             y, pending = _pb(pending, y, rate), []
-        y = render_move(y, rate, move)
+        y = _render_move(y, rate, move)
     return _pb(pending, y, rate) if pending else y
 
 
 def render_region(audio: np.ndarray, sample_rate_hz: float, moves: Sequence[Move],
                   region_s: tuple[float, float], *, fade_s: float = 0.05) -> np.ndarray:  # fmt: skip
     """Apply ``moves`` to a region only, cross-fading in and out over ``fade_s`` seconds."""
+    audio = finite(audio)
     n = audio.shape[1]
     a = max(0, int(region_s[0] * sample_rate_hz))
     b = min(n, int(region_s[1] * sample_rate_hz))
@@ -392,7 +415,8 @@ class BlockRenderer:
         return all(m.kind in STREAMABLE_KINDS for m in moves)
 
     def process(self, block: np.ndarray) -> np.ndarray:
-        y = np.ascontiguousarray(block, dtype=np.float32)
+        """The next block rendered (NaN/Inf samples as silence: :func:`finite`)."""
+        y = finite(block)
         for stage in self._stages:
             y = stage(y) if y.shape[1] else y
         return y

@@ -22,7 +22,7 @@ from .chain import BuiltinSlot, Chain, ChainError, ChainSlot, PluginSlotSpec
 from .plugins.discovery import is_bundle, plugin_folders
 from .plugins.host import ChainHost, PluginSlot
 from .plugins.index import default_index_path, load_index
-from .render import render_in_order
+from .render import finite, render_in_order
 
 
 def allowed_plugin_path(path: str | os.PathLike[str], index: Any = None) -> tuple[str, Any]:
@@ -105,7 +105,7 @@ def render_slots(audio: np.ndarray, sample_rate_hz: float, slots: Sequence[Any],
     plugin in its worker process; a crash or hang raises (the host's errors).
     ``snapshot=True`` also returns the host's :meth:`~bridge.plugins.host.ChainHost.snapshot`.
     """
-    x = np.ascontiguousarray(audio, dtype=np.float32)
+    x = finite(audio)  # NaN/Inf samples as silence, before any stage or plugin
     if not any(isinstance(s, PluginSlot) for s in slots):
         # in slot order, runs of pedalboard moves as one Pedalboard (the same samples as a
         # render_move each, one pass over the audio per run instead of per move)

@@ -9,6 +9,7 @@ write are removed once old; a hard link of the input given as the output is refu
 from __future__ import annotations
 
 import errno
+import io
 import multiprocessing as mp
 import os
 import time
@@ -83,6 +84,89 @@ def test_failed_write_leaves_existing_output_untouched(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mix.wav"]
 
 
+class _TinyDisk(io.RawIOBase):
+    """A new file on a disk with ``room`` bytes left, as a small tmpfs: bytes written past the
+    file's end take room; a write that finds none raises ENOSPC (a short write first when some
+    is left); rewriting bytes already there (a WAV header at close) takes none."""
+
+    def __init__(self, fd: int, room: int) -> None:
+        self.fd, self.room, self.end = fd, room, os.fstat(fd).st_size
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        return os.lseek(self.fd, pos, whence)
+
+    def tell(self) -> int:
+        return os.lseek(self.fd, 0, os.SEEK_CUR)
+
+    def write(self, b) -> int:
+        pos = self.tell()
+        n = min(len(b), max(0, self.end + self.room - pos))
+        if n == 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        os.write(self.fd, bytes(b[:n]))
+        grown = max(0, pos + n - self.end)
+        self.room -= grown
+        self.end += grown
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self.fd)
+        super().close()
+
+
+def _disk_with_room(monkeypatch, room: int) -> None:
+    """Outputs written through :func:`bridge.files.atomic_output` land on a disk with ``room``
+    bytes left."""
+    real = os.fdopen
+    monkeypatch.setattr(files.os, "fdopen", lambda fd, mode="r", *a, **k:
+                        io.BufferedWriter(_TinyDisk(fd, room)) if mode == "wb" else real(fd, mode, *a, **k))  # fmt: skip
+
+
+#: 2 s of mono at 48 kHz in a 24-bit WAV as pedalboard writes it: 288 000 bytes of samples, a
+#: 104-byte header.
+_WAV_BYTES = 2 * RATE * 3 + 104
+
+
+@pytest.mark.parametrize("room", [0, 4096, 16384, 28672, 53248, _WAV_BYTES - 200, _WAV_BYTES - 1])
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_full_disk_at_any_point_is_one_output_error(tmp_path, monkeypatch, room, streamed):
+    """The disk fills at the first byte, mid-file (4, 16, 28, 52 kB left: a 64 kB tmpfs part
+    filled), or in the last bytes, which reach the disk only when the writer closes (it
+    flushes its buffer and rewrites the header): always the one OutputError saying so, the
+    old output byte for byte, no temporary file. (With the last bytes the writer's close
+    raised a SystemError around the OSError, and closing the temporary file raised ENOSPC
+    again over it: a traceback of four exceptions.)"""
+    from bridge.audio_io import open_audio_output
+
+    out = tmp_path / "mix.wav"
+    soundfile.write(out, np.full((RATE, 1), 0.1, dtype=np.float32), RATE, subtype="PCM_24")
+    before = out.read_bytes()
+    audio = (np.random.default_rng(0).standard_normal((1, 2 * RATE)) * 0.1).astype(np.float32)
+    _disk_with_room(monkeypatch, room)
+    with pytest.raises(OutputError, match="^cannot write .*mix.wav: the disk is full; the previous file is unchanged$"):
+        if streamed:
+            with open_audio_output(out, RATE, 1) as w:
+                for i in range(0, audio.shape[1], 4096):
+                    w.write(audio[:, i : i + 4096])
+        else:
+            write_audio(out, audio, RATE)
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mix.wav"]
+    monkeypatch.undo()
+    write_audio(out, audio, RATE)  # with the room, the same write goes through: the fake holds what a disk holds
+    assert len(out.read_bytes()) == _WAV_BYTES
+
+
 def test_text_outputs_share_the_atomic_write(tmp_path, monkeypatch):
     out = tmp_path / "chain.json"
     out.write_text("old\n")
@@ -150,3 +234,68 @@ def test_two_writes_in_progress_have_their_own_temporary_files(tmp_path):
     y, _ = read_audio(out)
     assert y.shape == (2, RATE * 2) and np.allclose(y, 0.25, atol=1e-6)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.wav"]
+
+
+@pytest.mark.parametrize("suffix", [".wav", ".flac", ".aiff"])
+def test_a_fixed_point_output_that_would_clip_is_refused(tmp_path, suffix):
+    """A render peaking at +1.0 dBFS was written to 24 bits clipped (analyze of it: samples in
+    runs at full scale, clipped) while apply printed the true peak of the clipped file: the
+    write is refused in one line, the old output stays; a peak of exactly full scale is
+    written, and the same over-full-scale render goes to a lossy file unrefused."""
+    from bridge.audio_io import open_audio_output
+
+    out = tmp_path / f"mix{suffix}"
+    write_audio(out, np.full((1, RATE), 0.1, dtype=np.float32), RATE)
+    before = out.read_bytes()
+    t = np.arange(RATE) / RATE
+    hot = (1.122 * np.sin(2 * np.pi * 440 * t))[None, :].astype(np.float32)  # +1.0 dBFS
+    with pytest.raises(OutputError, match=r"^cannot write .*: the result peaks at \+1\.0 dBFS, over full scale: "
+                                          r"the 24-bit file would clip; the previous file is unchanged\. "):  # fmt: skip
+        write_audio(out, hot, RATE)
+    with pytest.raises(OutputError, match="would clip"):
+        with open_audio_output(out, RATE, 1) as w:
+            for i in range(0, RATE, 4096):
+                w.write(hot[:, i : i + 4096])
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]
+    write_audio(out, hot / np.abs(hot).max(), RATE)  # full scale itself is no clip
+    assert float(np.abs(read_audio(out)[0]).max()) == pytest.approx(1.0, abs=2.0**-22)
+    write_audio(tmp_path / "mix.ogg", hot, RATE)
+
+
+@pytest.mark.parametrize("streamed", [True, False])
+def test_apply_refuses_a_result_that_would_clip_and_reports_the_written_file(tmp_path, streamed):
+    """apply of a +3 dB gain on a sine peaking at −1 dBFS: refused with the clip named (the
+    result, +2.0 dBFS, would be clipped in the 24-bit file), the old output untouched,
+    streamed and in memory (a gate beside it). At +0.5 dB the result passes: the true peak
+    apply reports is the written file's."""
+    from analyzers.context import make_context
+    from analyzers.moves import Move
+    from analyzers.suggest import Suggestion
+    from bridge.apply import run_apply
+    from bridge.measure import analyze_file
+    from signals import write_float_wav
+
+    def sug(sid, kind, params):
+        return Suggestion(id=sid, move=Move(kind, params), why="test", confidence=0.5, severity="low", aspect=sid)
+
+    t = np.arange(3 * RATE) / RATE
+    src = tmp_path / "in.wav"
+    write_float_wav(src, np.stack([0.891 * np.sin(2 * np.pi * 440 * t)] * 2).astype(np.float32), RATE)
+    out = tmp_path / "out.wav"
+    out.write_bytes(b"previous result")
+    gate = sug("gate", "gate", {"threshold_db": -60.0, "ratio": 2.0, "range_db": 10.0, "attack_ms": 1.0,
+                                "hold_ms": 20.0, "release_ms": 100.0, "hysteresis_db": 4.0})  # fmt: skip
+    for gain_db, clips in ((3.0, True), (0.5, False)):
+        extra = [sug("up", "gain", {"gain_db": gain_db})] + ([] if streamed else [gate])
+        accept = ",".join(s.id for s in extra)
+        if clips:
+            with pytest.raises(OutputError, match=r"the result peaks at \+2\.0 dBFS, over full scale: the 24-bit file "
+                                                  r"would clip; the previous file is unchanged"):  # fmt: skip
+                run_apply(src, out, make_context(role_name="mix"), accept=accept, extra=extra)
+            assert out.read_bytes() == b"previous result"
+            assert sorted(p.name for p in tmp_path.iterdir()) == ["in.wav", "out.wav"]
+        else:
+            _, report = run_apply(src, out, make_context(role_name="mix"), accept=accept, extra=extra)
+            assert report.after.levels.true_peak_dbtp == analyze_file(out)[1].levels.true_peak_dbtp
+            assert -0.6 < report.after.levels.true_peak_dbtp < -0.4

@@ -169,6 +169,39 @@ def test_running_out_of_space_mid_write(tmp_path, noise, command):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mix.wav"]
 
 
+@pytest.mark.parametrize("command", ["apply", "render"])
+def test_a_real_full_disk_is_one_line_at_every_fill(tmp_path, noise, command):
+    """A 64 KiB tmpfs (mounted in a user and mount namespace, ``unshare -rm``) filled to 4, 16,
+    28 and 52 KiB before the 3 s output (860 kB), with an earlier output there and without:
+    one line saying the disk is full, exit 1, the earlier output whole, no temporary file.
+    (Without an earlier output the writer's close raised a SystemError and the temporary
+    file's close ENOSPC over the reported error: four chained exceptions.)
+    tests/bridge/test_outputs.py fills a simulated disk at every point, without a mount."""
+    from signals import require_executable
+
+    require_executable("unshare")
+    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"unshare -rm (a user and mount namespace for a tiny tmpfs) is not allowed here: {probe.stderr.strip()}")
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    extra = ["--move", "gain gain_db=-3"] if command == "render" else ["--no-taste"]
+    script = ('mount -t tmpfs -o size=64k tmpfs "$1" && for k in 4 16 28 52; do for prev in yes no; do '
+              'rm -f "$1"/*; head -c "${k}k" /dev/zero > "$1/fill"; [ $prev = no ] || printf previous > "$1/out.wav"; '
+              '(cd "$2" && shift 2 && "$@"); echo "exit $? fill $k: $(ls -A "$1" | tr "\\n" " ")$(cat "$1/out.wav" 2>/dev/null)"; '
+              'done; done')
+    run = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", str(mnt), str(ROOT), sys.executable, "-m",
+                          "ui.cli", command, str(noise), "-o", str(mnt / "out.wav"), *extra],
+                         capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)  # fmt: skip
+    assert "Traceback" not in run.stderr, run.stderr
+    said = [ln for ln in run.stderr.splitlines() if ln.strip()]
+    out = mnt / "out.wav"
+    assert said == [f"secondear: cannot write {out}: the disk is full; the previous file is unchanged",
+                    f"secondear: cannot write {out}: the disk is full; nothing was written"] * 4  # fmt: skip
+    assert run.stdout.splitlines() == [line for k in (4, 16, 28, 52)
+                                       for line in (f"exit 1 fill {k}: fill out.wav previous", f"exit 1 fill {k}: fill ")]
+
+
 def test_hard_link_of_the_input_is_refused(tmp_path, noise):
     link = tmp_path / "same.wav"
     os.link(noise, link)

@@ -117,18 +117,37 @@ def test_cli_follow_json():
     assert all(x["daw"] == "ardour" for x in lines)
 
 
-def test_cli_follow_daw_absent_is_not_a_hang():
+def test_cli_follow_daw_absent_is_not_a_hang_and_says_so():
+    """No DAW on the port: one line saying it did not answer, exit 1, as ``daw status`` (it
+    exited 0 having said nothing but 'following')."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
     t0 = time.monotonic()
-    out = subprocess.run([sys.executable, "-m", "ui.cli", "daw", "follow", "--profile", "ardour", "--port",
-                          str(port), "--duration", "0.5", "--timeout", "0.5"], cwd=ROOT, capture_output=True,
-                         text=True, timeout=30)  # fmt: skip
-    assert out.returncode == 0, out.stderr
+    args = ["--profile", "ardour", "--port", str(port), "--timeout", "0.5"]
+    out = subprocess.run([sys.executable, "-m", "ui.cli", "daw", "follow", *args, "--duration", "0.5"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=30)  # fmt: skip
     assert time.monotonic() - t0 < 15
-    assert "following ardour" in out.stdout
+    status = subprocess.run([sys.executable, "-m", "ui.cli", "daw", "status", *args], cwd=ROOT, capture_output=True,
+                            text=True, timeout=30)  # fmt: skip
+    assert (out.returncode, status.returncode) == (1, 1)
+    assert out.stderr == status.stderr and out.stdout == ""
+    assert out.stderr.startswith(f"secondear daw: ardour at 127.0.0.1:{port} did not answer /strip/list")
+    assert len(out.stderr.splitlines()) == 1
+
+
+def test_cli_follow_a_daw_that_answers_but_gives_no_selection_says_so():
+    """A DAW that lists its tracks but sends no selection feedback: told, exit 1."""
+    fake = FakeDaw("ardour", [])
+    try:
+        out = subprocess.run([sys.executable, "-m", "ui.cli", "daw", "follow", "--profile", "ardour", "--port",
+                              str(fake.port), "--duration", "0.5", "--timeout", "1"], cwd=ROOT, capture_output=True,
+                             text=True, timeout=30)  # fmt: skip
+    finally:
+        fake.close()
+    assert out.returncode == 1
+    assert out.stderr == f"secondear daw: ardour at 127.0.0.1:{fake.port} reported no selection: nothing answered (is its OSC feedback on?)\n"
 
 
 def test_follow_real_headless_ardour(tmp_path):

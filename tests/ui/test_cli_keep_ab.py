@@ -120,3 +120,39 @@ def test_ab_usage_errors(capsys, demo_wav, tmp_path):
     assert code == 2 and "polka" in err
     code, _, err = run(capsys, "ab", tmp_path / "missing.wav", "--accept", "all")
     assert code == 1 and len(err.strip().splitlines()) == 1
+
+
+def test_an_unwritable_chain_file_is_refused_before_rendering(capsys, demo_wav, suggestions, tmp_path, monkeypatch):
+    """``--save-chain`` into a place that cannot take a file (``/proc``: nothing can be created
+    there, as on a read-only mount; a path through a regular file) is one line, exit 1,
+    before anything is rendered: the existing output stays as it was (it was replaced, and
+    only then the chain refused). A chain that fails to save after the render (the disk
+    fills in between) still leaves the render's report on stdout, with the error on stderr."""
+    from bridge.chain import ChainError
+
+    sid = suggestions[0]["id"]
+    out_wav = tmp_path / "o.wav"
+    out_wav.write_bytes(b"previous result")
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    for chain, says in (("/proc/c.json", "cannot write /proc/c.json: "),
+                        (blocker / "c.json", f"cannot write {blocker / 'c.json'}: a part of the path is not a folder")):  # fmt: skip
+        code, out, err = run(capsys, "apply", demo_wav, "-o", out_wav, "--accept", sid, *CONTEXT, "--save-chain", chain)
+        assert (code, out) == (1, ""), err
+        assert err.startswith(f"secondear: --save-chain: {says}") and len(err.splitlines()) == 1, err
+        assert out_wav.read_bytes() == b"previous result"
+    session = tmp_path / "s.json"
+    assert run(capsys, "suggest", demo_wav, *CONTEXT, "--session", session)[0] == 0
+    code, out, err = run(capsys, "apply", demo_wav, "-o", out_wav, "--session", session, "--accept", sid,
+                         "--save-chain", "/proc/c.json", "--no-taste")  # fmt: skip
+    assert (code, out) == (1, "") and "--save-chain: cannot write /proc/c.json" in err
+    assert out_wav.read_bytes() == b"previous result"
+
+    def disk_filled(*args, **kwargs):
+        raise ChainError(f"chain file {tmp_path / 'c.json'}: cannot write it (the disk is full)")
+
+    monkeypatch.setattr("ui.cli.suggest.save_kept", disk_filled)
+    code, out, err = run(capsys, "apply", demo_wav, "-o", out_wav, "--accept", sid, *CONTEXT,
+                         "--save-chain", tmp_path / "c.json")  # fmt: skip
+    assert code == 1 and err.splitlines() == [f"secondear: chain file {tmp_path / 'c.json'}: cannot write it (the disk is full)"]
+    assert out.startswith(f"{demo_wav} → {out_wav}") and "predicted against measured" in out

@@ -4,6 +4,7 @@ output into a pipe whose reader has gone (``secondear analyze … | head -1``) e
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -70,3 +71,24 @@ def test_the_same_commands_into_an_open_pipe_succeed(wav, tmp_path):
     done = subprocess.run([sys.executable, "-m", "ui.cli", "analyze", wav], capture_output=True, text=True,
                           cwd=ROOT, timeout=120, env=dict(os.environ, PYTHONPATH=str(ROOT)))  # fmt: skip
     assert done.returncode == 0 and "noise.wav" in done.stdout, done.stderr
+
+
+@pytest.mark.parametrize("command", [["analyze"], ["suggest"], ["apply", "-o", "{out}"]], ids=["analyze", "suggest", "apply"])
+def test_an_error_is_said_once_on_stderr(command, wav, tmp_path, capsys):
+    """A file that cannot be read, beside one that can: its error is one line on stderr naming
+    it, and nothing of it on stdout (each error was printed twice on a terminal, once on each
+    stream); the good file's result is on stdout. With ``--json`` the failed file's
+    ``{"path", "error"}`` stays in the JSON, the contract for readers of stdout."""
+    from ui.cli import main
+
+    missing = str(tmp_path / "gone.wav")
+    args = [a.format(out=tmp_path / "out") for a in command] + ["--no-taste"] * (command[0] != "analyze")
+    code = main([args[0], wav, missing, *args[1:]])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert err.splitlines() == [f"secondear: {missing}: no such file"], err
+    assert "gone.wav" not in out and "error:" not in out and "noise.wav" in out
+    code = main([args[0], wav, missing, *args[1:], "--json"])
+    out, err = capsys.readouterr()
+    assert code == 1 and err.splitlines() == [f"secondear: {missing}: no such file"]
+    assert [r.get("error") for r in json.loads(out)] == [None, f"{missing}: no such file"]

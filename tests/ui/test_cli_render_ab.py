@@ -149,13 +149,18 @@ def test_ab_region_exports_are_loudness_matched(capsys, noise_wav, tmp_path, bui
 
 
 def test_ab_play_without_a_device_says_so_and_plays_nothing(capsys, noise_wav, builtin_chain, monkeypatch):
+    """--play asks for sound: with no device the A/B is still printed, and one line on stderr
+    says nothing was played, exit 1 (it was exit 0, the line on stdout)."""
     monkeypatch.setitem(sys.modules, "sounddevice", None)  # as if not installed: import fails
     code = main(["ab", str(noise_wav), "--chain", str(builtin_chain), "--region", "0:2", "--play", "b"])
-    out = capsys.readouterr().out
-    assert code == 0
-    assert "no audio output device" in out and "nothing played" in out
-    code, d, _ = run_json(capsys, "ab", noise_wav, "--chain", builtin_chain, "--play", "a")
-    assert code == 0 and d["played"] is None and "no audio output device" in d["play_message"]
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert out.startswith("A/B noise.wav") and "nothing played" not in out
+    assert err.splitlines() == ["secondear: no audio output device: sounddevice is not installed "
+                                "(pip install 'secondear[audio]'): nothing played"]  # fmt: skip
+    code, d, err = run_json(capsys, "ab", noise_wav, "--chain", builtin_chain, "--play", "a")
+    assert code == 1 and d["played"] is None and "no audio output device" in d["play_message"]
+    assert "nothing played" in err
 
 
 def test_ab_bad_region_is_a_usage_error(capsys, noise_wav, builtin_chain):

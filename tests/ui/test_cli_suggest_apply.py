@@ -187,6 +187,31 @@ def test_unknown_name_exits_2_with_the_nearest_before_reading_audio(capsys, tmp_
     assert "not-there" not in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize(("decisions", "said"), [
+    (["--accept", "dehum-50", "--reject", "dehum-50"], "dehum-50: accepted (--accept) and rejected (--reject)"),
+    (["--tweak", "comp:ratio=3", "--reject", "comp"], "comp: accepted (--tweak) and rejected (--reject)"),
+    (["--accept", "hpf,comp", "--tweak", "gate:range_db=6", "--reject", "gate,comp"],
+     "comp, gate: accepted (--accept, --tweak) and rejected (--reject)"),
+])  # fmt: skip
+@pytest.mark.parametrize("session", [False, True])
+def test_one_id_accepted_and_rejected_is_a_usage_error(capsys, demo_wav, tmp_path, decisions, said, session):
+    """``--accept X --reject X`` and ``--tweak X:… --reject X`` rendered (exit 0), which of the
+    two was meant left to chance: a usage error (exit 2, one line) before anything is read,
+    with and without a session; nothing written, nothing logged."""
+    from presets import TasteLog
+
+    out = tmp_path / "o.wav"
+    extra = []
+    if session:
+        extra = ["--session", tmp_path / "s.json"]
+        assert run(capsys, "suggest", demo_wav, *extra)[0] == 0
+    logged = len(TasteLog().read().decisions)
+    code, stdout, err = run(capsys, "apply", demo_wav, "-o", out, *decisions, *extra)
+    assert (code, stdout) == (2, "")
+    assert err.splitlines() == [f"secondear: {said} at once: decide each suggestion once"]
+    assert not out.exists() and len(TasteLog().read().decisions) == logged
+
+
 def _eq_moves(d: dict) -> list[tuple[str, float, float]]:
     return sorted((s["kind"], s["params"]["freq_hz"], s["params"]["gain_db"])
                   for s in d["suggestions"] if s["kind"] in ("peak", "low_shelf", "high_shelf"))  # fmt: skip

@@ -11,7 +11,6 @@ Exit status: 0 every file measured, 1 a file could not be read.
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from analyzers import analyze
@@ -20,7 +19,7 @@ from bridge.demo import DEMO_NAME, DEMO_SAMPLE_RATE_HZ, demo_mix
 from bridge.errors import AudioReadError
 from bridge.measure import analyze_file
 
-from .context import expand, file_progress, say, show_progress
+from .context import expand, file_progress, print_results, say, show_progress
 from .report import render_table
 
 
@@ -56,12 +55,4 @@ def run_analyze_command(args: argparse.Namespace) -> int:
                 results.append(analysis_to_dict(analysis, path=path))
             except AudioReadError as exc:
                 results.append({"path": path, "error": str(exc)})
-    if args.json:
-        payload: Any = results[0] if len(results) == 1 else results
-        print(json.dumps(payload, indent=2, allow_nan=False, ensure_ascii=False))
-    else:
-        print("\n\n".join(f"{r['path']}\n  error: {r['error']}" if "error" in r else render_table(r) for r in results))
-    for r in results:
-        if "error" in r:
-            say(r["error"])
-    return 1 if any("error" in r for r in results) else 0
+    return print_results(results, as_json=args.json, render=render_table)

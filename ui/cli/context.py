@@ -10,9 +10,10 @@ way.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
@@ -82,6 +83,19 @@ def parse_tweaks(items: Sequence[str]) -> dict[str, dict[str, float]]:
     return out
 
 
+def conflicting_decisions(accept: str | None, tweaks: Mapping[str, Any], reject: str) -> str | None:
+    """A usage error when an id is both taken (``--accept ID`` or ``--tweak ID:…``) and turned
+    down (``--reject ID``): which of the two was meant cannot be known. None when every id is
+    decided once (``--accept all`` names no id)."""
+    ids = lambda text: {t.strip() for t in (text or "").split(",") if t.strip()}  # noqa: E731
+    taken = {i for i in ids(accept) if i.lower() not in ("all", "*", "none")}
+    both = sorted((taken | set(tweaks)) & ids(reject))
+    if not both:
+        return None
+    how = ", ".join(w for w, named in (("--accept", taken & set(both)), ("--tweak", set(tweaks) & set(both))) if named)
+    return f"{', '.join(both)}: accepted ({how}) and rejected (--reject) at once: decide each suggestion once"
+
+
 def log_decisions(decisions: Sequence[Decision]) -> None:
     """Append the decisions to the taste log, as the panel does; a log that cannot be
     written is reported on stderr once (the decisions were made, the render stands)."""
@@ -113,6 +127,27 @@ def expand(paths: Sequence[str]) -> list[str]:
 def say(message: str, *, prefix: str = "secondear") -> None:
     """One line on stderr: ``secondear: message``."""
     print(f"{prefix}: {message}", file=sys.stderr)
+
+
+def print_results(results: Sequence[dict[str, Any]], *, as_json: bool, render: Callable[[dict[str, Any]], str]) -> int:
+    """Print one result per file and say each failure; the exit status (1 when any failed).
+
+    With ``as_json`` every result is printed, a failed file as ``{"path", "error"}`` (the JSON
+    contract: a reader of stdout learns which file failed); the readable form (``render``)
+    prints only the files that succeeded. Each error is one line on stderr, never on stdout
+    as well, naming its file when the message does not and several files were given."""
+    if as_json:
+        print(json.dumps(results[0] if len(results) == 1 else list(results), indent=2, ensure_ascii=False,
+                         allow_nan=False))  # fmt: skip
+    else:
+        done = [render(r) for r in results if "error" not in r]
+        if done:
+            print("\n\n".join(done))
+    failed = [r for r in results if "error" in r]
+    for r in failed:
+        named = len(results) == 1 or str(r["path"]) in r["error"]
+        say(r["error"] if named else f"{r['path']}: {r['error']}")
+    return 1 if failed else 0
 
 
 def fail(message: str, code: int, *, prefix: str = "secondear") -> int:

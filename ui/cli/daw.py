@@ -351,10 +351,15 @@ def run_follow(args: argparse.Namespace) -> int:
 
     try:
         with _client(args) as daw, _Stopper() as stop:
+            if "reply" in daw.profile["verbs"].get("list_tracks", {}):
+                daw.list_tracks()  # a DAW that does not answer is said at once, as 'daw status' says it (exit 1)
             if not args.json:
                 print(f"secondear: following {daw.daw}'s selection at {daw.host}:{daw.port} (Ctrl-C to stop)",
                       flush=True)  # fmt: skip
-            follow_selection(daw, stop.event, on_change, duration_s=args.duration)
+            changes = follow_selection(daw, stop.event, on_change, duration_s=args.duration)
     except (BridgeError, OSError) as exc:
         return _fail(exc)
+    if not changes:  # not even the selection at the start: its feedback never came
+        return _fail(DawLinkError(f"{daw.daw} at {daw.host}:{daw.port} reported no selection: nothing answered "
+                                  "(is its OSC feedback on?)"))  # fmt: skip
     return 0

@@ -19,6 +19,7 @@ from typing import Any
 from analyzers import Analysis
 from analyzers.suggest import Suggestion
 from bridge.chain import Chain, chain_from_moves, save_chain
+from bridge.files import OutputError, check_output
 from presets import (Analyzed, Preset, PresetContext, PresetError, PresetStore, Provenance, SuggestionRef,
                      provenance_to_dict)  # fmt: skip
 from analyzers.context import Context
@@ -33,18 +34,27 @@ class Kept:
     left_out: tuple[str, ...]
 
 
-def keep_problem(preset: str | None, chain_path: str | None, *, force: bool, own_paths: Sequence[str]) -> str | None:
-    """Why ``--save-preset``/``--save-chain`` cannot keep the moves (checked before rendering):
-    the chain file is one of ``own_paths`` (the input, the output, a session file), or the
-    preset's name is taken without ``--force``; None when they can."""
+def keep_problem(preset: str | None, chain_path: str | None, *, force: bool,
+                 own_paths: Sequence[str]) -> tuple[str, int] | None:  # fmt: skip
+    """Why ``--save-preset``/``--save-chain`` cannot keep the moves, and the exit status
+    (checked before rendering, so that nothing is written when the moves cannot be kept):
+    the chain file is one of ``own_paths`` (the input, the output, a session file) or the
+    preset's name is taken without ``--force`` (2, usage); the chain file's place cannot
+    take a file: a read-only or missing folder, a folder or device by that name (1, as an
+    unwritable ``-o``). None when they can."""
     if chain_path and os.path.abspath(chain_path) in {os.path.abspath(p) for p in own_paths}:
-        return f"--save-chain {chain_path} is the input or the output: write the chain somewhere else"
+        return f"--save-chain {chain_path} is the input or the output: write the chain somewhere else", 2
+    if chain_path:
+        try:
+            check_output(chain_path, try_write=True)
+        except OutputError as exc:
+            return f"--save-chain: {exc}", 1
     if preset:
         try:
             if not force and PresetStore().exists(preset):
-                return f"a preset named {preset!r} exists: choose another name, or --force to replace it"
+                return f"a preset named {preset!r} exists: choose another name, or --force to replace it", 2
         except PresetError as exc:
-            return str(exc)
+            return str(exc), 2
     return None
 
 

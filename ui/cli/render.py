@@ -51,6 +51,7 @@ from bridge.session import Session
 from bridge.plugins import PluginNotFoundError, load_index, plugin_named
 from bridge.plugins.mapping import MappingError, map_for
 from bridge.plugins.placement import place_on_plugin
+from bridge.render import silenced_note
 from presets import PresetError
 
 from .context import add_context_args, context_request, fail, taste_summary
@@ -158,9 +159,10 @@ def run_render_command(args: argparse.Namespace) -> int:
             return fail(str(exc), 1)
     peak = float(abs(y).max()) if y.size else 0.0
     warnings = list(notes)
-    if peak > 1.0:
-
-        warnings.append(f"the result peaks at {20 * math.log10(peak):+.1f} dBFS and was clipped in the fixed-point file")
+    if before.hygiene.nonfinite_samples:
+        warnings.insert(0, silenced_note(before.hygiene.nonfinite_samples))
+    if peak > 1.0:  # only a lossy output (a fixed-point one that would clip is refused when written)
+        warnings.append(f"the result peaks at {20 * math.log10(peak):+.1f} dBFS: it clips on a fixed-point export")
     payload = {
         "input": args.file, "output": args.output, "sample_rate_hz": rate, "channels": int(audio.shape[0]),
         "input_samples": int(n), "output_samples": int(y.shape[1]),
@@ -304,14 +306,16 @@ def _ab_finish(args: argparse.Namespace, render: Any, rate: float, label: str) -
             payload["play_message"] = f"played {args.play.upper()}"
         except PlaybackUnavailable as exc:
             payload["play_message"] = f"{exc}: nothing played"
+    unplayed = args.play and payload["played"] is None
     if args.json:
         print(json.dumps(payload, indent=2, allow_nan=False, ensure_ascii=False))
     else:
         if not payload.pop("_printed", False):
             print(_ab_text(payload))
-        if payload["play_message"]:
+        if payload["play_message"] and not unplayed:
             print(payload["play_message"])
-    return 0
+    # --play asked for sound: none is a failure (exit 1), said on stderr; the A/B stands above
+    return fail(payload["play_message"], 1) if unplayed else 0
 
 
 def _ab_text(p: dict[str, Any]) -> str:

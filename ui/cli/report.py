@@ -131,9 +131,7 @@ def _spectrum(d: dict[str, Any], *, width: int) -> str:
 
 
 def render_advice(r: dict[str, Any]) -> str:
-    """The readable form of one ``suggest`` result."""
-    if "error" in r:
-        return f"{r['path']}\n  error: {r['error']}"
+    """The readable form of one ``suggest`` result (a failed file is said on stderr instead)."""
     a = r["analysis"]
     ctx = r["context"]
     head = [
@@ -186,9 +184,8 @@ def _figure(v: float | int, figure: str) -> str:
 
 
 def render_apply(r: dict[str, Any]) -> str:
-    """The readable form of one ``apply`` result: predicted against measured."""
-    if "error" in r:
-        return f"{r['path']}\n  error: {r['error']}"
+    """The readable form of one ``apply`` result: predicted against measured (a failed file
+    is said on stderr instead)."""
     lines = [f"{r['path']} → {r['output']}", f"  accepted: {', '.join(r['accepted']) or 'nothing'}"]
     if r["checks"]:
         lines.append("  predicted against measured")

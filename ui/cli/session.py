@@ -34,7 +34,7 @@ from bridge.session import Session, SessionError
 from bridge.session_file import SessionFileError, load_session, read_session_dict, save_session
 from presets import PresetError
 
-from .context import context_request, fail, log_decisions, parse_tweaks, taste_summary
+from .context import conflicting_decisions, context_request, fail, log_decisions, parse_tweaks, taste_summary
 from .keep import input_figures, keep_problem, kept_moves, kept_to_dict, save_kept
 from .report import render_question
 
@@ -188,6 +188,9 @@ def run_session_apply(args: argparse.Namespace) -> int:
         tweaks = parse_tweaks(args.tweak)
     except ValueError as exc:
         return fail(str(exc), 2)
+    conflict = conflicting_decisions(args.accept, tweaks, args.reject)
+    if conflict:
+        return fail(conflict, 2)
     decided: list[Decision] = []
     session = _open(args, path, decided)
     if isinstance(session, int):
@@ -197,7 +200,7 @@ def run_session_apply(args: argparse.Namespace) -> int:
     problem = keep_problem(args.save_preset, args.save_chain, force=args.force,
                            own_paths=[path, args.output, args.session])  # fmt: skip
     if problem:
-        return fail(problem, 2)
+        return fail(*problem)
     accept = (args.accept or "").strip()
     ids = session.latest_pending() if accept.lower() in ("all", "*") else [t.strip() for t in accept.split(",") if t.strip()]
     rejects = [t.strip() for t in args.reject.split(",") if t.strip()]

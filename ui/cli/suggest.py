@@ -18,7 +18,6 @@ written, 2 a usage error (an unknown role, genre, target or intent word included
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -39,8 +38,8 @@ from bridge.checks import misses
 from bridge.stems import measure_alignment
 from presets import PresetError
 
-from .context import (add_context_args, context_request, expand, fail, files_progress, log_decisions, parse_tweaks, say,
-                      show_progress, taste_summary)  # fmt: skip
+from .context import (add_context_args, conflicting_decisions, context_request, expand, fail, files_progress,
+                      log_decisions, parse_tweaks, print_results, show_progress, taste_summary)  # fmt: skip
 from .session import run_session_apply, run_session_suggest
 from .keep import keep_problem, kept_moves, kept_to_dict, save_kept
 from .report import render_advice, render_apply
@@ -185,19 +184,6 @@ def _prepare(args: argparse.Namespace, verb: str) -> tuple[Context, list[str]] |
     return context, files
 
 
-def _print_results(results: list[dict[str, Any]], args: argparse.Namespace,
-                   render: Callable[[dict[str, Any]], str]) -> int:  # fmt: skip
-    """Print JSON or text, report errors on stderr; the exit status."""
-    if args.json:
-        print(json.dumps(results[0] if len(results) == 1 else results, indent=2, ensure_ascii=False, allow_nan=False))
-    else:
-        print("\n\n".join(render(r) for r in results))
-    for r in results:
-        if "error" in r:
-            say(r["error"])
-    return 1 if any("error" in r for r in results) else 0
-
-
 def run_suggest_command(args: argparse.Namespace) -> int:
     if args.session:
         return run_session_suggest(args)
@@ -209,7 +195,7 @@ def run_suggest_command(args: argparse.Namespace) -> int:
     results = map_files(suggest_one, [(f, context, taste) for f in files], progress=show_progress(args))
     if len(files) > 1:
         add_cross_track(files, results, focus=args.focus)
-    return _print_results(results, args, render_advice)
+    return print_results(results, as_json=args.json, render=render_advice)
 
 
 def run_apply_command(args: argparse.Namespace) -> int:
@@ -219,6 +205,9 @@ def run_apply_command(args: argparse.Namespace) -> int:
         tweaks = parse_tweaks(args.tweak)
     except ValueError as exc:
         return fail(str(exc), 2)
+    conflict = conflicting_decisions(args.accept, tweaks, args.reject)
+    if conflict:
+        return fail(conflict, 2)
     log = args.accept is not None or bool(tweaks) or bool(args.reject.strip())
     accept = args.accept if args.accept is not None else ("none" if tweaks else "all")
     prepared = _prepare(args, "apply to")
@@ -232,7 +221,7 @@ def run_apply_command(args: argparse.Namespace) -> int:
         return fail("--save-preset and --save-chain keep one file's accepted moves: give one file", 2)
     problem = keep_problem(args.save_preset, args.save_chain, force=args.force, own_paths=[files[0], args.output])
     if problem:
-        return fail(problem, 2)
+        return fail(*problem)
     taste = taste_summary(args)
     progress = show_progress(args)
     if len(files) > 1 or os.path.isdir(args.output):
@@ -254,6 +243,7 @@ def run_apply_command(args: argparse.Namespace) -> int:
             for f, o, x in zip(files, outs, extras)]  # fmt: skip
     results = map_files(apply_one, jobs, progress=progress)
     log_decisions([Decision.from_dict(d) for r in results for d in r.pop("decisions", [])])
+    not_kept = None  # the render stands and is reported even if keeping its moves then fails
     if keeping and "error" not in results[0]:
         r = results[0]
         accepted = [Suggestion.from_dict(d) for d in r["suggestions"] if d["id"] in r["accepted"]]
@@ -263,7 +253,7 @@ def run_apply_command(args: argparse.Namespace) -> int:
         try:
             lines = save_kept(kept, preset=args.save_preset, chain_path=args.save_chain, overwrite=args.force)
         except (PresetError, ChainError) as exc:
-            r["error"] = str(exc)
+            not_kept = str(exc)
         else:
             r["kept"] = {**kept_to_dict(kept), "preset": args.save_preset, "chain_file": args.save_chain,
                          "said": lines}  # fmt: skip
@@ -272,7 +262,8 @@ def run_apply_command(args: argparse.Namespace) -> int:
         missing = _ids_found_nowhere(accept, results)
         if missing:
             results.append(missing)
-    return _print_results(results, args, render_apply)
+    status = print_results(results, as_json=args.json, render=render_apply)
+    return status if not_kept is None else fail(not_kept, 1)
 
 
 def _fill_alignment(results: list[dict[str, Any]]) -> None:
