@@ -128,6 +128,8 @@ def probe(path: str | os.PathLike[str]) -> AudioInfo:
             raise AudioReadError(f"{p}: not a readable audio file ({_reason(exc)})") from exc
         if not (1 <= channels <= MAX_CHANNELS):
             raise AudioReadError(f"{p}: {channels} channels; Second Ear reads 1 to {MAX_CHANNELS}")
+        if dtype == "unknown":  # e.g. a WAV of 7 bits per sample: the header opens, no sample decodes
+            raise AudioReadError(f"{p}: a sample format the decoder cannot read (8, 16, 24 or 32-bit PCM, or float)")
         if not (MIN_SAMPLE_RATE_HZ <= rate <= MAX_SAMPLE_RATE_HZ):
             raise AudioReadError(f"{p}: sample rate {rate:g} Hz; Second Ear reads {MIN_SAMPLE_RATE_HZ:g} to "
                                  f"{MAX_SAMPLE_RATE_HZ:g} Hz")  # fmt: skip
