@@ -209,6 +209,22 @@ def test_the_screenshot_command_draws_the_panel(tmp_path):
     assert "#5aa9e6" in colours and "#f5a623" in colours
 
 
+def test_a_screenshot_of_a_file_without_accept_shows_its_cards_unaccepted(tmp_path, rng):
+    """Found by trying the installed wheel: ``panel FILE --screenshot OUT`` with no --accept
+    ended in a traceback (select() was given None)."""
+    src, out = tmp_path / "take.wav", tmp_path / "panel.png"
+    write_float_wav(src, pink_noise(rng, 3.0, 48000) * 0.3, 48000)
+    proc = subprocess.run([sys.executable, "-m", "ui.cli", "panel", str(src), "--screenshot", str(out),
+                           "--size", "1200x760"], capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    from PyQt6.QtGui import QImage
+
+    img = QImage(str(out))
+    assert (img.width(), img.height()) == (1200, 760)
+    colours = {img.pixelColor(x, y).name() for x in range(0, 1200, 4) for y in range(0, 760, 4)}
+    assert "#5aa9e6" in colours  # the spectrum is drawn
+
+
 def test_without_a_display_the_panel_says_what_to_do():
     import os
 

@@ -100,7 +100,7 @@ def run_panel_command(args: argparse.Namespace) -> int:
         if args.accept or args.screenshot:  # ids to accept must be known; a picture waits anyway: measured first
             session = Session.demo() if args.file is None else Session.from_file(args.file)
             session.use_context(context)
-            for s in select(session.advice, args.accept):
+            for s in select(session.advice, args.accept or "none"):  # a picture alone accepts nothing
                 session.accept(s.id)
     except (ParameterError, ApplyError) as exc:
         return fail(str(exc), 2)
