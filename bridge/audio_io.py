@@ -100,6 +100,10 @@ def _fd_path(fh, p: Path) -> str:
     return fd_path if os.path.exists(fd_path) else str(p)
 
 
+#: Containers whose codecs (AAC, WMA) pedalboard decodes only on macOS and Windows.
+_UNDECODED_SUFFIXES = (".m4a", ".aac", ".mp4", ".wma", ".alac")
+
+
 def probe(path: str | os.PathLike[str]) -> AudioInfo:
     """Open ``path`` far enough to know its rate, channels and length.
 
@@ -125,7 +129,10 @@ def probe(path: str | os.PathLike[str]) -> AudioInfo:
             with AudioFile(_fd_path(fh, p)) as f:
                 rate, channels, frames, dtype = float(f.samplerate), int(f.num_channels), int(f.frames), str(f.file_dtype)
         except (ValueError, RuntimeError, OSError) as exc:
-            raise AudioReadError(f"{p}: not a readable audio file ({_reason(exc)})") from exc
+            hint = (f"; a {p.suffix} file (AAC, WMA) is not decoded on this system: convert it first, e.g. "
+                    "ffmpeg -i IN OUT.flac"
+                    if p.suffix.lower() in _UNDECODED_SUFFIXES else "")  # fmt: skip
+            raise AudioReadError(f"{p}: not a readable audio file ({_reason(exc)}){hint}") from exc
         if not (1 <= channels <= MAX_CHANNELS):
             raise AudioReadError(f"{p}: {channels} channels; Second Ear reads 1 to {MAX_CHANNELS}")
         if dtype == "unknown":  # e.g. a WAV of 7 bits per sample: the header opens, no sample decodes

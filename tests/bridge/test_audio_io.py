@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from pedalboard.io import AudioFile
@@ -9,7 +12,7 @@ from pedalboard.io import AudioFile
 from bridge.audio_io import iter_blocks, probe, read_audio
 from bridge.errors import AudioReadError
 from bridge.measure import analyze_file
-from signals import sine, write_float_wav, write_wav16
+from signals import require_executable, sine, write_float_wav, write_wav16
 
 RATE = 48000
 
@@ -124,3 +127,17 @@ def test_progress_is_reported_to_the_end(tmp_path):
     analyze_file(tmp_path / "a.wav", progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (3 * RATE, 3 * RATE)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="pedalboard decodes AAC through CoreAudio/Media Foundation elsewhere")
+def test_an_m4a_is_refused_with_how_to_convert_it(tmp_path):
+    """Found by trying the installed product: an .m4a got only "does not seem to contain audio
+    data", which reads as a broken file; it is an AAC file this system does not decode."""
+    ffmpeg = require_executable("ffmpeg")
+    wav, m4a = tmp_path / "take.wav", tmp_path / "take é.m4a"
+    write_wav16(wav, sine(440.0, -12.0, 1.0, 48000), 48000)
+    subprocess.run([ffmpeg, "-v", "error", "-i", str(wav), "-c:a", "aac", str(m4a)], check=True)
+    with pytest.raises(AudioReadError) as err:
+        probe(m4a)
+    text = str(err.value)
+    assert "\n" not in text and str(m4a) in text and "not decoded on this system" in text and "ffmpeg -i" in text
