@@ -187,3 +187,19 @@ def test_ab_through_a_plugin_with_latency_reports_it_and_keeps_a_and_b_aligned(c
     lags = range(-600, 601, 8)
     corr = [float(np.dot(a[600:-600], np.roll(y, -k)[600:-600])) for k in lags]
     assert list(lags)[int(np.argmax(corr))] == 0  # B lines up with A: the latency is compensated
+
+
+def test_ab_accept_all_on_a_file_with_nothing_to_suggest_says_leave_it(capsys, tmp_path):
+    """Found by trying the installed product: it said "name the suggestions to audition" when
+    there were none to name."""
+    rng = np.random.default_rng(1)
+    n = 6 * 48000
+    f = np.fft.rfftfreq(n, 1 / 48000)
+    x = np.fft.irfft(np.fft.rfft(rng.standard_normal(n)) * np.where(f >= 20, 1 / np.sqrt(np.maximum(f, 20)), 0), n)
+    src = tmp_path / "clean.wav"
+    write_float_wav(src, (x[None, :] / np.sqrt(np.mean(x**2)) * 0.1).astype(np.float32), 48000)
+    assert main(["suggest", str(src), "--no-taste", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["suggestions"] == []
+    assert main(["ab", str(src), "--no-taste", "--accept", "all"]) == 1
+    err = capsys.readouterr().err
+    assert "suggests no move" in err and "name the suggestions" not in err

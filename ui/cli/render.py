@@ -271,6 +271,8 @@ def _ab_accepted(args: argparse.Namespace, region: tuple[float, float] | None) -
         chosen = select(session.advice, args.accept)
     except ApplyError as exc:
         return fail(str(exc), 2)
+    if not chosen and not session.advice.suggestions:
+        return fail(f"nothing to audition: Second Ear suggests no move for {args.file} (leave it)", 1)
     if not chosen:
         return fail("nothing accepted: name the suggestions to audition ('secondear suggest FILE' lists them)", 2)
     for s in chosen:
