@@ -138,3 +138,16 @@ def test_the_rhythm_line_says_the_tempo_and_how_sure_or_no_steady_beat(tmp_path,
     rhythm = [line for line in beat_part.splitlines() if line.strip().startswith("tempo")]
     assert rhythm and "120.0 BPM" in rhythm[0] and f"confidence {d[0]['tempo_confidence']:.2f}" in rhythm[0]
     assert "no beat clear enough" in tone_part and "BPM" not in tone_part
+
+
+def test_a_folder_is_read_without_its_subfolders_and_says_so(capsys, tmp_path):
+    """Found by trying the installed product: a folder's subfolders were skipped silently."""
+    write_wav16(tmp_path / "a.wav", sine(440.0, -12.0, 1.0, 48000), 48000)
+    (tmp_path / "takes 2").mkdir()
+    write_wav16(tmp_path / "takes 2" / "b.wav", sine(440.0, -12.0, 1.0, 48000), 48000)
+    assert main(["analyze", str(tmp_path), "--json"]) == 0
+    out, err = capsys.readouterr()
+    d = json.loads(out)
+    paths = [r["path"] for r in (d if isinstance(d, list) else [d])]
+    assert paths == [str(tmp_path / "a.wav")]
+    assert "subfolders are not searched (takes 2)" in err

@@ -110,14 +110,19 @@ def log_decisions(decisions: Sequence[Decision]) -> None:
 
 
 def expand(paths: Sequence[str]) -> list[str]:
-    """Files as given; folders replaced by the audio files in them (sorted by name)."""
+    """Files as given; folders replaced by the audio files in them (sorted by name; a folder's
+    subfolders are not searched, and that is said)."""
     out: list[str] = []
     for p in paths:
         folder = Path(p)
         if folder.is_dir():
             found = sorted(str(f) for f in folder.iterdir() if f.suffix.lower() in AUDIO_SUFFIXES and f.is_file())
+            inner = sorted(f.name for f in folder.iterdir() if f.is_dir() and not f.name.startswith("."))
             if not found:
                 say(f"{p}: no audio files in this folder")
+            if inner:  # only the folder's own files are read: say what is left, not silently
+                more = f" and {len(inner) - 3} more" if len(inner) > 3 else ""
+                say(f"{p}: its subfolders are not searched ({', '.join(inner[:3])}{more}); name them to include them")
             out += found
         else:
             out.append(p)
