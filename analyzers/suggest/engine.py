@@ -201,7 +201,8 @@ def _tonal(analysis: Analysis, ctx: Context, matched: tuple[Move, ...] | list[Mo
         return [], [LeaveAlone(aspect="tonal_balance", why=(
             f"not judged against {name}: {_left_out(edges) or 'too few bands with content in both'}"))]  # fmt: skip
     judged = np.flatnonzero(in_range)
-    span = f"over {band_span(int(judged[0]), int(judged[-1]))}" + (f" ({_left_out(edges)})" if _left_out(edges) else "")
+    judged_over, left = f"over {band_span(int(judged[0]), int(judged[-1]))}", _left_out(edges)
+    span = judged_over + (f" ({left})" if left else "")
     for move in matched:  # the level once the matching bells are in
         level = level + band_response(move, band_grid(analysis.sample_rate_hz), analysis.sample_rate_hz)
     diff = np.where(valid, target - level, 0.0)
@@ -255,8 +256,8 @@ def _tonal(analysis: Analysis, ctx: Context, matched: tuple[Move, ...] | list[Mo
         where = "above" if smooth < 0 else "below"
         own = float(tm.band_change_db[j] - np.nanmean(np.where(valid, tm.band_change_db, np.nan)))
         share_all = float((total[j] - np.nanmean(np.where(valid, total, np.nan))) / smooth * 100)
-        why = (f"{band_span(lo_j, hi_j)} sits {abs(smooth):.1f} dB {where} {name} (octave-smoothed; judged "
-               f"{span}); "
+        why = (f"{band_span(lo_j, hi_j)} sits {abs(smooth):.1f} dB {where} {name} (octave-smoothed, judged "
+               f"{judged_over}" + (f"; {left}" if left else "") + "); "
                f"a {tm.move.describe()} closes {own / smooth * 100:.0f} % of it"
                + (f" ({share_all:.0f} % with the other tonal moves)" if len(kept) > 1 and abs(share_all - own / smooth * 100) >= 5 else ""))  # fmt: skip
         predicted = {band_key(k): float(tm.band_change_db[k]) for k in range(lo_j, hi_j + 1)}
