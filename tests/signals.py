@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -15,6 +16,15 @@ def require_executable(name: str) -> str:
         pytest.skip(f"{name} is not installed: run scripts/setup-system (CI installs it)")
     return path
 
+
+
+def require_mount_namespace() -> None:
+    """Skip (fail under CI) unless ``unshare -rm`` may make a user and mount namespace here
+    (for a tiny tmpfs that fills up)."""
+    require_executable("unshare")
+    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"unshare -rm (a user and mount namespace for a tiny tmpfs) is not allowed here: {probe.stderr.strip()}")
 
 def sine(freq_hz: float, level_dbfs: float, duration_s: float, sample_rate_hz: float,
          *, channels: int = 2, phase_rad: float = 0.0) -> np.ndarray:

@@ -306,6 +306,9 @@ def peaks(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
     if tp <= -1.0:
         return [], [LeaveAlone(aspect="true_peak", why=f"true peak {db(tp)} dBTP leaves headroom under −1 dBTP")]
     over = analysis.hygiene.over_full_scale_samples
+    # both answers to a true peak over 0 dBTP bring it to −1 dBTP
+    to_minus_1 = dict(confidence=0.9, severity=severity(tp + 1.0, 1.0, 2.0), aspect="true_peak",
+                      predicted={"true_peak_dbtp": -1.0}, source="EBU R128 / AES TD1008: −1 dBTP")  # fmt: skip
     if tp > 0.0 and over and not analysis.hygiene.clipped_samples:
         gain = -round(tp + 1.0, 1)
         return [Suggestion(
@@ -313,8 +316,7 @@ def peaks(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
             why=f"{over} samples lie beyond full scale (true peak {tp:+.1f} dBTP); this float file still holds "
                 f"them whole, but a fixed-point export or a converter clips them: {gain:.1f} dB of gain brings the "
                 "true peak to −1 dBTP and leaves the peaks' shape alone (a limiter would change it)",
-            confidence=0.9, severity=severity(tp + 1.0, 1.0, 2.0), aspect="true_peak",
-            predicted={"true_peak_dbtp": -1.0}, source="EBU R128 / AES TD1008: −1 dBTP",
+            **to_minus_1,
         )], []  # fmt: skip
     if tp > 0.0:
         move = Move("limiter", {"ceiling_dbtp": -1.0, "gain_db": 0.0, "release_ms": 100.0})
@@ -323,8 +325,7 @@ def peaks(analysis: Analysis, ctx: Context) -> tuple[list[Suggestion], list[Leav
             why=f"true peak {tp:+.1f} dBTP is above 0 dBTP: it clips when converted or encoded; a limiter "
                 f"with its ceiling at −1 dBTP takes {tp + 1.0:.1f} dB off those peaks (a --target sizes "
                 "it for a destination)",
-            confidence=0.9, severity=severity(tp + 1.0, 1.0, 2.0), aspect="true_peak",
-            predicted={"true_peak_dbtp": -1.0}, source="EBU R128 / AES TD1008: −1 dBTP",
+            **to_minus_1,
         )], []  # fmt: skip
     return [], [LeaveAlone(
         aspect="true_peak",

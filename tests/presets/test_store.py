@@ -246,12 +246,9 @@ _FULL_DISK = textwrap.dedent("""
 
 def test_a_real_full_disk_on_a_tiny_tmpfs(tmp_path):
     """A 64 KiB tmpfs mounted in a user and mount namespace (``unshare -rm``), filled up."""
-    from signals import require_executable
+    from signals import require_mount_namespace
 
-    require_executable("unshare")
-    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        pytest.skip(f"unshare -rm (a user and mount namespace for a tiny tmpfs) is not allowed here: {probe.stderr.strip()}")
+    require_mount_namespace()
     mnt = tmp_path / "tiny"
     mnt.mkdir()
     script = tmp_path / "inner.py"

@@ -177,12 +177,9 @@ def test_a_real_full_disk_is_one_line_at_every_fill(tmp_path, noise, command):
     (Without an earlier output the writer's close raised a SystemError and the temporary
     file's close ENOSPC over the reported error: four chained exceptions.)
     tests/bridge/test_outputs.py fills a simulated disk at every point, without a mount."""
-    from signals import require_executable
+    from signals import require_mount_namespace
 
-    require_executable("unshare")
-    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        pytest.skip(f"unshare -rm (a user and mount namespace for a tiny tmpfs) is not allowed here: {probe.stderr.strip()}")
+    require_mount_namespace()
     mnt = tmp_path / "tiny"
     mnt.mkdir()
     extra = ["--move", "gain gain_db=-3"] if command == "render" else ["--no-taste"]
